@@ -1,0 +1,138 @@
+package io.sequin.model;
+
+import io.sequin.format.InvalidModelException;
+import io.sequin.format.Limits;
+import io.sequin.kernel.KernelSelection;
+import io.sequin.kernel.Kernels;
+import io.sequin.layer.Layer;
+import io.sequin.session.Session;
+import io.sequin.tensor.StoredTensor;
+import io.sequin.tensor.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A loaded Sequin model: its signature, constants and layers, with weights in heap arrays.
+ *
+ * <p>A model is immutable and may be shared by any number of threads. To run it, each thread
+ * (or each stream) creates its own {@link Session}:
+ * <pre>{@code
+ * Model model = Model.load(Path.of("model.sqn"));
+ * Session session = model.newSession();
+ * Map<String, Tensor> outputs = session.run(Map.of("X", x));
+ * }</pre>
+ */
+public final class Model {
+    private final int formatVersion;
+    private final Producer producer;
+    private final List<TensorSpec> inputs;
+    private final List<TensorSpec> outputs;
+    private final Map<String, Tensor> constants;
+    private final List<StoredTensor> storedConstants;
+    private final List<Layer> layers;
+
+    Model(int formatVersion, Producer producer, List<TensorSpec> inputs, List<TensorSpec> outputs,
+          Map<String, Tensor> constants, List<StoredTensor> storedConstants, List<Layer> layers) {
+        this.formatVersion = formatVersion;
+        this.producer = producer;
+        this.inputs = Collections.unmodifiableList(new ArrayList<>(inputs));
+        this.outputs = Collections.unmodifiableList(new ArrayList<>(outputs));
+        this.constants = Collections.unmodifiableMap(new LinkedHashMap<>(constants));
+        this.storedConstants = Collections.unmodifiableList(new ArrayList<>(storedConstants));
+        this.layers = Collections.unmodifiableList(new ArrayList<>(layers));
+    }
+
+    /**
+     * Reads and verifies a model file.
+     *
+     * @throws InvalidModelException if the file is not a valid Sequin model (the message names
+     *     the file and the field at fault)
+     * @throws IOException if the file cannot be read
+     */
+    public static Model load(Path file) throws IOException, InvalidModelException {
+        long size = Files.size(file);
+        if (size > Limits.MAX_FILE_BYTES) {
+            throw new InvalidModelException(file + ": " + size + " bytes is larger than a model file can be");
+        }
+        try {
+            return load(Files.readAllBytes(file));
+        } catch (InvalidModelException e) {
+            throw new InvalidModelException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Verifies and loads a model from bytes; the array is not kept. */
+    public static Model load(byte[] bytes) throws InvalidModelException {
+        return load(ByteBuffer.wrap(bytes));
+    }
+
+    /** Verifies and loads a model from the buffer's position to its limit; the buffer is not kept. */
+    public static Model load(ByteBuffer buffer) throws InvalidModelException {
+        return ModelLoader.load(buffer);
+    }
+
+    /** The newest format version this runtime reads. */
+    public static int supportedFormatVersion() {
+        return ModelLoader.FORMAT_VERSION;
+    }
+
+    public int formatVersion() {
+        return formatVersion;
+    }
+
+    public Producer producer() {
+        return producer;
+    }
+
+    /** The inputs a caller must supply to {@link Session#run}. */
+    public List<TensorSpec> inputs() {
+        return inputs;
+    }
+
+    public List<TensorSpec> outputs() {
+        return outputs;
+    }
+
+    /** How each named constant is stored. */
+    public List<StoredTensor> constants() {
+        return storedConstants;
+    }
+
+    /** The value of a named constant (a copy), or null if there is none of that name. */
+    public Tensor constant(String name) {
+        Tensor t = constants.get(name);
+        if (t == null) {
+            return null;
+        }
+        switch (t.type()) {
+            case FLOAT32:
+                return Tensor.ofFloats(t.shape(), t.floats().clone());
+            case INT32:
+                return Tensor.ofInts(t.shape(), t.ints().clone());
+            default:
+                return Tensor.ofLongs(t.shape(), t.longs().clone());
+        }
+    }
+
+    /** The layers in the order they run. */
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** A new session with the kernels chosen for this JVM (see {@link KernelSelection}). */
+    public Session newSession() {
+        return newSession(KernelSelection.defaultKernels());
+    }
+
+    /** A new session that computes with the given kernels. */
+    public Session newSession(Kernels kernels) {
+        return new Session(this, kernels);
+    }
+}

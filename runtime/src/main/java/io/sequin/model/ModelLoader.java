@@ -1,0 +1,356 @@
+package io.sequin.model;
+
+import io.sequin.format.InvalidModelException;
+import io.sequin.format.Limits;
+import io.sequin.format.ModelVerifier;
+import io.sequin.layer.Activation;
+import io.sequin.layer.ActivationFunction;
+import io.sequin.layer.CellType;
+import io.sequin.layer.Direction;
+import io.sequin.layer.Layer;
+import io.sequin.layer.RecurrentLayer;
+import io.sequin.schema.DType;
+import io.sequin.schema.LayerKind;
+import io.sequin.tensor.ElementType;
+import io.sequin.tensor.StoredTensor;
+import io.sequin.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a verified {@code .sqn} buffer into a {@link Model}: checks every value against the
+ * format's rules (enums in range, shapes that match their data, names that resolve), and copies
+ * the weights into the heap arrays the layers compute with. After loading, the buffer is no longer
+ * referenced.
+ */
+final class ModelLoader {
+    /** The newest format version this runtime reads. */
+    static final int FORMAT_VERSION = 1;
+
+    private final Set<String> tensorNames = new HashSet<>();
+
+    static Model load(ByteBuffer buffer) throws InvalidModelException {
+        ByteBuffer bb = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
+        ModelVerifier.verify(bb);
+        return new ModelLoader().read(io.sequin.schema.Model.getRootAsModel(bb));
+    }
+
+    private Model read(io.sequin.schema.Model m) throws InvalidModelException {
+        long version = m.formatVersion();
+        if (version == 0) {
+            throw new InvalidModelException("model.format_version is missing or 0");
+        }
+        if (version > FORMAT_VERSION) {
+            throw new InvalidModelException("model has format version " + version + ", newer than version "
+                    + FORMAT_VERSION + " that this runtime reads; use a newer Sequin");
+        }
+        io.sequin.schema.Producer p = m.producer();
+        Producer producer = p == null ? new Producer("", "", "", "")
+                : new Producer(orEmpty(p.name()), orEmpty(p.version()), orEmpty(p.sourceFormat()), orEmpty(p.sourceSha256()));
+
+        List<TensorSpec> inputs = new ArrayList<>();
+        for (int i = 0; i < m.inputsLength(); i++) {
+            TensorSpec spec = tensorSpec(m.inputs(i), "model.inputs[" + i + "]");
+            declare(spec.name(), "model.inputs[" + i + "]");
+            inputs.add(spec);
+        }
+        Map<String, Tensor> constants = new LinkedHashMap<>();
+        List<StoredTensor> storedConstants = new ArrayList<>();
+        for (int i = 0; i < m.constantsLength(); i++) {
+            String what = "model.constants[" + i + "]";
+            io.sequin.schema.Tensor t = m.constants(i);
+            String name = requireName(t.name(), what);
+            declare(name, what);
+            constants.put(name, constantValue(t, what + " '" + name + "'"));
+            storedConstants.add(stored(t, name));
+        }
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < m.layersLength(); i++) {
+            layers.add(layer(m.layers(i), "model.layers[" + i + "]"));
+        }
+        List<TensorSpec> outputs = new ArrayList<>();
+        Set<String> outputNames = new HashSet<>();
+        for (int i = 0; i < m.outputsLength(); i++) {
+            String what = "model.outputs[" + i + "]";
+            TensorSpec spec = tensorSpec(m.outputs(i), what);
+            if (!tensorNames.contains(spec.name())) {
+                throw new InvalidModelException(what + ": output '" + spec.name() + "' is not produced by any layer");
+            }
+            if (!outputNames.add(spec.name())) {
+                throw new InvalidModelException(what + ": output '" + spec.name() + "' is listed twice");
+            }
+            outputs.add(spec);
+        }
+        if (outputs.isEmpty()) {
+            throw new InvalidModelException("model has no outputs");
+        }
+        return new Model((int) version, producer, inputs, outputs, constants, storedConstants, layers);
+    }
+
+    private void declare(String name, String what) throws InvalidModelException {
+        if (!tensorNames.add(name)) {
+            throw new InvalidModelException(what + ": tensor name '" + name + "' is defined twice");
+        }
+    }
+
+    private TensorSpec tensorSpec(io.sequin.schema.TensorInfo info, String what) throws InvalidModelException {
+        String name = requireName(info.name(), what);
+        ElementType type = elementType(info.dtype(), what + " '" + name + "'");
+        int rank = info.shapeLength();
+        if (rank > Limits.MAX_RANK) {
+            throw new InvalidModelException(what + " '" + name + "': rank " + rank + " exceeds the limit of " + Limits.MAX_RANK);
+        }
+        int[] shape = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            shape[i] = info.shape(i);
+            if (shape[i] < TensorSpec.DYNAMIC) {
+                throw new InvalidModelException(what + " '" + name + "': dimension " + i + " is " + shape[i] + ", expected -1 (dynamic) or >= 0");
+            }
+        }
+        String[] dimNames = new String[rank];
+        Arrays.fill(dimNames, "");
+        if (info.dimNamesLength() != 0) {
+            if (info.dimNamesLength() != rank) {
+                throw new InvalidModelException(what + " '" + name + "': " + info.dimNamesLength() + " dim_names for rank " + rank);
+            }
+            for (int i = 0; i < rank; i++) {
+                dimNames[i] = orEmpty(info.dimNames(i));
+            }
+        }
+        return new TensorSpec(name, type, shape, dimNames);
+    }
+
+    private static ElementType elementType(byte dtype, String what) throws InvalidModelException {
+        switch (dtype) {
+            case DType.F32:
+                return ElementType.FLOAT32;
+            case DType.I32:
+                return ElementType.INT32;
+            case DType.I64:
+                return ElementType.INT64;
+            case DType.F16:
+            case DType.BF16:
+            case DType.I8:
+                throw new InvalidModelException(what + ": element type " + DType.name(dtype)
+                        + " is not supported by this runtime version");
+            default:
+                throw new InvalidModelException(what + ": dtype " + dtype + " is not a known element type");
+        }
+    }
+
+    private static int[] shapeOf(io.sequin.schema.Tensor t, String what) throws InvalidModelException {
+        int rank = t.shapeLength();
+        if (rank > Limits.MAX_RANK) {
+            throw new InvalidModelException(what + ": rank " + rank + " exceeds the limit of " + Limits.MAX_RANK);
+        }
+        int[] shape = new int[rank];
+        long count = 1;
+        for (int i = 0; i < rank; i++) {
+            shape[i] = t.shape(i);
+            if (shape[i] < 0) {
+                throw new InvalidModelException(what + ": dimension " + i + " is " + shape[i] + ", expected >= 0");
+            }
+            count *= shape[i];
+            if (count > Limits.MAX_TENSOR_ELEMENTS) {
+                throw new InvalidModelException(what + ": shape " + Arrays.toString(Arrays.copyOf(shape, i + 1))
+                        + "... holds more than " + Limits.MAX_TENSOR_ELEMENTS + " elements");
+            }
+        }
+        return shape;
+    }
+
+    /** Checks that the data length matches shape and type, then copies the elements out. */
+    private static Tensor constantValue(io.sequin.schema.Tensor t, String what) throws InvalidModelException {
+        ElementType type = elementType(t.dtype(), what);
+        int[] shape = shapeOf(t, what);
+        int count = (int) Tensor.elementCount(shape);
+        long expected = (long) count * type.bytes();
+        if (t.dataLength() != expected) {
+            throw new InvalidModelException(what + ": data has " + t.dataLength() + " bytes, shape "
+                    + Arrays.toString(shape) + " of " + type.displayName() + " needs " + expected);
+        }
+        if (t.scalesLength() != 0) {
+            throw new InvalidModelException(what + ": scales are only allowed on int8 tensors");
+        }
+        ByteBuffer data = t.dataAsByteBuffer();
+        if (data == null) {
+            data = ByteBuffer.allocate(0);
+        }
+        data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+        switch (type) {
+            case FLOAT32: {
+                float[] v = new float[count];
+                data.asFloatBuffer().get(v);
+                return Tensor.ofFloats(shape, v);
+            }
+            case INT32: {
+                int[] v = new int[count];
+                data.asIntBuffer().get(v);
+                return Tensor.ofInts(shape, v);
+            }
+            default: {
+                long[] v = new long[count];
+                data.asLongBuffer().get(v);
+                return Tensor.ofLongs(shape, v);
+            }
+        }
+    }
+
+    private static StoredTensor stored(io.sequin.schema.Tensor t, String name) {
+        int[] shape = new int[t.shapeLength()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = t.shape(i);
+        }
+        return new StoredTensor(name, DType.name(t.dtype()).toLowerCase(Locale.ROOT), shape, t.dataLength());
+    }
+
+    private Layer layer(io.sequin.schema.Layer l, String what) throws InvalidModelException {
+        String name = requireName(l.name(), what);
+        what = what + " '" + name + "'";
+        if (l.kindType() != LayerKind.RecurrentLayer) {
+            throw new InvalidModelException(what + ": unknown layer kind " + l.kindType());
+        }
+        io.sequin.schema.RecurrentLayer r = (io.sequin.schema.RecurrentLayer) l.kind(new io.sequin.schema.RecurrentLayer());
+        return recurrent(name, l, r, what);
+    }
+
+    private Layer recurrent(String name, io.sequin.schema.Layer l, io.sequin.schema.RecurrentLayer r, String what)
+            throws InvalidModelException {
+        CellType cell = enumValue(CellType.values(), r.cell(), what + ".cell");
+        Direction direction = enumValue(Direction.values(), r.direction(), what + ".direction");
+        int hidden = r.hiddenSize();
+        int inputSize = r.inputSize();
+        if (hidden < 1 || hidden > Limits.MAX_LAYER_WIDTH) {
+            throw new InvalidModelException(what + ": hidden_size " + hidden + " is outside [1, " + Limits.MAX_LAYER_WIDTH + "]");
+        }
+        if (inputSize < 1 || inputSize > Limits.MAX_LAYER_WIDTH) {
+            throw new InvalidModelException(what + ": input_size " + inputSize + " is outside [1, " + Limits.MAX_LAYER_WIDTH + "]");
+        }
+        int layout = r.layout();
+        if (layout != 0 && layout != 1) {
+            throw new InvalidModelException(what + ": layout " + layout + ", expected 0 or 1");
+        }
+        int dirs = direction.count();
+        int expectedActivations = dirs * cell.activations();
+        if (r.activationsLength() != expectedActivations) {
+            throw new InvalidModelException(what + ": " + r.activationsLength() + " activations, expected "
+                    + expectedActivations + " (" + cell.activations() + " per direction)");
+        }
+        Activation[] activations = new Activation[expectedActivations];
+        for (int i = 0; i < expectedActivations; i++) {
+            io.sequin.schema.Activation a = r.activations(i);
+            String aw = what + ".activations[" + i + "]";
+            ActivationFunction f = enumValue(ActivationFunction.values(), a.kind(), aw + ".kind");
+            if (!Float.isFinite(a.alpha()) || !Float.isFinite(a.beta())) {
+                throw new InvalidModelException(aw + ": alpha and beta must be finite");
+            }
+            activations[i] = new Activation(f, a.alpha(), a.beta());
+        }
+        if (r.hasClip() && !(Float.isFinite(r.clip()) && r.clip() > 0)) {
+            throw new InvalidModelException(what + ": clip " + r.clip() + " must be finite and positive");
+        }
+        if (r.inputForget() && cell != CellType.LSTM) {
+            throw new InvalidModelException(what + ": input_forget is set on a " + cell + " layer; it applies to LSTM only");
+        }
+        if (r.linearBeforeReset() && cell != CellType.GRU) {
+            throw new InvalidModelException(what + ": linear_before_reset is set on a " + cell + " layer; it applies to GRU only");
+        }
+        int rows = cell.gates() * hidden;
+        List<StoredTensor> stored = new ArrayList<>();
+        float[] w = weight(r.w(), what + ".w", new int[] {dirs, rows, inputSize}, true, stored);
+        float[] rr = weight(r.r(), what + ".r", new int[] {dirs, rows, hidden}, true, stored);
+        float[] b = weight(r.b(), what + ".b", new int[] {dirs, 2 * rows}, false, stored);
+        float[] p = weight(r.p(), what + ".p", new int[] {dirs, 3 * hidden}, false, stored);
+        if (p != null && cell != CellType.LSTM) {
+            throw new InvalidModelException(what + ": peepholes are for LSTM layers only");
+        }
+
+        List<String> inputs = names(l.inputsLength(), l::inputs, 4, what + ".inputs");
+        if (inputs.isEmpty() || inputs.get(0).isEmpty()) {
+            throw new InvalidModelException(what + ": input X is missing");
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            String in = inputs.get(i);
+            if (!in.isEmpty() && !tensorNames.contains(in)) {
+                throw new InvalidModelException(what + ": input '" + in + "' is neither a model input, a constant nor an earlier layer's output");
+            }
+        }
+        List<String> outputs = names(l.outputsLength(), l::outputs, 3, what + ".outputs");
+        if (outputs.size() == 3 && !outputs.get(2).isEmpty() && cell != CellType.LSTM) {
+            throw new InvalidModelException(what + ": output Y_c is for LSTM layers only");
+        }
+        for (String out : outputs) {
+            if (!out.isEmpty()) {
+                declare(out, what + ".outputs");
+            }
+        }
+        try {
+            return new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, layout, activations,
+                    r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, stored);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private float[] weight(io.sequin.schema.Tensor t, String what, int[] expectedShape, boolean required,
+                           List<StoredTensor> stored) throws InvalidModelException {
+        if (t == null) {
+            if (required) {
+                throw new InvalidModelException(what + " is missing");
+            }
+            return null;
+        }
+        int[] shape = shapeOf(t, what);
+        if (!Arrays.equals(shape, expectedShape)) {
+            throw new InvalidModelException(what + ": shape " + Arrays.toString(shape) + ", expected " + Arrays.toString(expectedShape));
+        }
+        Tensor value = constantValue(t, what);
+        if (value.type() != ElementType.FLOAT32) {
+            throw new InvalidModelException(what + ": weights must be f32, not " + value.type().displayName());
+        }
+        String name = t.name() == null || t.name().isEmpty() ? what : t.name();
+        stored.add(stored(t, name));
+        return value.floats();
+    }
+
+    private interface IndexedString {
+        String get(int i);
+    }
+
+    private static List<String> names(int count, IndexedString get, int max, String what) throws InvalidModelException {
+        if (count > max) {
+            throw new InvalidModelException(what + ": " + count + " names, at most " + max + " allowed");
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(orEmpty(get.get(i)));
+        }
+        return names;
+    }
+
+    private static <E extends Enum<E>> E enumValue(E[] values, byte value, String what) throws InvalidModelException {
+        if (value < 0 || value >= values.length) {
+            throw new InvalidModelException(what + ": value " + value + " is out of range [0, " + (values.length - 1) + "]");
+        }
+        return values[value];
+    }
+
+    private static String requireName(String name, String what) throws InvalidModelException {
+        if (name == null || name.isEmpty()) {
+            throw new InvalidModelException(what + ": name is missing");
+        }
+        return name;
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}
