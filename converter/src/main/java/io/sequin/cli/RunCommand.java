@@ -1,0 +1,88 @@
+package io.sequin.cli;
+
+import io.sequin.kernel.KernelSelection;
+import io.sequin.kernel.Kernels;
+import io.sequin.model.Model;
+import io.sequin.model.TensorSpec;
+import io.sequin.npy.Npy;
+import io.sequin.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code sequin run MODEL.sqn --input NAME=FILE.npy ... --out DIR}. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs a model on .npy inputs and writes every output as DIR/<output name>.npy.",
+            "Characters other than letters, digits, '.', '_' and '-' in an output name become '_' in its file name."})
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL.sqn", description = "The model to run.")
+    Path modelFile;
+
+    @Option(names = "--input", required = true, paramLabel = "NAME=FILE.npy",
+            description = "Input NAME from FILE.npy (float32, int32 or int64, C order); repeat for each input. "
+                    + "A model with one input also takes just FILE.npy.")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the outputs (created if missing).")
+    Path outDir;
+
+    @Option(names = "--kernels", paramLabel = "KIND", defaultValue = "auto",
+            description = "auto (default), scalar or panama.")
+    String kernels;
+
+    @Override
+    public Integer call() throws Exception {
+        Kernels chosen;
+        try {
+            chosen = KernelSelection.select(kernels);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kernels: " + e.getMessage());
+        }
+        Model model = Model.load(modelFile);
+        String only = model.inputs().size() == 1 ? model.inputs().get(0).name() : null;
+        List<String> names = new ArrayList<>();
+        for (TensorSpec s : model.inputs()) {
+            names.add(s.name());
+        }
+        Map<String, Tensor> feeds = NamedFiles.read(inputs, "--input", only,
+                "the model has " + names.size() + " inputs: " + names);
+        Map<String, Tensor> outputs = model.newSession(chosen).run(feeds);
+
+        Files.createDirectories(outDir);
+        Map<String, String> files = new HashMap<>();
+        for (String name : outputs.keySet()) {
+            String file = fileName(name);
+            String clash = files.put(file, name);
+            if (clash != null) {
+                throw new Failures.UserError("outputs '" + clash + "' and '" + name + "' would both be written to " + file);
+            }
+        }
+        for (Map.Entry<String, Tensor> e : outputs.entrySet()) {
+            Path target = outDir.resolve(fileName(e.getKey()));
+            Npy.write(target, e.getValue());
+            spec.commandLine().getOut().printf("%s %s -> %s%n", e.getKey(), e.getValue(), target);
+        }
+        return 0;
+    }
+
+    /** A file name for an output that cannot leave DIR, whatever the model calls the output. */
+    static String fileName(String outputName) {
+        String safe = outputName.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (safe.isEmpty() || safe.chars().allMatch(c -> c == '.')) {
+            safe = "_" + safe;
+        }
+        return safe + ".npy";
+    }
+}

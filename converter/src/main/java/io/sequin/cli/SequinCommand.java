@@ -1,0 +1,63 @@
+package io.sequin.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code sequin} command line. Exit codes: 0 success, 2 usage error, 1 any other failure,
+ * with one line on stderr that names the problem (and a stack trace with {@code --verbose}).
+ */
+@Command(name = "sequin",
+        mixinStandardHelpOptions = true,
+        versionProvider = SequinCommand.Version.class,
+        description = "Converts recurrent models (LSTM, GRU, RNN) to Sequin's .sqn format and runs them.",
+        subcommands = {ConvertCommand.class, InspectCommand.class, RunCommand.class})
+public final class SequinCommand implements Runnable {
+    /** The version this build reports and writes into the files it converts. */
+    public static final String VERSION = "0.1.0";
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of failures.")
+    boolean verbose;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: convert, inspect or run");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code; for tests and embedding. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        SequinCommand top = new SequinCommand();
+        CommandLine cli = new CommandLine(top);
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((e, a) -> {
+            err.println("sequin: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.flush();
+            return 2;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (top.verbose) {
+                e.printStackTrace(err);
+            }
+            err.println("sequin: " + Failures.describe(e));
+            err.flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"sequin " + VERSION + " (model format " + io.sequin.model.Model.supportedFormatVersion()
+                    + ", Java " + System.getProperty("java.version") + ")"};
+        }
+    }
+}

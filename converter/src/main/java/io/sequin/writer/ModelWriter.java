@@ -1,0 +1,171 @@
+package io.sequin.writer;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import io.sequin.ir.IrModel;
+import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.layer.Activation;
+import io.sequin.model.TensorSpec;
+import io.sequin.schema.DType;
+import io.sequin.schema.LayerKind;
+import io.sequin.tensor.ElementType;
+import io.sequin.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/** Serializes an {@link IrModel} as a format-v1 {@code .sqn} FlatBuffer. */
+public final class ModelWriter {
+    /** The format version this writer produces. */
+    public static final int FORMAT_VERSION = 1;
+    /** Weight data starts on this boundary, so a reader may map it for wide vector loads. */
+    private static final int DATA_ALIGNMENT = 64;
+
+    private final String producerVersion;
+
+    public ModelWriter(String producerVersion) {
+        this.producerVersion = producerVersion;
+    }
+
+    public byte[] write(IrModel model) {
+        FlatBufferBuilder fb = new FlatBufferBuilder(1024);
+        int producer = io.sequin.schema.Producer.createProducer(fb,
+                fb.createString("sequin-converter"), fb.createString(producerVersion),
+                fb.createString(model.sourceFormat), fb.createString(model.sourceSha256));
+        int inputs = io.sequin.schema.Model.createInputsVector(fb, specs(fb, model.inputs));
+        int outputs = io.sequin.schema.Model.createOutputsVector(fb, specs(fb, model.outputs));
+        int[] constants = new int[model.constants.size()];
+        int i = 0;
+        for (var e : model.constants.entrySet()) {
+            constants[i++] = tensor(fb, e.getKey(), e.getValue());
+        }
+        int constantsVector = io.sequin.schema.Model.createConstantsVector(fb, constants);
+        int[] layers = new int[model.layers.size()];
+        for (int k = 0; k < layers.length; k++) {
+            layers[k] = layer(fb, model.layers.get(k));
+        }
+        int layersVector = io.sequin.schema.Model.createLayersVector(fb, layers);
+        io.sequin.schema.Model.startModel(fb);
+        io.sequin.schema.Model.addFormatVersion(fb, FORMAT_VERSION);
+        io.sequin.schema.Model.addProducer(fb, producer);
+        io.sequin.schema.Model.addInputs(fb, inputs);
+        io.sequin.schema.Model.addOutputs(fb, outputs);
+        io.sequin.schema.Model.addConstants(fb, constantsVector);
+        io.sequin.schema.Model.addLayers(fb, layersVector);
+        int root = io.sequin.schema.Model.endModel(fb);
+        io.sequin.schema.Model.finishModelBuffer(fb, root);
+        return fb.sizedByteArray();
+    }
+
+    private static int[] specs(FlatBufferBuilder fb, List<TensorSpec> specs) {
+        int[] offsets = new int[specs.size()];
+        for (int i = 0; i < offsets.length; i++) {
+            TensorSpec s = specs.get(i);
+            int name = fb.createString(s.name());
+            int shape = io.sequin.schema.TensorInfo.createShapeVector(fb, s.shape());
+            String[] dimNames = s.dimNames();
+            int[] names = new int[dimNames.length];
+            for (int k = 0; k < names.length; k++) {
+                names[k] = fb.createString(dimNames[k]);
+            }
+            int dimNamesVector = io.sequin.schema.TensorInfo.createDimNamesVector(fb, names);
+            offsets[i] = io.sequin.schema.TensorInfo.createTensorInfo(fb, name, dtype(s.type()), shape, dimNamesVector);
+        }
+        return offsets;
+    }
+
+    private static byte dtype(ElementType type) {
+        switch (type) {
+            case FLOAT32:
+                return DType.F32;
+            case INT32:
+                return DType.I32;
+            default:
+                return DType.I64;
+        }
+    }
+
+    private static int tensor(FlatBufferBuilder fb, String name, Tensor t) {
+        ByteBuffer bytes = ByteBuffer.allocate(t.size() * t.type().bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.type()) {
+            case FLOAT32:
+                bytes.asFloatBuffer().put(t.floats());
+                break;
+            case INT32:
+                bytes.asIntBuffer().put(t.ints());
+                break;
+            default:
+                bytes.asLongBuffer().put(t.longs());
+        }
+        return tensor(fb, name, dtype(t.type()), t.shape(), bytes.array());
+    }
+
+    private static int tensor(FlatBufferBuilder fb, String name, byte dtype, int[] shape, byte[] data) {
+        int nameOffset = fb.createString(name);
+        int shapeOffset = io.sequin.schema.Tensor.createShapeVector(fb, shape);
+        fb.createUnintializedVector(1, data.length, DATA_ALIGNMENT).put(data);
+        int dataOffset = fb.endVector();
+        io.sequin.schema.Tensor.startTensor(fb);
+        io.sequin.schema.Tensor.addName(fb, nameOffset);
+        io.sequin.schema.Tensor.addDtype(fb, dtype);
+        io.sequin.schema.Tensor.addShape(fb, shapeOffset);
+        io.sequin.schema.Tensor.addData(fb, dataOffset);
+        return io.sequin.schema.Tensor.endTensor(fb);
+    }
+
+    private static int f32(FlatBufferBuilder fb, String name, int[] shape, float[] values) {
+        if (values == null) {
+            return 0;
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(values);
+        return tensor(fb, name, DType.F32, shape, bytes.array());
+    }
+
+    private static int layer(FlatBufferBuilder fb, IrRecurrentLayer l) {
+        int dirs = l.direction.count();
+        int rows = l.cell.gates() * l.hiddenSize;
+        int w = f32(fb, l.name + ".W", new int[] {dirs, rows, l.inputSize}, l.w);
+        int r = f32(fb, l.name + ".R", new int[] {dirs, rows, l.hiddenSize}, l.r);
+        int b = f32(fb, l.name + ".B", new int[] {dirs, 2 * rows}, l.b);
+        int p = f32(fb, l.name + ".P", new int[] {dirs, 3 * l.hiddenSize}, l.p);
+        int[] acts = new int[l.activations.size()];
+        for (int i = 0; i < acts.length; i++) {
+            Activation a = l.activations.get(i);
+            acts[i] = io.sequin.schema.Activation.createActivation(fb, (byte) a.function().ordinal(), a.alpha(), a.beta());
+        }
+        int actsVector = io.sequin.schema.RecurrentLayer.createActivationsVector(fb, acts);
+        io.sequin.schema.RecurrentLayer.startRecurrentLayer(fb);
+        io.sequin.schema.RecurrentLayer.addCell(fb, (byte) l.cell.ordinal());
+        io.sequin.schema.RecurrentLayer.addDirection(fb, (byte) l.direction.ordinal());
+        io.sequin.schema.RecurrentLayer.addHiddenSize(fb, l.hiddenSize);
+        io.sequin.schema.RecurrentLayer.addInputSize(fb, l.inputSize);
+        io.sequin.schema.RecurrentLayer.addLayout(fb, l.layout);
+        io.sequin.schema.RecurrentLayer.addActivations(fb, actsVector);
+        io.sequin.schema.RecurrentLayer.addHasClip(fb, l.hasClip);
+        io.sequin.schema.RecurrentLayer.addClip(fb, l.clip);
+        io.sequin.schema.RecurrentLayer.addInputForget(fb, l.inputForget);
+        io.sequin.schema.RecurrentLayer.addLinearBeforeReset(fb, l.linearBeforeReset);
+        io.sequin.schema.RecurrentLayer.addW(fb, w);
+        io.sequin.schema.RecurrentLayer.addR(fb, r);
+        if (b != 0) {
+            io.sequin.schema.RecurrentLayer.addB(fb, b);
+        }
+        if (p != 0) {
+            io.sequin.schema.RecurrentLayer.addP(fb, p);
+        }
+        int body = io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
+
+        int name = fb.createString(l.name);
+        int inputs = io.sequin.schema.Layer.createInputsVector(fb, strings(fb, l.inputs));
+        int outputs = io.sequin.schema.Layer.createOutputsVector(fb, strings(fb, l.outputs));
+        return io.sequin.schema.Layer.createLayer(fb, name, inputs, outputs, LayerKind.RecurrentLayer, body);
+    }
+
+    private static int[] strings(FlatBufferBuilder fb, List<String> values) {
+        int[] offsets = new int[values.size()];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = fb.createString(values.get(i));
+        }
+        return offsets;
+    }
+}
