@@ -1,0 +1,90 @@
+package io.sequin.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.npy.Npy;
+import io.sequin.tensor.Tensor;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every ONNX fixture under src/test/resources/fixtures/onnx goes through the command line
+ * ({@code convert}, then {@code run} on each data set) and must reproduce the expected outputs
+ * within 1e-5. The models and expected outputs were written by tools/MakeOnnxFixtures.java;
+ * the numbers come from ONNX Runtime's Java binding (each case's reference.txt says how, in
+ * particular for layout 1, which ORT runs only as a transposed layout-0 twin).
+ */
+class OnnxFixtureTest {
+    static final double TOLERANCE = 1e-5;
+
+    static Stream<Path> fixtures() throws Exception {
+        Path root = root();
+        List<Path> cases = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(Files::isDirectory).sorted().forEach(cases::add);
+        }
+        assertTrue(cases.size() >= 17, "fixtures missing under " + root);
+        return cases.stream();
+    }
+
+    static Path root() throws URISyntaxException {
+        return Path.of(OnnxFixtureTest.class.getResource("/fixtures/onnx").toURI());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void reproducesOnnxRuntime(Path fixture, @TempDir Path tmp) throws Exception {
+        Path sqn = tmp.resolve("model.sqn");
+        CliRunner.run("convert", fixture.resolve("model.onnx").toString(), "-o", sqn.toString()).requireSuccess();
+        List<Path> dataSets = new ArrayList<>();
+        try (Stream<Path> s = Files.list(fixture)) {
+            s.filter(p -> p.getFileName().toString().startsWith("data_")).sorted().forEach(dataSets::add);
+        }
+        assertTrue(dataSets.size() >= 2, "each fixture has two data sets");
+        for (Path data : dataSets) {
+            List<String> args = new ArrayList<>(List.of("run", sqn.toString(), "--out", tmp.resolve(data.getFileName()).toString()));
+            List<Path> expected = new ArrayList<>();
+            try (Stream<Path> s = Files.list(data)) {
+                for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                    String name = p.getFileName().toString();
+                    if (name.startsWith("expected_")) {
+                        expected.add(p);
+                    } else {
+                        args.add("--input");
+                        args.add(name.substring(0, name.length() - 4) + "=" + p);
+                    }
+                }
+            }
+            CliRunner.run(args.toArray(new String[0])).requireSuccess();
+            for (Path e : expected) {
+                String output = e.getFileName().toString().substring("expected_".length());
+                Tensor want = Npy.read(e);
+                Tensor got = Npy.read(tmp.resolve(data.getFileName()).resolve(output));
+                assertArrayEquals(want.shape(), got.shape(), output + " shape");
+                double max = maxAbsDifference(want.floats(), got.floats());
+                System.out.printf("%s %s %s: max abs error %.3g%n", fixture.getFileName(), data.getFileName(), output, max);
+                assertTrue(max <= TOLERANCE, fixture.getFileName() + "/" + data.getFileName() + " " + output
+                        + ": max abs error " + max + " > " + TOLERANCE);
+            }
+        }
+    }
+
+    static double maxAbsDifference(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs((double) a[i] - b[i]);
+            if (!(d <= max)) {
+                max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+            }
+        }
+        return max;
+    }
+}
