@@ -1,0 +1,196 @@
+package io.sequin.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.npy.Npy;
+import io.sequin.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input to the command line: exit code 1 (2 for usage), exactly one line on stderr that
+ * names the problem, no stack trace, and no output file left behind.
+ */
+class BadInputTest {
+    @TempDir
+    Path tmp;
+    Path fixture;
+    Path sqn;
+
+    @BeforeEach
+    void convertGoodModel() throws Exception {
+        fixture = OnnxFixtureTest.root().resolve("lstm_forward_random");
+        sqn = tmp.resolve("good.sqn");
+        CliRunner.run("convert", fixture.resolve("model.onnx").toString(), "-o", sqn.toString()).requireSuccess();
+    }
+
+    private static void assertOneLineFailure(CliRunner r, int exitCode, String... mentions) {
+        assertEquals(exitCode, r.exitCode, "exit code; stderr: " + r.err);
+        String[] lines = r.err.strip().split("\n");
+        assertEquals(1, lines.length, "one line on stderr, got: " + r.err);
+        assertTrue(lines[0].startsWith("sequin: "), lines[0]);
+        assertFalse(r.err.contains("\tat "), "no stack trace: " + r.err);
+        for (String m : mentions) {
+            assertTrue(lines[0].contains(m), "stderr should mention '" + m + "': " + lines[0]);
+        }
+    }
+
+    private void assertNothingWritten(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals("[]", Arrays.toString(s.filter(p -> !p.equals(sqn)).toArray()), "files left behind");
+        }
+    }
+
+    @Test
+    void truncatedOnnx() throws Exception {
+        byte[] model = Files.readAllBytes(fixture.resolve("model.onnx"));
+        Path bad = Files.write(tmp.resolve("truncated.onnx"), Arrays.copyOf(model, model.length / 2));
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", bad.toString(), "-o", out.resolve("m.sqn").toString()), 1,
+                "truncated.onnx", "ONNX");
+        assertNothingWritten(out);
+    }
+
+    @Test
+    void garbageOnnx() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("garbage.onnx"), "this is not a model at all, just text\n".repeat(20));
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", bad.toString(), "-o", out.resolve("m.sqn").toString()), 1, "garbage.onnx");
+        assertNothingWritten(out);
+    }
+
+    @Test
+    void unsupportedOperator() throws Exception {
+        // The fixture's model with its LSTM node renamed to an op Sequin does not import.
+        var model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(fixture.resolve("model.onnx")));
+        var graph = model.getGraph().toBuilder();
+        graph.setNode(0, graph.getNode(0).toBuilder().setOpType("Conv").setName("conv1"));
+        Path bad = Files.write(tmp.resolve("conv.onnx"), model.toBuilder().setGraph(graph).build().toByteArray());
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", bad.toString(), "-o", out.resolve("m.sqn").toString()), 1,
+                "conv1", "Conv", "not supported");
+        assertNothingWritten(out);
+    }
+
+    @Test
+    void weightLeftAsGraphInputAsksForConst() throws Exception {
+        var m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(fixture.resolve("model.onnx")));
+        var graph = m.getGraph().toBuilder();
+        var w = graph.getInitializer(0);
+        graph.removeInitializer(0);
+        graph.addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(w.getName()).setType(
+                ai.onnx.proto.OnnxMl.TypeProto.newBuilder().setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder()
+                        .setElemType(1).setShape(ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder()
+                                .addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(w.getDims(0)))
+                                .addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(w.getDims(1)))
+                                .addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(w.getDims(2)))))));
+        Path bad = Files.write(tmp.resolve("w_input.onnx"), m.toBuilder().setGraph(graph).build().toByteArray());
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", bad.toString(), "-o", out.resolve("m.sqn").toString()), 1,
+                "--const " + w.getName() + "=");
+        assertNothingWritten(out);
+        // Frozen with a wrong-dtype .npy, the constant is refused by name.
+        Path ints = tmp.resolve("w.npy");
+        Npy.write(ints, Tensor.ofInts(new int[] {(int) w.getDims(0), (int) w.getDims(1), (int) w.getDims(2)},
+                new int[(int) (w.getDims(0) * w.getDims(1) * w.getDims(2))]));
+        assertOneLineFailure(CliRunner.run("convert", bad.toString(), "-o", out.resolve("m.sqn").toString(),
+                "--const", w.getName() + "=" + ints), 1, "W", "int32", "float32");
+        assertNothingWritten(out);
+    }
+
+    @Test
+    void inputOfWrongDtype() throws Exception {
+        Path x = Files.createDirectories(tmp.resolve("x")).resolve("X.npy");
+        Npy.write(x, Tensor.ofInts(new int[] {5, 4, 4}, new int[80]));
+        Path out = tmp.resolve("out");
+        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", "X=" + x, "--input", "initial_h=" + x,
+                "--input", "initial_c=" + x, "--out", out.toString());
+        assertOneLineFailure(r, 1, "X", "int32", "float32");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void inputOfWrongShape() throws Exception {
+        Path data = fixture.resolve("data_0");
+        Path x = tmp.resolve("X.npy");
+        Npy.write(x, Tensor.zeros(5, 4, 3));   // the model's input size is 4
+        Path out = tmp.resolve("out");
+        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", "X=" + x, "--input", "initial_h=" + data.resolve("initial_h.npy"),
+                "--input", "initial_c=" + data.resolve("initial_c.npy"), "--out", out.toString());
+        assertOneLineFailure(r, 1, "X", "[5, 4, 3]", "[seq, batch, 4]");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void missingInput() throws Exception {
+        Path data = fixture.resolve("data_0");
+        Path out = tmp.resolve("out");
+        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", "X=" + data.resolve("X.npy"), "--out", out.toString());
+        assertOneLineFailure(r, 1, "initial_h", "missing");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void unknownInput() throws Exception {
+        Path data = fixture.resolve("data_0");
+        Path out = tmp.resolve("out");
+        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", "X=" + data.resolve("X.npy"),
+                "--input", "initial_h=" + data.resolve("initial_h.npy"), "--input", "initial_c=" + data.resolve("initial_c.npy"),
+                "--input", "bogus=" + data.resolve("X.npy"), "--out", out.toString());
+        assertOneLineFailure(r, 1, "bogus", "X", "initial_h");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void unnamedInputWithSeveralModelInputs() throws Exception {
+        Path out = tmp.resolve("out");
+        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", fixture.resolve("data_0/X.npy").toString(), "--out", out.toString());
+        assertOneLineFailure(r, 1, "NAME=FILE.npy", "initial_h");
+    }
+
+    @Test
+    void corruptModel() throws Exception {
+        byte[] bytes = Files.readAllBytes(sqn);
+        Path bad = Files.write(tmp.resolve("corrupt.sqn"), Arrays.copyOf(bytes, bytes.length - 100));
+        Path out = tmp.resolve("out");
+        assertOneLineFailure(CliRunner.run("run", bad.toString(), "--input", "X=" + fixture.resolve("data_0/X.npy"), "--out", out.toString()),
+                1, "corrupt.sqn", "invalid model");
+        assertOneLineFailure(CliRunner.run("inspect", bad.toString()), 1, "corrupt.sqn");
+        assertFalse(Files.exists(out));
+        Path notModel = Files.writeString(tmp.resolve("text.sqn"), "hello");
+        assertOneLineFailure(CliRunner.run("inspect", notModel.toString()), 1, "text.sqn");
+    }
+
+    @Test
+    void badNpy() throws Exception {
+        byte[] good = Npy.toBytes(Tensor.zeros(5, 4, 4));
+        Path truncated = Files.write(tmp.resolve("truncated.npy"), Arrays.copyOf(good, good.length - 7));
+        Path out = tmp.resolve("out");
+        assertOneLineFailure(CliRunner.run("run", sqn.toString(), "--input", "X=" + truncated, "--out", out.toString()),
+                1, "truncated.npy", "bad .npy");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void missingFile() {
+        assertOneLineFailure(CliRunner.run("inspect", tmp.resolve("nope.sqn").toString()), 1, "nope.sqn");
+        assertOneLineFailure(CliRunner.run("convert", tmp.resolve("nope.onnx").toString(), "-o", tmp.resolve("m.sqn").toString()), 1, "nope.onnx");
+    }
+
+    @Test
+    void usageErrors() {
+        assertOneLineFailure(CliRunner.run("convert"), 2, "SRC");
+        assertOneLineFailure(CliRunner.run("run", sqn.toString()), 2, "--input");
+        assertOneLineFailure(CliRunner.run("frobnicate"), 2, "frobnicate");
+        assertOneLineFailure(CliRunner.run("run", sqn.toString(), "--input", "X=a.npy", "--out", "o", "--kernels", "gpu"), 2, "gpu");
+        assertOneLineFailure(CliRunner.run("convert", "a.onnx", "-o", "b.sqn", "--weights", "int4"), 2, "int4");
+        assertOneLineFailure(CliRunner.run(), 2, "command");
+    }
+}

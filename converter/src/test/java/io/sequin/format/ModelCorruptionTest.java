@@ -1,0 +1,136 @@
+package io.sequin.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import io.sequin.importer.onnx.OnnxImporter;
+import io.sequin.model.Model;
+import io.sequin.npy.Npy;
+import io.sequin.tensor.Tensor;
+import io.sequin.writer.ModelWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A corrupt .sqn must fail to load with {@link InvalidModelException}, never with another
+ * exception or a hang: thousands of truncations, byte flips and overwritten words of a real model
+ * are loaded, and those that still load must run or refuse their inputs cleanly.
+ */
+class ModelCorruptionTest {
+    static byte[] good;
+    static Map<String, Tensor> inputs;
+
+    @BeforeAll
+    static void convert() throws Exception {
+        Path fixture = Path.of(ModelCorruptionTest.class.getResource("/fixtures/onnx/lstm_bidirectional_sequence_lens").toURI());
+        good = new ModelWriter("test").write(OnnxImporter.importModel(Files.readAllBytes(fixture.resolve("model.onnx")), Map.of()));
+        inputs = Map.of(
+                "X", Npy.read(fixture.resolve("data_1/X.npy")),
+                "sequence_lens", Npy.read(fixture.resolve("data_1/sequence_lens.npy")),
+                "initial_h", Npy.read(fixture.resolve("data_1/initial_h.npy")),
+                "initial_c", Npy.read(fixture.resolve("data_1/initial_c.npy")));
+    }
+
+    @Test
+    void goodModelLoadsAndRuns() throws Exception {
+        Model model = Model.load(good);
+        assertEquals(3, model.newSession().run(inputs).size());
+    }
+
+    @Test
+    void everyTruncationIsRefusedUnlessOnlyPaddingWasCut() {
+        for (int length = 0; length < good.length; length++) {
+            byte[] cut = Arrays.copyOf(good, length);
+            try {
+                Model.load(cut);
+            } catch (InvalidModelException expected) {
+                continue;
+            }
+            // FlatBuffers pads its last objects with zeros; cutting only those loses nothing.
+            for (int i = length; i < good.length; i++) {
+                assertEquals(0, good[i], "length " + length + " loaded, but the cut removed data at " + i);
+            }
+        }
+    }
+
+    @Test
+    void flippedBytesFailCleanly() {
+        SplittableRandom random = new SplittableRandom(7);
+        int loaded = 0;
+        for (int trial = 0; trial < 20_000; trial++) {
+            byte[] bad = good.clone();
+            int flips = 1 + random.nextInt(4);
+            for (int k = 0; k < flips; k++) {
+                bad[random.nextInt(bad.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            loaded += loadAndRun(bad, "trial " + trial);
+        }
+        // Flips inside weight data leave a valid model; most others must be caught.
+        assertTrue(loaded > 0 && loaded < 20_000, "loaded " + loaded);
+    }
+
+    @Test
+    void overwrittenWordsFailCleanly() {
+        SplittableRandom random = new SplittableRandom(11);
+        int[] nasty = {0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 1, 4, 0x7ffffff0, -8};
+        for (int trial = 0; trial < 20_000; trial++) {
+            byte[] bad = good.clone();
+            int at = random.nextInt(bad.length - 3) & ~3;
+            int v = random.nextBoolean() ? nasty[random.nextInt(nasty.length)] : random.nextInt();
+            bad[at] = (byte) v;
+            bad[at + 1] = (byte) (v >> 8);
+            bad[at + 2] = (byte) (v >> 16);
+            bad[at + 3] = (byte) (v >> 24);
+            loadAndRun(bad, "trial " + trial + " at " + at);
+        }
+    }
+
+    /** Loads and runs; returns 1 if the model loaded. Anything but the documented exceptions fails. */
+    private static int loadAndRun(byte[] bytes, String what) {
+        Model model;
+        try {
+            model = Model.load(bytes);
+        } catch (InvalidModelException expected) {
+            return 0;
+        } catch (RuntimeException | Error e) {
+            throw new AssertionError(what + ": " + e, e);
+        }
+        try {
+            model.newSession().run(inputs);
+        } catch (IllegalArgumentException refused) {
+            // A changed name or shape in the signature: the inputs no longer fit, and it says so.
+        } catch (RuntimeException | Error e) {
+            fail(what + ": loaded but failed to run: " + e, e);
+        }
+        return 1;
+    }
+
+    @Test
+    void newerFormatVersionIsRefusedNamingBoth() {
+        FlatBufferBuilder fb = new FlatBufferBuilder();
+        io.sequin.schema.Model.startModel(fb);
+        io.sequin.schema.Model.addFormatVersion(fb, 7);
+        io.sequin.schema.Model.finishModelBuffer(fb, io.sequin.schema.Model.endModel(fb));
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(fb.sizedByteArray()));
+        assertTrue(e.getMessage().contains("format version 7") && e.getMessage().contains("version 1"), e.getMessage());
+    }
+
+    @Test
+    void wrongIdentifierIsRefused() {
+        byte[] bad = good.clone();
+        bad[4] = 'T';
+        bad[5] = 'F';
+        bad[6] = 'L';
+        bad[7] = '3';
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(bad));
+        assertTrue(e.getMessage().contains("'TFL3'") && e.getMessage().contains("SQIN"), e.getMessage());
+    }
+}
