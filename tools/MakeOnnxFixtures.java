@@ -45,6 +45,8 @@ import java.util.Random;
 
 public class MakeOnnxFixtures {
     static final Path OUT = Path.of("converter/src/test/resources/fixtures/onnx");
+    /** The model `sequin demo` converts and checks, bundled in the command line's jar. */
+    static final Path DEMO = Path.of("converter/src/main/resources/io/sequin/demo");
 
     /** One fixture: an op, its attributes, which optional inputs it has, and two (seq, batch) data sets. */
     record Case(String name, String op, String direction, int input, int hidden, int layout,
@@ -92,22 +94,27 @@ public class MakeOnnxFixtures {
     }
 
     public static void main(String[] args) throws Exception {
-        if (Files.exists(OUT)) {
-            try (var walk = Files.walk(OUT)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
+        for (Path dir : List.of(OUT, DEMO)) {
+            if (Files.exists(dir)) {
+                try (var walk = Files.walk(dir)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
                 }
             }
         }
-        Files.createDirectories(OUT);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         for (Case c : cases()) {
-            write(env, c);
+            write(env, c, OUT.resolve(c.name()));
             System.out.println("wrote " + OUT.resolve(c.name()));
         }
+        Case demo = new Case("demo", "LSTM", "bidirectional", 8, 16, 0, true, false, true, true, List.of(), List.of(), List.of(),
+                null, false, false, new int[][] {{12, 3}});
+        write(env, demo, DEMO);
+        System.out.println("wrote " + DEMO);
     }
 
-    static void write(OrtEnvironment env, Case c) throws Exception {
+    static void write(OrtEnvironment env, Case c, Path dir) throws Exception {
         Random random = new Random(c.name().hashCode());
         int d = c.directions();
         int rows = c.gates() * c.hidden();
@@ -121,7 +128,7 @@ public class MakeOnnxFixtures {
         if (c.peepholes()) {
             weights.put("P", uniform(random, new int[] {d, 3 * c.hidden()}, scale));
         }
-        Path dir = Files.createDirectories(OUT.resolve(c.name()));
+        Files.createDirectories(dir);
         Files.write(dir.resolve("model.onnx"), model(c, weights, c.layout()).toByteArray());
         byte[] reference = model(c, weights, 0).toByteArray();
         String how = c.layout() == 0
