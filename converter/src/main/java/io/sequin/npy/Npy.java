@@ -4,6 +4,7 @@ import io.sequin.format.Limits;
 import io.sequin.io.AtomicFiles;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
+import io.sequin.tensor.TensorBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -95,24 +96,7 @@ public final class Npy {
             throw new NpyFormatException("data is " + actual + " bytes, shape " + Tensor.format(shape) + " of "
                     + type.displayName() + " needs " + expected);
         }
-        ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) expected).slice().order(ByteOrder.LITTLE_ENDIAN);
-        switch (type) {
-            case FLOAT32: {
-                float[] v = new float[(int) count];
-                data.asFloatBuffer().get(v);
-                return Tensor.ofFloats(shape, v);
-            }
-            case INT32: {
-                int[] v = new int[(int) count];
-                data.asIntBuffer().get(v);
-                return Tensor.ofInts(shape, v);
-            }
-            default: {
-                long[] v = new long[(int) count];
-                data.asLongBuffer().get(v);
-                return Tensor.ofLongs(shape, v);
-            }
-        }
+        return TensorBytes.decode(type, shape, ByteBuffer.wrap(bytes, dataStart, (int) expected));
     }
 
     private static ElementType elementType(String descr) throws NpyFormatException {
@@ -274,22 +258,7 @@ public final class Npy {
                 .order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
         out.put(header.getBytes(StandardCharsets.ISO_8859_1));
-        switch (t.type()) {
-            case FLOAT32:
-                for (float v : t.floats()) {
-                    out.putFloat(v);
-                }
-                break;
-            case INT32:
-                for (int v : t.ints()) {
-                    out.putInt(v);
-                }
-                break;
-            default:
-                for (long v : t.longs()) {
-                    out.putLong(v);
-                }
-        }
+        TensorBytes.encode(t, out);
         return out.array();
     }
 

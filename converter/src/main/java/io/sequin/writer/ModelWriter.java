@@ -9,8 +9,7 @@ import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.sequin.tensor.TensorBytes;
 import java.util.List;
 
 /** Serializes an {@link IrModel} as a format-v1 {@code .sqn} FlatBuffer. */
@@ -85,18 +84,7 @@ public final class ModelWriter {
     }
 
     private static int tensor(FlatBufferBuilder fb, String name, Tensor t) {
-        ByteBuffer bytes = ByteBuffer.allocate(t.size() * t.type().bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.type()) {
-            case FLOAT32:
-                bytes.asFloatBuffer().put(t.floats());
-                break;
-            case INT32:
-                bytes.asIntBuffer().put(t.ints());
-                break;
-            default:
-                bytes.asLongBuffer().put(t.longs());
-        }
-        return tensor(fb, name, dtype(t.type()), t.shape(), bytes.array());
+        return tensor(fb, name, dtype(t.type()), t.shape(), TensorBytes.encode(t));
     }
 
     private static int tensor(FlatBufferBuilder fb, String name, byte dtype, int[] shape, byte[] data) {
@@ -113,12 +101,7 @@ public final class ModelWriter {
     }
 
     private static int f32(FlatBufferBuilder fb, String name, int[] shape, float[] values) {
-        if (values == null) {
-            return 0;
-        }
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(values);
-        return tensor(fb, name, DType.F32, shape, bytes.array());
+        return values == null ? 0 : tensor(fb, name, Tensor.ofFloats(shape, values));
     }
 
     private static int layer(FlatBufferBuilder fb, IrRecurrentLayer l) {

@@ -14,6 +14,7 @@ import io.sequin.schema.LayerKind;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
+import io.sequin.tensor.TensorBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -171,8 +172,7 @@ final class ModelLoader {
     private static Tensor constantValue(io.sequin.schema.Tensor t, String what) throws InvalidModelException {
         ElementType type = elementType(t.dtype(), what);
         int[] shape = shapeOf(t, what);
-        int count = (int) Tensor.elementCount(shape);
-        long expected = (long) count * type.bytes();
+        long expected = Tensor.elementCount(shape) * type.bytes();
         if (t.dataLength() != expected) {
             throw new InvalidModelException(what + ": data has " + t.dataLength() + " bytes, shape "
                     + Arrays.toString(shape) + " of " + type.displayName() + " needs " + expected);
@@ -181,27 +181,7 @@ final class ModelLoader {
             throw new InvalidModelException(what + ": scales are only allowed on int8 tensors");
         }
         ByteBuffer data = t.dataAsByteBuffer();
-        if (data == null) {
-            data = ByteBuffer.allocate(0);
-        }
-        data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
-        switch (type) {
-            case FLOAT32: {
-                float[] v = new float[count];
-                data.asFloatBuffer().get(v);
-                return Tensor.ofFloats(shape, v);
-            }
-            case INT32: {
-                int[] v = new int[count];
-                data.asIntBuffer().get(v);
-                return Tensor.ofInts(shape, v);
-            }
-            default: {
-                long[] v = new long[count];
-                data.asLongBuffer().get(v);
-                return Tensor.ofLongs(shape, v);
-            }
-        }
+        return TensorBytes.decode(type, shape, data == null ? ByteBuffer.allocate(0) : data);
     }
 
     private static StoredTensor stored(io.sequin.schema.Tensor t, String name) {
