@@ -3,7 +3,9 @@
 // output with ONNX's expected .npy under ONNX's node-test tolerance (rtol 1e-3, atol 1e-7, as
 // numpy.testing.assert_allclose). Prints each case's max abs error and a closing count.
 //
-//   java -cp converter/target/sequin.jar tools/Conformance.java ../shared/conformance/onnx
+//   java -cp converter/target/sequin.jar tools/Conformance.java ../shared/conformance/onnx [KERNELS]
+//
+// KERNELS (auto, scalar or panama; default auto) is passed to `sequin run --kernels`.
 //
 // Expects ./sequin beside tools/ and the conformance folder's cases.json.
 
@@ -24,10 +26,11 @@ public class Conformance {
     private static final double ATOL = 1e-7;
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: java -cp converter/target/sequin.jar tools/Conformance.java CONFORMANCE_DIR");
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: java -cp converter/target/sequin.jar tools/Conformance.java CONFORMANCE_DIR [KERNELS]");
             System.exit(2);
         }
+        String kernels = args.length > 1 ? args[1] : "auto";
         Path dir = Path.of(args[0]);
         Path sequin = Path.of("sequin").toAbsolutePath();
         JsonNode cases = new ObjectMapper().readTree(dir.resolve("cases.json").toFile()).get("cases");
@@ -40,7 +43,7 @@ public class Conformance {
             Path sqn = caseWork.resolve("model.sqn");
             List<String> convert = new ArrayList<>(List.of(sequin.toString(), "convert",
                     dir.resolve(c.get("dir").asText()).resolve("model.onnx").toString(), "-o", sqn.toString()));
-            List<String> run = new ArrayList<>(List.of(sequin.toString(), "run", sqn.toString(),
+            List<String> run = new ArrayList<>(List.of(sequin.toString(), "run", sqn.toString(), "--kernels", kernels,
                     "--out", caseWork.resolve("out").toString()));
             for (JsonNode in : c.get("inputs")) {
                 String arg = in.get("name").asText() + "=" + dir.resolve(in.get("npy").asText());
@@ -90,7 +93,7 @@ public class Conformance {
                 System.out.printf("FAIL %-36s %s%n", name, problem);
             }
         }
-        System.out.println("conformance: " + passed + " passed, " + failed + " failed");
+        System.out.println("conformance (" + kernels + " kernels): " + passed + " passed, " + failed + " failed");
         System.exit(failed == 0 && passed > 0 ? 0 : 1);
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -35,13 +36,24 @@ class OnnxFixtureTest {
         return cases.stream();
     }
 
+    /** Every fixture under each kernel set: the Panama kernels must reproduce ORT as the scalar ones do. */
+    static Stream<Arguments> fixturesAndKernels() throws Exception {
+        List<Arguments> args = new ArrayList<>();
+        for (Path fixture : (Iterable<Path>) fixtures()::iterator) {
+            for (String kernels : List.of("scalar", "panama")) {
+                args.add(Arguments.of(fixture.getFileName().toString(), kernels, fixture));
+            }
+        }
+        return args.stream();
+    }
+
     static Path root() throws URISyntaxException {
         return Path.of(OnnxFixtureTest.class.getResource("/fixtures/onnx").toURI());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("fixtures")
-    void reproducesOnnxRuntime(Path fixture, @TempDir Path tmp) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("fixturesAndKernels")
+    void reproducesOnnxRuntime(String fixtureName, String kernels, Path fixture, @TempDir Path tmp) throws Exception {
         Path sqn = tmp.resolve("model.sqn");
         CliRunner.run("convert", fixture.resolve("model.onnx").toString(), "-o", sqn.toString()).requireSuccess();
         List<Path> dataSets = new ArrayList<>();
@@ -50,7 +62,8 @@ class OnnxFixtureTest {
         }
         assertTrue(dataSets.size() >= 2, "each fixture has two data sets");
         for (Path data : dataSets) {
-            List<String> args = new ArrayList<>(List.of("run", sqn.toString(), "--out", tmp.resolve(data.getFileName()).toString()));
+            List<String> args = new ArrayList<>(List.of("run", sqn.toString(), "--kernels", kernels,
+                    "--out", tmp.resolve(data.getFileName()).toString()));
             List<Path> expected = new ArrayList<>();
             try (Stream<Path> s = Files.list(data)) {
                 for (Path p : (Iterable<Path>) s.sorted()::iterator) {
@@ -70,7 +83,7 @@ class OnnxFixtureTest {
                 Tensor got = Npy.read(tmp.resolve(data.getFileName()).resolve(output));
                 assertArrayEquals(want.shape(), got.shape(), output + " shape");
                 double max = maxAbsDifference(want.floats(), got.floats());
-                System.out.printf("%s %s %s: max abs error %.3g%n", fixture.getFileName(), data.getFileName(), output, max);
+                System.out.printf("%s %s %s %s: max abs error %.3g%n", fixture.getFileName(), kernels, data.getFileName(), output, max);
                 assertTrue(max <= TOLERANCE, fixture.getFileName() + "/" + data.getFileName() + " " + output
                         + ": max abs error " + max + " > " + TOLERANCE);
             }

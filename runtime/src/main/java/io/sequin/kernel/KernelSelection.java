@@ -5,22 +5,36 @@ import java.util.logging.Logger;
 
 /**
  * Chooses the kernels once per JVM. The system property {@code sequin.kernels} may be
- * {@code auto} (the default), {@code scalar} or {@code panama}.
+ * {@code auto} (the default: Panama when the Vector API is usable, scalar otherwise),
+ * {@code scalar} or {@code panama}.
  *
  * <p>The Panama implementation is looked up by class name only, so a JVM without the
- * {@code jdk.incubator.vector} module never links it; until it exists, {@code auto} means
- * scalar.
+ * {@code jdk.incubator.vector} module never links it. The choice is logged once, at INFO, on
+ * the {@code io.sequin.kernel} logger: the kernels and their vector width, and on a fall-back
+ * why and how to enable the fast path.
  */
 public final class KernelSelection {
     /** Class name of the Vector API kernels; loaded reflectively so core classes never link them. */
     static final String PANAMA_CLASS = "io.sequin.kernel.panama.PanamaKernels";
-    private static final Logger LOG = Logger.getLogger(KernelSelection.class.getName());
+    private static final Logger LOG = Logger.getLogger("io.sequin.kernel");
+    private static final String ENABLE = "start the JVM with --add-modules jdk.incubator.vector";
 
     private KernelSelection() {
     }
 
     private static final class Holder {
-        static final Kernels DEFAULT = select(System.getProperty("sequin.kernels", "auto"));
+        static final Kernels DEFAULT = chooseDefault();
+
+        private static Kernels chooseDefault() {
+            String choice = System.getProperty("sequin.kernels", "auto");
+            Kernels k = select(choice);
+            if (k instanceof ScalarKernels && !choice.trim().equalsIgnoreCase("scalar")) {
+                LOG.info("Sequin kernels: scalar (" + panamaUnavailableReason() + ")");
+            } else {
+                LOG.info("Sequin kernels: " + describe(k));
+            }
+            return k;
+        }
     }
 
     /** The kernels chosen for this JVM by {@code -Dsequin.kernels}, decided on first use. */
@@ -32,7 +46,7 @@ public final class KernelSelection {
      * The kernels for a choice of {@code auto}, {@code scalar} or {@code panama}.
      *
      * @throws IllegalArgumentException for another choice, or for {@code panama} when the
-     *     Vector API kernels cannot be loaded (the message says why)
+     *     Vector API kernels cannot be loaded (the message says why and how to enable them)
      */
     public static Kernels select(String choice) {
         String c = choice.trim().toLowerCase(Locale.ROOT);
@@ -48,34 +62,48 @@ public final class KernelSelection {
             }
             case "auto": {
                 Kernels panama = loadPanama();
-                if (panama != null) {
-                    return panama;
-                }
-                LOG.fine(() -> "using scalar kernels: " + panamaUnavailableReason());
-                return new ScalarKernels();
+                return panama != null ? panama : new ScalarKernels();
             }
             default:
                 throw new IllegalArgumentException("unknown kernels '" + choice + "': expected auto, scalar or panama");
         }
     }
 
+    /** "panama, 256-bit vectors (8 floats)" or "scalar". */
+    public static String describe(Kernels k) {
+        return k.vectorLanes() > 1 ? k.name() + ", " + 32 * k.vectorLanes() + "-bit vectors (" + k.vectorLanes() + " floats)" : k.name();
+    }
+
+    /** Whether the Vector API kernels can run in this JVM. */
+    public static boolean panamaAvailable() {
+        return loadPanama() != null;
+    }
+
     private static Kernels loadPanama() {
         try {
             Class<?> type = Class.forName(PANAMA_CLASS);
-            return (Kernels) type.getDeclaredConstructor().newInstance();
+            Kernels k = (Kernels) type.getDeclaredConstructor().newInstance();
+            k.vectorLanes();
+            return k;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             return null;
         }
     }
 
-    private static String panamaUnavailableReason() {
+    /** Why the Vector API kernels cannot run here, and how to enable them. */
+    public static String panamaUnavailableReason() {
+        try {
+            Class.forName("jdk.incubator.vector.FloatVector");
+        } catch (ClassNotFoundException | LinkageError e) {
+            return "the jdk.incubator.vector module is not enabled; " + ENABLE;
+        }
         try {
             Class.forName(PANAMA_CLASS);
         } catch (ClassNotFoundException e) {
             return "this build has no Vector API kernels";
         } catch (LinkageError e) {
-            return "the Vector API module is absent; start the JVM with --add-modules jdk.incubator.vector";
+            return "the Vector API kernels failed to link (" + e + "); " + ENABLE;
         }
-        return "the Vector API kernels failed to start";
+        return loadPanama() == null ? "the Vector API kernels failed to start" : "they are available";
     }
 }

@@ -1,8 +1,9 @@
 package io.sequin.kernel;
 
 /**
- * Portable kernels in plain Java: the specification that faster kernels are tested against,
- * and what runs on JVMs without the Vector API.
+ * Portable kernels in plain Java: the specification that faster kernels are tested against, and
+ * what runs on JVMs without the Vector API. Dot products keep four independent accumulators so
+ * that consecutive additions do not wait on each other's latency.
  */
 public final class ScalarKernels implements Kernels {
 
@@ -12,13 +13,54 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void matVecAdd(float[] w, int rows, int cols, float[] x, int xOff, float[] out, int outOff) {
+    public int vectorLanes() {
+        return 1;
+    }
+
+    @Override
+    public void gemv(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
         for (int r = 0; r < rows; r++) {
-            out[outOff + r] += dot(w, r * cols, x, xOff, cols);
+            y[yOff + r] += dot(w, wOff + r * cols, x, xOff, cols);
         }
     }
 
-    /** Dot product of {@code n} floats; four independent accumulators hide the add latency. */
+    @Override
+    public void gemv2(float[] w, int wOff, int wCols, float[] x, int xOff,
+                      float[] r, int rOff, int rCols, float[] h, int hOff,
+                      float[] y, int yOff, int rows) {
+        for (int i = 0; i < rows; i++) {
+            y[yOff + i] += dot(w, wOff + i * wCols, x, xOff, wCols) + dot(r, rOff + i * rCols, h, hOff, rCols);
+        }
+    }
+
+    @Override
+    public void gemm(float[] w, int wOff, int rows, int cols, float[] x, int xOff, int xStride, int n,
+                     float[] y, int yOff, int yStride) {
+        for (int j = 0; j < n; j++) {
+            gemv(w, wOff, rows, cols, x, xOff + j * xStride, y, yOff + j * yStride);
+        }
+    }
+
+    @Override
+    public void sigmoid(float[] v, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            v[i] = sigmoid(v[i]);
+        }
+    }
+
+    @Override
+    public void tanh(float[] v, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            v[i] = (float) Math.tanh(v[i]);
+        }
+    }
+
+    /** 1 / (1 + e^-x), computed in double and rounded once. */
+    public static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    /** Dot product of {@code n} floats. */
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int k = 0;

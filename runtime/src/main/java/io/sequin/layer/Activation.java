@@ -1,5 +1,7 @@
 package io.sequin.layer;
 
+import io.sequin.kernel.Kernels;
+
 /**
  * An activation function with its parameters, always explicit (frameworks disagree on
  * defaults, so importers resolve them). The formulas are ONNX's (onnx/defs/rnn/defs.cc).
@@ -25,6 +27,20 @@ public final class Activation {
 
     public float beta() {
         return beta;
+    }
+
+    /**
+     * Applies the function to {@code v[off .. off+len)} in place, with the kernels' vectorized
+     * sigmoid and tanh where the function is one of those.
+     */
+    public void apply(Kernels kernels, float[] v, int off, int len) {
+        if (function == ActivationFunction.SIGMOID) {
+            kernels.sigmoid(v, off, len);
+        } else if (function == ActivationFunction.TANH) {
+            kernels.tanh(v, off, len);
+        } else {
+            apply(v, off, len);
+        }
     }
 
     /** Applies the function to {@code v[off .. off+len)} in place. */

@@ -3,29 +3,42 @@ package io.sequin.layer;
 import io.sequin.kernel.Kernels;
 
 /**
- * One direction of a recurrent layer at work: its weights, the kernels, and the scratch of one
- * session. A cell advances the state of one batch row by one time step.
+ * One direction of a recurrent layer at work: its weights, the kernels, and one session's
+ * scratch. The layer fills each batch row's gate pre-activations with {@code bias + W·x} and, for
+ * the first {@link #fusedRows()} gate rows, {@code + R·h}; the cell finishes the step.
  */
 abstract class Cell {
     final Kernels kernels;
+    final CellWeights weights;
     final int hidden;
     final int inputSize;
     private final boolean hasClip;
     private final float clip;
 
-    Cell(Kernels kernels, int hidden, int inputSize, boolean hasClip, float clip) {
+    Cell(Kernels kernels, CellWeights weights, int hidden, int inputSize, boolean hasClip, float clip) {
         this.kernels = kernels;
+        this.weights = weights;
         this.hidden = hidden;
         this.inputSize = inputSize;
         this.hasClip = hasClip;
         this.clip = clip;
     }
 
+    /** Gate rows, gates·H: the width of one batch row's pre-activations. */
+    abstract int gateRows();
+
+    /** How many leading gate rows take {@code R·h} with the old state alone (all but GRU's h gate). */
+    abstract int fusedRows();
+
+    /** Grows the scratch to hold {@code rows} batch rows. */
+    abstract void reserve(int rows);
+
     /**
-     * Reads {@code x[xOff .. xOff+inputSize)} and advances the state in place: {@code h} (and
-     * {@code c} for an LSTM; other cells ignore it).
+     * Finishes one time step for the batch rows whose {@code active} flag is set:
+     * {@code gates} [rows][gateRows] holds their pre-activations as described above, and
+     * {@code h} and {@code c} [rows][H] are advanced in place ({@code c} only for an LSTM).
      */
-    abstract void step(float[] x, int xOff, float[] h, float[] c);
+    abstract void finish(float[] gates, float[] h, float[] c, int rows, boolean[] active);
 
     /** ONNX's clip: each gate pre-activation, bias included, is clamped to [-clip, clip]. */
     final void clip(float[] v, int off, int len) {

@@ -1,27 +1,26 @@
 package io.sequin.layer;
 
 /**
- * The weights of one direction of a recurrent layer, prepared once at load in the layout the
- * cell reads them (row-major, ONNX gate order) and shared by every session.
+ * The weights of one direction of a recurrent layer, prepared once at load and shared by every
+ * session. W and R stay separate, each contiguous and row-major in ONNX's gate order: a whole
+ * sequence multiplies W with every time step at once and then only R with each state, and a
+ * streaming step reads both in one pass ({@code Kernels.gemv2}) without a fused [W|R] copy.
  */
 final class CellWeights {
     /** Input weights W, [gates*H, I]. */
     final float[] w;
-    /** Recurrent weights R, [gates*H, H]; for a GRU only the z and r rows, [2H, H]. */
+    /** Recurrent weights R, [gates*H, H]. */
     final float[] r;
-    /** GRU only: the recurrent rows of h, [H, H]; null otherwise. */
-    final float[] rh;
-    /** The bias added to the gate pre-activations, [gates*H]. */
+    /** The bias every step starts from, [gates*H]: Wb + Rb, except GRU's Rbh under linear_before_reset. */
     final float[] bias;
-    /** GRU with linear_before_reset only: Rbh, kept inside the reset product; null otherwise. */
+    /** GRU with linear_before_reset only: Rbh, kept inside {@code rt⊙(Ht-1·Rhᵀ + Rbh)}; null otherwise. */
     final float[] rbh;
     /** LSTM peepholes i, o, f, [3H], or null. */
     final float[] p;
 
-    CellWeights(float[] w, float[] r, float[] rh, float[] bias, float[] rbh, float[] p) {
+    private CellWeights(float[] w, float[] r, float[] bias, float[] rbh, float[] p) {
         this.w = w;
         this.r = r;
-        this.rh = rh;
         this.bias = bias;
         this.rbh = rbh;
         this.p = p;
@@ -33,25 +32,17 @@ final class CellWeights {
         for (int i = 0; i < bias.length; i++) {
             bias[i] = wb[i] + rb[i];
         }
-        return new CellWeights(w, r, null, bias, null, p);
+        return new CellWeights(w, r, bias, null, p);
     }
 
-    /**
-     * GRU: R split into its z,r rows and its h rows; Rbh folded into the bias unless
-     * linear_before_reset keeps it inside {@code rt⊙(Ht-1·Rhᵀ + Rbh)}.
-     */
+    /** GRU: Rbh folded into the bias, unless linear_before_reset keeps it inside the reset product. */
     static CellWeights gru(int hidden, float[] w, float[] r, float[] wb, float[] rb, boolean linearBeforeReset) {
         int n = hidden;
         float[] bias = new float[3 * n];
         for (int j = 0; j < 3 * n; j++) {
-            boolean keepRecurrentBiasApart = linearBeforeReset && j >= 2 * n;
-            bias[j] = keepRecurrentBiasApart ? wb[j] : wb[j] + rb[j];
+            boolean keepApart = linearBeforeReset && j >= 2 * n;
+            bias[j] = keepApart ? wb[j] : wb[j] + rb[j];
         }
-        return new CellWeights(w,
-                java.util.Arrays.copyOfRange(r, 0, 2 * n * n),
-                java.util.Arrays.copyOfRange(r, 2 * n * n, 3 * n * n),
-                bias,
-                linearBeforeReset ? java.util.Arrays.copyOfRange(rb, 2 * n, 3 * n) : null,
-                null);
+        return new CellWeights(w, r, bias, linearBeforeReset ? java.util.Arrays.copyOfRange(rb, 2 * n, 3 * n) : null, null);
     }
 }

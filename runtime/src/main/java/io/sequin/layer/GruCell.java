@@ -11,73 +11,106 @@ import io.sequin.kernel.Kernels;
  * ht = g(Xt·Whᵀ + rt⊙(Ht-1·Rhᵀ + Rbh) + Wbh)       linear_before_reset = 1 (PyTorch, Keras reset_after)
  * Ht = (1 - zt)⊙ht + zt⊙Ht-1
  * </pre>
+ * The layer adds {@code R·h} to z and r only; the h gate's recurrent product needs rt first.
  */
 final class GruCell extends Cell {
-    private final CellWeights weights;
     private final Activation f;
     private final Activation g;
     private final boolean linearBeforeReset;
-    private final float[] gates;
-    private final float[] scratch;
+    /** Per batch row: rt⊙Ht-1, or Ht-1·Rhᵀ + Rbh. */
+    private float[] scratch;
 
-    GruCell(Kernels kernels, int hidden, int inputSize, CellWeights weights, Activation[] activations,
+    GruCell(Kernels kernels, CellWeights weights, int hidden, int inputSize, Activation[] activations,
             boolean hasClip, float clip, boolean linearBeforeReset) {
-        super(kernels, hidden, inputSize, hasClip, clip);
-        this.weights = weights;
-        this.linearBeforeReset = linearBeforeReset;
+        super(kernels, weights, hidden, inputSize, hasClip, clip);
         this.f = activations[0];
         this.g = activations[1];
-        this.gates = new float[3 * hidden];
+        this.linearBeforeReset = linearBeforeReset;
         this.scratch = new float[hidden];
     }
 
     @Override
-    void step(float[] x, int xOff, float[] h, float[] unused) {
-        int n = hidden;
-        // z, r and the input part of h: bias + W·x
-        System.arraycopy(weights.bias, 0, gates, 0, 3 * n);
-        kernels.matVecAdd(weights.w, 3 * n, inputSize, x, xOff, gates, 0);
-        updateAndResetGates(h);
-        candidate(h);
-        updateHidden(h);
+    int gateRows() {
+        return 3 * hidden;
     }
 
-    /** zt, rt = f(... + Ht-1·Rᵀ) */
-    private void updateAndResetGates(float[] h) {
+    @Override
+    int fusedRows() {
+        return 2 * hidden;
+    }
+
+    @Override
+    void reserve(int rows) {
+        if (scratch.length < rows * hidden) {
+            scratch = new float[rows * hidden];
+        }
+    }
+
+    @Override
+    void finish(float[] gates, float[] h, float[] unused, int rows, boolean[] active) {
         int n = hidden;
-        kernels.matVecAdd(weights.r, 2 * n, n, h, 0, gates, 0);
-        clip(gates, 0, 2 * n);
-        f.apply(gates, 0, 2 * n);
+        int width = 3 * n;
+        for (int b = 0; b < rows; b++) {
+            if (active[b]) {
+                updateAndResetGates(gates, b * width);
+            }
+        }
+        candidates(gates, h, rows, active);
+        for (int b = 0; b < rows; b++) {
+            if (active[b]) {
+                updateHidden(gates, b * width, h, b * n);
+            }
+        }
+    }
+
+    /** zt, rt = f(...) */
+    private void updateAndResetGates(float[] gates, int z) {
+        clip(gates, z, 2 * hidden);
+        f.apply(kernels, gates, z, 2 * hidden);
     }
 
     /** ht = g(...), with the reset gate applied before or after the recurrent product. */
-    private void candidate(float[] h) {
+    private void candidates(float[] gates, float[] h, int rows, boolean[] active) {
         int n = hidden;
-        int hOff = 2 * n;
+        int width = 3 * n;
+        int rhOff = 2 * n * n;      // R's h rows
         if (linearBeforeReset) {
-            // scratch = Ht-1·Rhᵀ + Rbh; ht pre-activation += rt⊙scratch
-            System.arraycopy(weights.rbh, 0, scratch, 0, n);
-            kernels.matVecAdd(weights.rh, n, n, h, 0, scratch, 0);
-            for (int j = 0; j < n; j++) {
-                gates[hOff + j] += gates[n + j] * scratch[j];
+            // scratch = Ht-1·Rhᵀ + Rbh; pre-activation += rt⊙scratch
+            for (int b = 0; b < rows; b++) {
+                System.arraycopy(weights.rbh, 0, scratch, b * n, n);
+            }
+            kernels.gemm(weights.r, rhOff, n, n, h, 0, n, rows, scratch, 0, n);
+            for (int b = 0; b < rows; b++) {
+                int r = b * width + n;
+                int hh = b * width + 2 * n;
+                for (int j = 0; j < n; j++) {
+                    gates[hh + j] += gates[r + j] * scratch[b * n + j];
+                }
             }
         } else {
-            // scratch = rt⊙Ht-1; ht pre-activation += scratch·Rhᵀ
-            for (int j = 0; j < n; j++) {
-                scratch[j] = gates[n + j] * h[j];
+            // scratch = rt⊙Ht-1; pre-activation += scratch·Rhᵀ
+            for (int b = 0; b < rows; b++) {
+                int r = b * width + n;
+                for (int j = 0; j < n; j++) {
+                    scratch[b * n + j] = gates[r + j] * h[b * n + j];
+                }
             }
-            kernels.matVecAdd(weights.rh, n, n, scratch, 0, gates, hOff);
+            kernels.gemm(weights.r, rhOff, n, n, scratch, 0, n, rows, gates, 2 * n, width);
         }
-        clip(gates, hOff, n);
-        g.apply(gates, hOff, n);
+        for (int b = 0; b < rows; b++) {
+            if (active[b]) {
+                clip(gates, b * width + 2 * n, n);
+                g.apply(kernels, gates, b * width + 2 * n, n);
+            }
+        }
     }
 
     /** Ht = (1 - zt)⊙ht + zt⊙Ht-1 */
-    private void updateHidden(float[] h) {
+    private void updateHidden(float[] gates, int z, float[] h, int s) {
         int n = hidden;
         for (int j = 0; j < n; j++) {
-            float z = gates[j];
-            h[j] = (1f - z) * gates[2 * n + j] + z * h[j];
+            float zt = gates[z + j];
+            h[s + j] = (1f - zt) * gates[z + 2 * n + j] + zt * h[s + j];
         }
     }
 }

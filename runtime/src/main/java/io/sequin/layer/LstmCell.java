@@ -14,108 +14,114 @@ import io.sequin.kernel.Kernels;
  * </pre>
  */
 final class LstmCell extends Cell {
-    private final CellWeights weights;
     private final Activation f;
     private final Activation g;
     private final Activation h;
     private final boolean inputForget;
-    private final float[] gates;
-    private final float[] cellActivation;
-    private final int iOff;
-    private final int oOff;
-    private final int fOff;
-    private final int cOff;
+    private float[] cellActivation;
 
-    LstmCell(Kernels kernels, int hidden, int inputSize, CellWeights weights, Activation[] activations,
+    LstmCell(Kernels kernels, CellWeights weights, int hidden, int inputSize, Activation[] activations,
              boolean hasClip, float clip, boolean inputForget) {
-        super(kernels, hidden, inputSize, hasClip, clip);
-        this.weights = weights;
+        super(kernels, weights, hidden, inputSize, hasClip, clip);
         this.f = activations[0];
         this.g = activations[1];
         this.h = activations[2];
         this.inputForget = inputForget;
-        this.gates = new float[4 * hidden];
         this.cellActivation = new float[hidden];
-        this.iOff = 0;
-        this.oOff = hidden;
-        this.fOff = 2 * hidden;
-        this.cOff = 3 * hidden;
     }
 
     @Override
-    void step(float[] x, int xOff, float[] hState, float[] cState) {
-        int n = hidden;
-        preActivations(x, xOff, hState);
-        peepholes(iOff, 0, cState);
-        peepholes(fOff, 2 * n, cState);
-        clip(gates, iOff, n);
-        clip(gates, fOff, 2 * n);  // f and c; o is clipped once its peephole on the new Ct is in
-        inputGate();
-        forgetGate();
-        cellGate();
-        updateCell(cState);
-        outputGate(cState);
-        updateHidden(hState, cState);
+    int gateRows() {
+        return 4 * hidden;
     }
 
-    /** gates = W·x + R·h + Wb + Rb, for all four gates at once. */
-    private void preActivations(float[] x, int xOff, float[] hState) {
-        System.arraycopy(weights.bias, 0, gates, 0, gates.length);
-        kernels.matVecAdd(weights.w, 4 * hidden, inputSize, x, xOff, gates, 0);
-        kernels.matVecAdd(weights.r, 4 * hidden, hidden, hState, 0, gates, 0);
+    @Override
+    int fusedRows() {
+        return 4 * hidden;
+    }
+
+    @Override
+    void reserve(int rows) {
+        // One row of scratch serves every batch row.
+    }
+
+    @Override
+    void finish(float[] gates, float[] hState, float[] cState, int rows, boolean[] active) {
+        int n = hidden;
+        for (int b = 0; b < rows; b++) {
+            if (!active[b]) {
+                continue;
+            }
+            int i = b * 4 * n;      // gate blocks of this row: i, o, f, c
+            int o = i + n;
+            int fo = i + 2 * n;
+            int co = i + 3 * n;
+            int s = b * n;          // this row's h and c
+            peepholes(gates, i, 0, cState, s);
+            peepholes(gates, fo, 2 * n, cState, s);
+            clip(gates, i, n);
+            clip(gates, fo, 2 * n);  // f and c; o is clipped once its peephole on the new Ct is in
+            inputGate(gates, i);
+            forgetGate(gates, i, fo);
+            cellGate(gates, co);
+            updateCell(gates, i, fo, co, cState, s);
+            outputGate(gates, o, cState, s);
+            updateHidden(gates, o, hState, cState, s);
+        }
     }
 
     /** gate += P⊙C, where P's block for this gate starts at {@code pOff}. */
-    private void peepholes(int gateOff, int pOff, float[] c) {
-        if (weights.p == null) {
+    private void peepholes(float[] gates, int gate, int pOff, float[] c, int s) {
+        float[] p = weights.p;
+        if (p == null) {
             return;
         }
         for (int j = 0; j < hidden; j++) {
-            gates[gateOff + j] += weights.p[pOff + j] * c[j];
+            gates[gate + j] += p[pOff + j] * c[s + j];
         }
     }
 
     /** it = f(...) */
-    private void inputGate() {
-        f.apply(gates, iOff, hidden);
+    private void inputGate(float[] gates, int i) {
+        f.apply(kernels, gates, i, hidden);
     }
 
     /** ft = f(...), or 1 - it when input and forget gates are coupled. */
-    private void forgetGate() {
+    private void forgetGate(float[] gates, int i, int fo) {
         if (inputForget) {
             for (int j = 0; j < hidden; j++) {
-                gates[fOff + j] = 1f - gates[iOff + j];
+                gates[fo + j] = 1f - gates[i + j];
             }
         } else {
-            f.apply(gates, fOff, hidden);
+            f.apply(kernels, gates, fo, hidden);
         }
     }
 
     /** ct = g(...) */
-    private void cellGate() {
-        g.apply(gates, cOff, hidden);
+    private void cellGate(float[] gates, int co) {
+        g.apply(kernels, gates, co, hidden);
     }
 
     /** Ct = ft⊙Ct-1 + it⊙ct */
-    private void updateCell(float[] c) {
+    private void updateCell(float[] gates, int i, int fo, int co, float[] c, int s) {
         for (int j = 0; j < hidden; j++) {
-            c[j] = gates[fOff + j] * c[j] + gates[iOff + j] * gates[cOff + j];
+            c[s + j] = gates[fo + j] * c[s + j] + gates[i + j] * gates[co + j];
         }
     }
 
     /** ot = f(... + Po⊙Ct), clipped after the peephole like the other gates. */
-    private void outputGate(float[] c) {
-        peepholes(oOff, hidden, c);
-        clip(gates, oOff, hidden);
-        f.apply(gates, oOff, hidden);
+    private void outputGate(float[] gates, int o, float[] c, int s) {
+        peepholes(gates, o, hidden, c, s);
+        clip(gates, o, hidden);
+        f.apply(kernels, gates, o, hidden);
     }
 
     /** Ht = ot⊙h(Ct) */
-    private void updateHidden(float[] hState, float[] c) {
-        System.arraycopy(c, 0, cellActivation, 0, hidden);
-        h.apply(cellActivation, 0, hidden);
+    private void updateHidden(float[] gates, int o, float[] hState, float[] c, int s) {
+        System.arraycopy(c, s, cellActivation, 0, hidden);
+        h.apply(kernels, cellActivation, 0, hidden);
         for (int j = 0; j < hidden; j++) {
-            hState[j] = gates[oOff + j] * cellActivation[j];
+            hState[s + j] = gates[o + j] * cellActivation[j];
         }
     }
 }

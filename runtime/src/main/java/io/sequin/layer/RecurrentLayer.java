@@ -171,8 +171,8 @@ public final class RecurrentLayer implements Layer {
     }
 
     @Override
-    public Runner newRunner(Kernels kernels) {
-        return new RecurrentRunner(kernels);
+    public Runner newRunner(Kernels kernels, int streams) {
+        return new RecurrentRunner(kernels, streams);
     }
 
     private Cell newCell(Kernels kernels, int d) {
@@ -180,34 +180,254 @@ public final class RecurrentLayer implements Layer {
         Activation[] acts = Arrays.copyOfRange(activations, d * per, (d + 1) * per);
         switch (cellType) {
             case LSTM:
-                return new LstmCell(kernels, hidden, inputSize, weights[d], acts, hasClip, clip, inputForget);
+                return new LstmCell(kernels, weights[d], hidden, inputSize, acts, hasClip, clip, inputForget);
             case GRU:
-                return new GruCell(kernels, hidden, inputSize, weights[d], acts, hasClip, clip, linearBeforeReset);
+                return new GruCell(kernels, weights[d], hidden, inputSize, acts, hasClip, clip, linearBeforeReset);
             case RNN:
-                return new RnnCell(kernels, hidden, inputSize, weights[d], acts, hasClip, clip);
+                return new RnnCell(kernels, weights[d], hidden, inputSize, acts, hasClip, clip);
             default:
                 throw new AssertionError(cellType);
         }
     }
 
-    /** One session's cells and state buffers. */
+    /** The shapes of Y, Y_h and Y_c for a sequence of {@code seq} steps and {@code batch} rows. */
+    int[][] outputShapes(int seq, int batch) {
+        int dirs = direction.count();
+        int[] state = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
+        int[] y = layout == 0 ? new int[] {seq, dirs, batch, hidden} : new int[] {batch, seq, dirs, hidden};
+        return new int[][] {y, state, state};
+    }
+
+    /**
+     * One session's cells and buffers. Whole-sequence buffers grow to the largest sequence and
+     * batch seen and are then reused; streaming buffers are sized once for the session's streams.
+     */
     private final class RecurrentRunner implements Runner {
         private final Cell[] cells;
-        private final float[] h;
-        private final float[] c;
+        private final int streams;
+        private final int gateRows;
+        private final int fusedRows;
+        // Whole sequences.
+        private float[] projection = new float[0];
+        private float[] gates = new float[0];
+        private float[] h = new float[0];
+        private float[] c = new float[0];
+        private boolean[] active = new boolean[0];
+        private int[] lengths = new int[0];
+        // Streaming: the state carried from step to step.
+        private final float[] streamGates;
+        private final float[] streamH;
+        private final float[] streamC;
+        private final boolean[] allActive;
+        private int[][] lastShapes;
+        private final Tensor[] results = new Tensor[3];
+        private final Tensor[] owned = new Tensor[3];
+        private int shapesSeq = -1;
+        private int shapesBatch = -1;
 
-        RecurrentRunner(Kernels kernels) {
+        RecurrentRunner(Kernels kernels, int streams) {
+            if (streams < 1) {
+                throw new IllegalArgumentException("streams must be at least 1, not " + streams);
+            }
+            this.streams = streams;
             cells = new Cell[direction.count()];
             for (int d = 0; d < cells.length; d++) {
                 cells[d] = newCell(kernels, d);
+                cells[d].reserve(streams);
             }
-            h = new float[hidden];
-            c = new float[hidden];
+            gateRows = cells[0].gateRows();
+            fusedRows = cells[0].fusedRows();
+            streamGates = new float[streams * gateRows];
+            streamH = new float[streams * hidden];
+            streamC = new float[streams * hidden];
+            allActive = new boolean[streams];
+            Arrays.fill(allActive, true);
         }
 
         @Override
         public Tensor[] run(Tensor[] in) {
-            Tensor x = in[0];
+            Tensor x = checkX(in);
+            int seq = layout == 0 ? x.dim(0) : x.dim(1);
+            int batch = layout == 0 ? x.dim(1) : x.dim(0);
+            int[][] shapes = outputShapes(seq, batch);
+            Tensor[] out = new Tensor[3];
+            for (int k = 0; k < 3; k++) {
+                if (produces(k)) {
+                    out[k] = Tensor.zeros(shapes[k]);
+                }
+            }
+            compute(in, out);
+            return out;
+        }
+
+        @Override
+        public Tensor[] run(Tensor[] in, Tensor[] given) {
+            Tensor x = checkX(in);
+            int seq = layout == 0 ? x.dim(0) : x.dim(1);
+            int batch = layout == 0 ? x.dim(1) : x.dim(0);
+            int[][] shapes = shapes(seq, batch);
+            for (int k = 0; k < 3; k++) {
+                Tensor g = k < given.length ? given[k] : null;
+                if (!produces(k)) {
+                    results[k] = null;
+                } else if (g != null) {
+                    results[k] = g;
+                } else {
+                    if (owned[k] == null || !owned[k].hasShape(shapes[k])) {
+                        owned[k] = Tensor.zeros(shapes[k]);
+                    }
+                    results[k] = owned[k];
+                }
+            }
+            compute(in, results);
+            return results;
+        }
+
+        private void compute(Tensor[] in, Tensor[] out) {
+            Tensor x = checkX(in);
+            int seq = layout == 0 ? x.dim(0) : x.dim(1);
+            int batch = layout == 0 ? x.dim(1) : x.dim(0);
+            int dirs = direction.count();
+            int[][] shapes = shapes(seq, batch);
+            float[] y = output(out, 0, shapes[0]);
+            float[] yh = output(out, 1, shapes[1]);
+            float[] yc = cellType == CellType.LSTM ? output(out, 2, shapes[2]) : null;
+            reserve(seq, batch);
+            sequenceLengths(in.length > 1 ? in[1] : null, seq, batch);
+            float[] initialH = initialState(in.length > 2 ? in[2] : null, "initial_h", shapes[1]);
+            float[] initialC = initialState(in.length > 3 ? in[3] : null, "initial_c", shapes[1]);
+            fillZero(y);
+            fillZero(yh);
+            fillZero(yc);
+            float[] xs = x.floats();
+            for (int d = 0; d < dirs; d++) {
+                Cell cell = cells[d];
+                CellWeights wd = weights[d];
+                boolean backward = direction.isBackward(d);
+                int maxLength = 0;
+                for (int b = 0; b < batch; b++) {
+                    int state = stateIndex(d, b, batch);
+                    load(initialH, state, h, b * hidden);
+                    load(initialC, state, c, b * hidden);
+                    maxLength = Math.max(maxLength, lengths[b]);
+                }
+                // bias + W·x for every step at once: one pass over W for the whole sequence.
+                // The projection keeps X's order, (t, b) for layout 0 and (b, t) for layout 1.
+                int rows = seq * batch;
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(wd.bias, 0, projection, i * gateRows, gateRows);
+                }
+                cell.kernels.gemm(wd.w, 0, gateRows, inputSize, xs, 0, inputSize, rows, projection, 0, gateRows);
+                for (int k = 0; k < maxLength; k++) {
+                    for (int b = 0; b < batch; b++) {
+                        active[b] = k < lengths[b];
+                        if (active[b]) {
+                            int t = backward ? lengths[b] - 1 - k : k;
+                            int p = layout == 0 ? t * batch + b : b * seq + t;
+                            System.arraycopy(projection, p * gateRows, gates, b * gateRows, gateRows);
+                        }
+                    }
+                    cell.kernels.gemm(wd.r, 0, fusedRows, hidden, h, 0, hidden, batch, gates, 0, gateRows);
+                    cell.finish(gates, h, c, batch, active);
+                    if (y != null) {
+                        for (int b = 0; b < batch; b++) {
+                            if (active[b]) {
+                                int t = backward ? lengths[b] - 1 - k : k;
+                                int yOff = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * seq + t) * dirs + d) * hidden;
+                                System.arraycopy(h, b * hidden, y, yOff, hidden);
+                            }
+                        }
+                    }
+                }
+                for (int b = 0; b < batch; b++) {
+                    if (lengths[b] > 0) {
+                        int state = stateIndex(d, b, batch);
+                        if (yh != null) {
+                            System.arraycopy(h, b * hidden, yh, state, hidden);
+                        }
+                        if (yc != null) {
+                            System.arraycopy(c, b * hidden, yc, state, hidden);
+                        }
+                    }
+                }
+            }
+        }
+
+        @Override
+        public int streams() {
+            return streams;
+        }
+
+        @Override
+        public void step(float[] x, int xOff, float[] y, int yOff) {
+            if (direction != Direction.FORWARD) {
+                throw new IllegalStateException(name + ": a " + direction.name().toLowerCase(java.util.Locale.ROOT)
+                        + " layer needs the whole sequence; it cannot be stepped");
+            }
+            Cell cell = cells[0];
+            CellWeights wd = weights[0];
+            for (int b = 0; b < streams; b++) {
+                System.arraycopy(wd.bias, 0, streamGates, b * gateRows, gateRows);
+            }
+            if (streams == 1) {
+                // W·x + R·h in one pass over both matrices; GRU's h gate takes only W·x here.
+                cell.kernels.gemv2(wd.w, 0, inputSize, x, xOff, wd.r, 0, hidden, streamH, 0, streamGates, 0, fusedRows);
+                if (gateRows > fusedRows) {
+                    cell.kernels.gemv(wd.w, fusedRows * inputSize, gateRows - fusedRows, inputSize, x, xOff, streamGates, fusedRows);
+                }
+            } else {
+                cell.kernels.gemm(wd.w, 0, gateRows, inputSize, x, xOff, inputSize, streams, streamGates, 0, gateRows);
+                cell.kernels.gemm(wd.r, 0, fusedRows, hidden, streamH, 0, hidden, streams, streamGates, 0, gateRows);
+            }
+            cell.finish(streamGates, streamH, streamC, streams, allActive);
+            System.arraycopy(streamH, 0, y, yOff, streams * hidden);
+        }
+
+        @Override
+        public void reset() {
+            Arrays.fill(streamH, 0f);
+            Arrays.fill(streamC, 0f);
+        }
+
+        private void fillZero(float[] v) {
+            if (v != null) {
+                Arrays.fill(v, 0f);
+            }
+        }
+
+        /** Output shapes for the last (seq, batch) asked for, kept so that repeated runs allocate nothing. */
+        private int[][] shapes(int seq, int batch) {
+            if (seq != shapesSeq || batch != shapesBatch) {
+                lastShapes = outputShapes(seq, batch);
+                shapesSeq = seq;
+                shapesBatch = batch;
+            }
+            return lastShapes;
+        }
+
+        private void reserve(int seq, int batch) {
+            long projectionSize = (long) seq * batch * gateRows;
+            if (projectionSize > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(name + ": a sequence of " + seq + " steps and " + batch
+                        + " rows is too large for one run; split it");
+            }
+            if (projection.length < projectionSize) {
+                projection = new float[(int) projectionSize];
+            }
+            if (active.length < batch) {
+                gates = new float[batch * gateRows];
+                h = new float[batch * hidden];
+                c = new float[batch * hidden];
+                active = new boolean[batch];
+                lengths = new int[batch];
+                for (Cell cell : cells) {
+                    cell.reserve(batch);
+                }
+            }
+        }
+
+        private Tensor checkX(Tensor[] in) {
+            Tensor x = in.length > 0 ? in[0] : null;
             if (x == null) {
                 throw new IllegalArgumentException(name + ": input X is missing");
             }
@@ -216,69 +436,41 @@ public final class RecurrentLayer implements Layer {
                 throw new IllegalArgumentException(name + ": X has shape " + Tensor.format(x.shape()) + ", expected "
                         + (layout == 0 ? "[seq, batch, " : "[batch, seq, ") + inputSize + "]");
             }
-            int seq = layout == 0 ? x.dim(0) : x.dim(1);
-            int batch = layout == 0 ? x.dim(1) : x.dim(0);
-            int dirs = direction.count();
-            int[] lengths = sequenceLengths(in.length > 1 ? in[1] : null, seq, batch);
-            int[] stateShape = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
-            float[] initialH = initialState(in.length > 2 ? in[2] : null, "initial_h", stateShape);
-            float[] initialC = initialState(in.length > 3 ? in[3] : null, "initial_c", stateShape);
+            return x;
+        }
 
-            Tensor y = produces(0) ? Tensor.zeros(layout == 0
-                    ? new int[] {seq, dirs, batch, hidden} : new int[] {batch, seq, dirs, hidden}) : null;
-            Tensor yh = produces(1) ? Tensor.zeros(stateShape) : null;
-            Tensor yc = produces(2) && cellType == CellType.LSTM ? Tensor.zeros(stateShape) : null;
-            float[] xs = x.floats();
-            for (int d = 0; d < dirs; d++) {
-                boolean backward = direction.isBackward(d);
-                for (int b = 0; b < batch; b++) {
-                    int state = stateIndex(d, b, batch, dirs);
-                    load(initialH, state, h);
-                    load(initialC, state, c);
-                    int length = lengths[b];
-                    for (int k = 0; k < length; k++) {
-                        int t = backward ? length - 1 - k : k;
-                        int xOff = layout == 0 ? (t * batch + b) * inputSize : (b * seq + t) * inputSize;
-                        cells[d].step(xs, xOff, h, c);
-                        if (y != null) {
-                            int yOff = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * seq + t) * dirs + d) * hidden;
-                            System.arraycopy(h, 0, y.floats(), yOff, hidden);
-                        }
-                    }
-                    if (length > 0) {
-                        if (yh != null) {
-                            System.arraycopy(h, 0, yh.floats(), state, hidden);
-                        }
-                        if (yc != null) {
-                            System.arraycopy(c, 0, yc.floats(), state, hidden);
-                        }
-                    }
-                }
+        private float[] output(Tensor[] out, int k, int[] shape) {
+            Tensor t = k < out.length ? out[k] : null;
+            if (t == null) {
+                return null;
             }
-            return new Tensor[] {y, yh, yc};
+            if (t.type() != ElementType.FLOAT32 || !t.hasShape(shape)) {
+                throw new IllegalArgumentException(name + ": output " + (k == 0 ? "Y" : k == 1 ? "Y_h" : "Y_c") + " buffer is "
+                        + t + ", expected float32" + Tensor.format(shape));
+            }
+            return t.floats();
         }
 
         private boolean produces(int output) {
-            return output < outputs.size() && !outputs.get(output).isEmpty();
+            return output < outputs.size() && !outputs.get(output).isEmpty() && (output < 2 || cellType == CellType.LSTM);
         }
 
-        private int stateIndex(int d, int b, int batch, int dirs) {
-            return layout == 0 ? (d * batch + b) * hidden : (b * dirs + d) * hidden;
+        private int stateIndex(int d, int b, int batch) {
+            return layout == 0 ? (d * batch + b) * hidden : (b * direction.count() + d) * hidden;
         }
 
-        private void load(float[] initial, int offset, float[] state) {
+        private void load(float[] initial, int offset, float[] state, int stateOff) {
             if (initial == null) {
-                Arrays.fill(state, 0f);
+                Arrays.fill(state, stateOff, stateOff + hidden, 0f);
             } else {
-                System.arraycopy(initial, offset, state, 0, hidden);
+                System.arraycopy(initial, offset, state, stateOff, hidden);
             }
         }
 
-        private int[] sequenceLengths(Tensor t, int seq, int batch) {
-            int[] lengths = new int[batch];
+        private void sequenceLengths(Tensor t, int seq, int batch) {
             if (t == null) {
-                Arrays.fill(lengths, seq);
-                return lengths;
+                Arrays.fill(lengths, 0, batch, seq);
+                return;
             }
             if (t.rank() != 1 || t.dim(0) != batch) {
                 throw new IllegalArgumentException(name + ": sequence_lens has shape " + Tensor.format(t.shape())
@@ -299,7 +491,6 @@ public final class RecurrentLayer implements Layer {
                 }
                 lengths[b] = (int) v;
             }
-            return lengths;
         }
 
         private float[] initialState(Tensor t, String what, int[] shape) {
@@ -307,7 +498,7 @@ public final class RecurrentLayer implements Layer {
                 return null;
             }
             requireFloat(t, what);
-            if (!Arrays.equals(t.shape(), shape)) {
+            if (!t.hasShape(shape)) {
                 throw new IllegalArgumentException(name + ": " + what + " has shape " + Tensor.format(t.shape())
                         + ", expected " + Tensor.format(shape));
             }

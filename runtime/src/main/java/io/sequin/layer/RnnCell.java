@@ -4,25 +4,37 @@ import io.sequin.kernel.Kernels;
 
 /** ONNX RNN, one step: {@code Ht = f(Xt·Wiᵀ + Ht-1·Riᵀ + Wbi + Rbi)}. */
 final class RnnCell extends Cell {
-    private final CellWeights weights;
     private final Activation f;
-    private final float[] gates;
 
-    RnnCell(Kernels kernels, int hidden, int inputSize, CellWeights weights, Activation[] activations,
+    RnnCell(Kernels kernels, CellWeights weights, int hidden, int inputSize, Activation[] activations,
             boolean hasClip, float clip) {
-        super(kernels, hidden, inputSize, hasClip, clip);
-        this.weights = weights;
+        super(kernels, weights, hidden, inputSize, hasClip, clip);
         this.f = activations[0];
-        this.gates = new float[hidden];
     }
 
     @Override
-    void step(float[] x, int xOff, float[] h, float[] unused) {
-        System.arraycopy(weights.bias, 0, gates, 0, hidden);
-        kernels.matVecAdd(weights.w, hidden, inputSize, x, xOff, gates, 0);
-        kernels.matVecAdd(weights.r, hidden, hidden, h, 0, gates, 0);
-        clip(gates, 0, hidden);
-        f.apply(gates, 0, hidden);
-        System.arraycopy(gates, 0, h, 0, hidden);
+    int gateRows() {
+        return hidden;
+    }
+
+    @Override
+    int fusedRows() {
+        return hidden;
+    }
+
+    @Override
+    void reserve(int rows) {
+    }
+
+    @Override
+    void finish(float[] gates, float[] h, float[] unused, int rows, boolean[] active) {
+        for (int b = 0; b < rows; b++) {
+            if (active[b]) {
+                int g = b * hidden;
+                clip(gates, g, hidden);
+                f.apply(kernels, gates, g, hidden);
+                System.arraycopy(gates, g, h, b * hidden, hidden);
+            }
+        }
     }
 }

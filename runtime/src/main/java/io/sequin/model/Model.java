@@ -135,4 +135,12 @@ public final class Model {
     public Session newSession(Kernels kernels) {
         return new Session(this, kernels);
     }
+
+    /**
+     * A new session that computes with the given kernels and steps {@code streams} independent
+     * streams together ({@link Session#step}), reading the weights once per step for all.
+     */
+    public Session newSession(Kernels kernels, int streams) {
+        return new Session(this, kernels, streams);
+    }
 }

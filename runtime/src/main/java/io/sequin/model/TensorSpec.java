@@ -42,6 +42,19 @@ public final class TensorSpec {
         return dimNames.clone();
     }
 
+    /** Whether the tensor's shape fits the spec: same rank, and every fixed dimension equal. */
+    public boolean accepts(Tensor t) {
+        if (t.rank() != shape.length) {
+            return false;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] != DYNAMIC && shape[i] != t.dim(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether a tensor of this shape fits the spec: same rank, and every fixed dimension equal. */
     public boolean accepts(int[] actual) {
         if (actual.length != shape.length) {

@@ -13,25 +13,115 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One stream of work on a {@link Model}: owns the scratch memory of every layer, allocated when
- * the session is created. A session must be used by one thread at a time; create one per thread.
+ * One stream of work on a {@link Model} (or several streams stepped together): owns the
+ * scratch memory and the streaming state of every layer. A session must be used by one thread
+ * at a time; create one per thread.
+ *
+ * <p>Two ways to run:
+ * <ul>
+ *   <li>whole sequences, {@link #run(Map)} (new output tensors) or {@link #run(Map, Map)}
+ *       (into the caller's tensors, allocating nothing once the session's buffers have grown to
+ *       the largest sequence and batch seen);</li>
+ *   <li>streaming, {@link #step(float[], float[])}: one time step of every stream, the state
+ *       carried inside the session from call to call until {@link #reset()}. Allocates nothing.</li>
+ * </ul>
  */
 public final class Session {
     private final Model model;
     private final Kernels kernels;
-    private final Map<String, Tensor> constants = new HashMap<>();
-    private final List<Layer.Runner> runners = new ArrayList<>();
+    private final int streams;
+    private final List<Layer> layers;
+    private final Layer.Runner[] runners;
+    /** Every tensor name's slot in {@link #values}. */
+    private final Map<String, Integer> slots = new HashMap<>();
+    private final Tensor[] values;
+    private final int[] inputSlots;
+    private final int[][] layerInputSlots;
+    private final int[][] layerOutputSlots;
+    /** For each layer output, the model output it is (index), or -1. */
+    private final int[][] layerOutputModelIndex;
+    private final Tensor[][] layerIn;
+    private final Tensor[][] layerGiven;
+    // Streaming: the chain of layers, and the buffers between them.
+    private final String streamingRefusal;
+    private final float[][] stepBuffers;
 
     /** Use {@link Model#newSession()}. */
     public Session(Model model, Kernels kernels) {
+        this(model, kernels, 1);
+    }
+
+    /** Use {@link Model#newSession(Kernels, int)}. */
+    public Session(Model model, Kernels kernels, int streams) {
+        if (streams < 1) {
+            throw new IllegalArgumentException("streams must be at least 1, not " + streams);
+        }
         this.model = model;
         this.kernels = kernels;
+        this.streams = streams;
+        this.layers = model.layers();
+        List<Tensor> initial = new ArrayList<>();
+        for (TensorSpec s : model.inputs()) {
+            slot(s.name(), initial, null);
+        }
         for (var c : model.constants()) {
-            constants.put(c.name(), model.constant(c.name()));
+            slot(c.name(), initial, model.constant(c.name()));
         }
-        for (Layer layer : model.layers()) {
-            runners.add(layer.newRunner(kernels));
+        runners = new Layer.Runner[layers.size()];
+        layerInputSlots = new int[layers.size()][];
+        layerOutputSlots = new int[layers.size()][];
+        layerOutputModelIndex = new int[layers.size()][];
+        layerIn = new Tensor[layers.size()][];
+        layerGiven = new Tensor[layers.size()][];
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            runners[i] = layer.newRunner(kernels, streams);
+            layerInputSlots[i] = new int[layer.inputs().size()];
+            for (int k = 0; k < layerInputSlots[i].length; k++) {
+                String name = layer.inputs().get(k);
+                layerInputSlots[i][k] = name.isEmpty() ? -1 : slots.get(name);
+            }
+            layerOutputSlots[i] = new int[layer.outputs().size()];
+            layerOutputModelIndex[i] = new int[layer.outputs().size()];
+            for (int k = 0; k < layerOutputSlots[i].length; k++) {
+                String name = layer.outputs().get(k);
+                layerOutputSlots[i][k] = name.isEmpty() ? -1 : slot(name, initial, null);
+                layerOutputModelIndex[i][k] = name.isEmpty() ? -1 : outputIndex(name);
+            }
+            layerIn[i] = new Tensor[layer.inputs().size()];
+            layerGiven[i] = new Tensor[layer.outputs().size()];
         }
+        values = initial.toArray(new Tensor[0]);
+        inputSlots = new int[model.inputs().size()];
+        for (int i = 0; i < inputSlots.length; i++) {
+            inputSlots[i] = slots.get(model.inputs().get(i).name());
+        }
+        streamingRefusal = streamingRefusal();
+        stepBuffers = new float[layers.size()][];
+        if (streamingRefusal == null) {
+            for (int i = 0; i < layers.size(); i++) {
+                stepBuffers[i] = new float[streams * outputWidth(layers.get(i))];
+            }
+        }
+    }
+
+    private int slot(String name, List<Tensor> initial, Tensor value) {
+        Integer existing = slots.get(name);
+        if (existing != null) {
+            return existing;
+        }
+        slots.put(name, initial.size());
+        initial.add(value);
+        return initial.size() - 1;
+    }
+
+    private int outputIndex(String name) {
+        for (int i = 0; i < model.outputs().size(); i++) {
+            if (model.outputs().get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public Model model() {
@@ -42,8 +132,13 @@ public final class Session {
         return kernels;
     }
 
+    /** How many streams {@link #step} advances together. */
+    public int streams() {
+        return streams;
+    }
+
     /**
-     * Runs the whole model once.
+     * Runs the whole model once, into new output tensors.
      *
      * @param inputs a tensor for every model input, by name; an int64 tensor is accepted for an
      *     int32 input (and the reverse) when every value fits
@@ -52,56 +147,183 @@ public final class Session {
      *     shape (the message names it and what was expected)
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
-        Map<String, Tensor> env = new HashMap<>(constants);
-        for (String name : inputs.keySet()) {
-            if (model.inputs().stream().noneMatch(s -> s.name().equals(name))) {
-                throw new IllegalArgumentException("unknown input '" + name + "'; the model's inputs are " + inputNames());
-            }
-        }
-        for (TensorSpec spec : model.inputs()) {
-            Tensor t = inputs.get(spec.name());
-            if (t == null) {
-                throw new IllegalArgumentException("input '" + spec.name() + "' is missing; the model's inputs are " + inputNames());
-            }
-            env.put(spec.name(), conform(spec, t));
-        }
-        List<Layer> layers = model.layers();
-        for (int i = 0; i < layers.size(); i++) {
-            Layer layer = layers.get(i);
-            List<String> names = layer.inputs();
-            Tensor[] in = new Tensor[names.size()];
-            for (int k = 0; k < in.length; k++) {
-                in[k] = names.get(k).isEmpty() ? null : env.get(names.get(k));
-            }
-            Tensor[] out = runners.get(i).run(in);
-            List<String> outNames = layer.outputs();
-            for (int k = 0; k < outNames.size() && k < out.length; k++) {
-                if (!outNames.get(k).isEmpty() && out[k] != null) {
-                    env.put(outNames.get(k), out[k]);
-                }
-            }
+        bindInputs(inputs);
+        for (int i = 0; i < runners.length; i++) {
+            Tensor[] out = runners[i].run(layerInputs(i));
+            store(i, out);
         }
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (TensorSpec spec : model.outputs()) {
-            Tensor t = env.get(spec.name());
-            if (t == null) {
-                throw new IllegalStateException("output '" + spec.name() + "' was not computed");
-            }
-            result.put(spec.name(), t);
+            result.put(spec.name(), values[slots.get(spec.name())]);
         }
         return result;
     }
 
-    private String inputNames() {
+    /**
+     * Runs the whole model once, writing every model output into the caller's tensor of that
+     * name (float32, of the exact output shape). Allocates nothing once the session has seen a
+     * sequence and batch at least this large, unless an input needs int64/int32 conversion.
+     *
+     * @throws IllegalArgumentException if an input or output is missing, unknown, or of the
+     *     wrong type or shape
+     */
+    public void run(Map<String, Tensor> inputs, Map<String, Tensor> outputs) {
+        bindInputs(inputs);
+        if (outputs.size() != model.outputs().size()) {
+            throw new IllegalArgumentException("expected a tensor for each of the model's outputs " + names(model.outputs())
+                    + ", got " + outputs.keySet());
+        }
+        for (int i = 0; i < runners.length; i++) {
+            Tensor[] given = layerGiven[i];
+            for (int k = 0; k < given.length; k++) {
+                int index = layerOutputModelIndex[i][k];
+                given[k] = null;
+                if (index >= 0) {
+                    String name = model.outputs().get(index).name();
+                    given[k] = outputs.get(name);
+                    if (given[k] == null) {
+                        throw new IllegalArgumentException("no tensor for output '" + name + "'; the model's outputs are "
+                                + names(model.outputs()));
+                    }
+                }
+            }
+            store(i, runners[i].run(layerInputs(i), given));
+        }
+    }
+
+    private void bindInputs(Map<String, Tensor> inputs) {
+        List<TensorSpec> specs = model.inputs();
+        for (int i = 0; i < specs.size(); i++) {
+            TensorSpec spec = specs.get(i);
+            Tensor t = inputs.get(spec.name());
+            if (t == null) {
+                throw new IllegalArgumentException("input '" + spec.name() + "' is missing; the model's inputs are " + names(specs));
+            }
+            values[inputSlots[i]] = conform(spec, t);
+        }
+        if (inputs.size() != specs.size()) {
+            for (String name : inputs.keySet()) {
+                if (specs.stream().noneMatch(s -> s.name().equals(name))) {
+                    throw new IllegalArgumentException("unknown input '" + name + "'; the model's inputs are " + names(specs));
+                }
+            }
+        }
+    }
+
+    private Tensor[] layerInputs(int i) {
+        Tensor[] in = layerIn[i];
+        int[] from = layerInputSlots[i];
+        for (int k = 0; k < in.length; k++) {
+            in[k] = from[k] < 0 ? null : values[from[k]];
+        }
+        return in;
+    }
+
+    private void store(int i, Tensor[] out) {
+        int[] to = layerOutputSlots[i];
+        for (int k = 0; k < to.length && k < out.length; k++) {
+            if (to[k] >= 0) {
+                values[to[k]] = out[k];
+            }
+        }
+    }
+
+    /** Floats one stream reads per {@link #step}: the model's sequence input's feature size. */
+    public int stepInputSize() {
+        requireStreamable();
+        return layers.get(0) instanceof io.sequin.layer.RecurrentLayer
+                ? ((io.sequin.layer.RecurrentLayer) layers.get(0)).inputSize() : 0;
+    }
+
+    /** Floats one stream writes per {@link #step}: the last layer's hidden size. */
+    public int stepOutputSize() {
+        requireStreamable();
+        return outputWidth(layers.get(layers.size() - 1));
+    }
+
+    /**
+     * Streaming: advances every stream by one time step. {@code x} holds [streams][input]
+     * floats; the last layer's new hidden state, [streams][hidden], is written to {@code y}.
+     * The state starts at zero and is carried from call to call; the model's initial-state and
+     * sequence-length inputs do not apply. Allocates nothing.
+     *
+     * @throws IllegalStateException if the model cannot be stepped (a layer reads its sequence
+     *     backwards, or the layers do not form a chain from the model's one sequence input)
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public void step(float[] x, float[] y) {
+        requireStreamable();
+        int in = streams * stepInputSize();
+        int out = streams * stepOutputSize();
+        if (x.length < in || y.length < out) {
+            throw new IllegalArgumentException("step needs x of " + in + " and y of " + out + " floats (" + streams
+                    + " streams), got " + x.length + " and " + y.length);
+        }
+        float[] current = x;
+        for (int i = 0; i < runners.length; i++) {
+            float[] next = i == runners.length - 1 ? y : stepBuffers[i];
+            runners[i].step(current, 0, next, 0);
+            current = next;
+        }
+    }
+
+    /** Zeroes the streaming state of every stream. */
+    public void reset() {
+        for (Layer.Runner r : runners) {
+            r.reset();
+        }
+    }
+
+    private void requireStreamable() {
+        if (streamingRefusal != null) {
+            throw new IllegalStateException("this model cannot be stepped: " + streamingRefusal);
+        }
+    }
+
+    /** Why {@link #step} cannot run this model, or null if it can. */
+    private String streamingRefusal() {
+        if (layers.isEmpty()) {
+            return "it has no layers";
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            Layer layer = layers.get(i);
+            if (!(layer instanceof io.sequin.layer.RecurrentLayer)) {
+                return "layer '" + layer.name() + "' is not recurrent";
+            }
+            io.sequin.layer.RecurrentLayer r = (io.sequin.layer.RecurrentLayer) layer;
+            if (r.direction() != io.sequin.layer.Direction.FORWARD) {
+                return "layer '" + layer.name() + "' is " + r.direction().name().toLowerCase(java.util.Locale.ROOT)
+                        + " and needs the whole sequence";
+            }
+            String x = layer.inputs().get(0);
+            if (i == 0) {
+                if (model.inputs().stream().noneMatch(s -> s.name().equals(x))) {
+                    return "layer '" + layer.name() + "' does not read a model input";
+                }
+            } else {
+                int from = layers.get(i - 1).outputs().indexOf(x);
+                if (from != 0 && from != 1) {
+                    return "layer '" + layer.name() + "' does not read the previous layer's Y or Y_h";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static int outputWidth(Layer layer) {
+        return ((io.sequin.layer.RecurrentLayer) layer).hiddenSize();
+    }
+
+    private static String names(List<TensorSpec> specs) {
         List<String> names = new ArrayList<>();
-        for (TensorSpec s : model.inputs()) {
+        for (TensorSpec s : specs) {
             names.add(s.name());
         }
         return names.toString();
     }
 
     private static Tensor conform(TensorSpec spec, Tensor t) {
-        if (!spec.accepts(t.shape())) {
+        if (!spec.accepts(t)) {
             throw new IllegalArgumentException("input '" + spec.name() + "' has shape " + Tensor.format(t.shape())
                     + ", expected " + spec.shapeString());
         }

@@ -73,6 +73,11 @@ public final class Tensor {
         return shape.clone();
     }
 
+    /** Whether this tensor's shape equals {@code dims} (no copy is made). */
+    public boolean hasShape(int[] dims) {
+        return Arrays.equals(shape, dims);
+    }
+
     public int rank() {
         return shape.length;
     }

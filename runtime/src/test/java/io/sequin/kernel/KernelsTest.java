@@ -1,0 +1,203 @@
+package io.sequin.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every kernel implementation against double-precision references, over sizes that exercise
+ * every loop tail, and the Panama kernels against the scalar specification. Tests run with
+ * {@code --add-modules jdk.incubator.vector}, so both implementations are present.
+ */
+class KernelsTest {
+    static final int[] SIZES = {1, 3, 7, 8, 15, 16, 17, 31, 33, 63, 65, 255, 1000, 1025};
+
+    static List<Kernels> implementations() {
+        return List.of(new ScalarKernels(), KernelSelection.select("panama"));
+    }
+
+    static Stream<Arguments> kernelsAndSizes() {
+        List<Arguments> args = new ArrayList<>();
+        for (Kernels k : implementations()) {
+            for (int n : SIZES) {
+                args.add(Arguments.of(k.name(), k, n));
+            }
+        }
+        return args.stream();
+    }
+
+    static float[] random(SplittableRandom random, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
+        }
+        return v;
+    }
+
+    /** f32 accumulation error grows with the number of terms and their magnitude. */
+    static double tolerance(double magnitude, int terms) {
+        return 2e-7 * magnitude * Math.sqrt(terms) + 1e-30;
+    }
+
+    @ParameterizedTest(name = "{0} cols={2}")
+    @MethodSource("kernelsAndSizes")
+    void gemvMatchesDoubleReference(String name, Kernels k, int cols) {
+        SplittableRandom random = new SplittableRandom(cols);
+        int rows = 5, wOff = 4, xOff = 3, yOff = 2;
+        float[] w = random(random, wOff + rows * cols, 1);
+        float[] x = random(random, xOff + cols, 1e3);   // large magnitudes, mixed signs
+        float[] y = random(random, yOff + rows + 1, 1);
+        float[] before = y.clone();
+        k.gemv(w, wOff, rows, cols, x, xOff, y, yOff);
+        for (int r = 0; r < rows; r++) {
+            double expected = before[yOff + r];
+            double magnitude = Math.abs(expected);
+            for (int c = 0; c < cols; c++) {
+                double p = (double) w[wOff + r * cols + c] * x[xOff + c];
+                expected += p;
+                magnitude += Math.abs(p);
+            }
+            assertEquals(expected, y[yOff + r], tolerance(magnitude, cols), name + " row " + r);
+        }
+        assertEquals(before[0], y[0], "before yOff untouched");
+        assertEquals(before[yOff + rows], y[yOff + rows], "after the rows untouched");
+    }
+
+    @ParameterizedTest(name = "{0} cols={2}")
+    @MethodSource("kernelsAndSizes")
+    void gemv2IsTheSumOfTwoProducts(String name, Kernels k, int cols) {
+        SplittableRandom random = new SplittableRandom(cols + 7);
+        int rows = 6;
+        int hCols = Math.max(1, cols / 2 + 1);
+        float[] w = random(random, 1 + rows * cols, 1);
+        float[] r = random(random, 2 + rows * hCols, 1);
+        float[] x = random(random, cols + 1, 1);
+        float[] h = random(random, hCols + 3, 1);
+        float[] y = random(random, rows, 1);
+        float[] expected = y.clone();
+        k.gemv2(w, 1, cols, x, 1, r, 2, hCols, h, 3, y, 0, rows);
+        for (int i = 0; i < rows; i++) {
+            double e = expected[i];
+            double magnitude = Math.abs(e);
+            for (int c = 0; c < cols; c++) {
+                e += (double) w[1 + i * cols + c] * x[1 + c];
+                magnitude += Math.abs((double) w[1 + i * cols + c] * x[1 + c]);
+            }
+            for (int c = 0; c < hCols; c++) {
+                e += (double) r[2 + i * hCols + c] * h[3 + c];
+                magnitude += Math.abs((double) r[2 + i * hCols + c] * h[3 + c]);
+            }
+            assertEquals(e, y[i], tolerance(magnitude, cols + hCols), name + " row " + i);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} cols={2}")
+    @MethodSource("kernelsAndSizes")
+    void gemmIsOneGemvPerVector(String name, Kernels k, int cols) {
+        SplittableRandom random = new SplittableRandom(cols + 13);
+        for (int rows : new int[] {1, 2, 3, 5}) {
+            for (int n : new int[] {1, 3, 4, 5, 9}) {
+                int xStride = cols + 2;
+                int yStride = rows + 3;
+                float[] w = random(random, 1 + rows * cols, 1);
+                float[] x = random(random, 2 + n * xStride, 10);
+                float[] y = random(random, 1 + n * yStride, 1);
+                float[] expected = y.clone();
+                k.gemm(w, 1, rows, cols, x, 2, xStride, n, y, 1, yStride);
+                for (int j = 0; j < n; j++) {
+                    for (int r = 0; r < rows; r++) {
+                        double e = expected[1 + j * yStride + r];
+                        double magnitude = Math.abs(e);
+                        for (int c = 0; c < cols; c++) {
+                            double p = (double) w[1 + r * cols + c] * x[2 + j * xStride + c];
+                            e += p;
+                            magnitude += Math.abs(p);
+                        }
+                        assertEquals(e, y[1 + j * yStride + r], tolerance(magnitude, cols),
+                                name + " rows=" + rows + " n=" + n + " vector " + j + " row " + r);
+                    }
+                    for (int pad = rows; pad < yStride && 1 + j * yStride + pad < y.length; pad++) {
+                        assertEquals(expected[1 + j * yStride + pad], y[1 + j * yStride + pad], "padding untouched");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Largest error of the vectorized activations against double-precision math, over a dense sweep. */
+    @ParameterizedTest
+    @ValueSource(strings = {"sigmoid", "tanh"})
+    void activationsStayWithinTheirDocumentedError(String function) {
+        for (Kernels k : implementations()) {
+            List<Float> points = new ArrayList<>();
+            for (double x = -30; x <= 30; x += 0.0007) {
+                points.add((float) x);
+            }
+            for (float x : new float[] {0f, -0f, 1e-30f, -1e-30f, 1e-8f, 1e-4f, 0.0999f, 0.1f, 0.1001f, 87f, -87f, 88.5f,
+                    -88.5f, 200f, -200f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE}) {
+                points.add(x);
+            }
+            float[] v = new float[points.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = points.get(i);
+            }
+            float[] in = v.clone();
+            if (function.equals("sigmoid")) {
+                k.sigmoid(v, 0, v.length);
+            } else {
+                k.tanh(v, 0, v.length);
+            }
+            double worst = 0;
+            for (int i = 0; i < v.length; i++) {
+                double exact = function.equals("sigmoid") ? 1 / (1 + Math.exp(-(double) in[i])) : Math.tanh(in[i]);
+                worst = Math.max(worst, Math.abs(exact - v[i]));
+            }
+            // Documented in PanamaKernels: at most 1.2e-7 absolute (measured 8.9e-8 and 8.4e-8).
+            assertTrue(worst <= 1.2e-7, k.name() + " " + function + " max abs error " + worst);
+        }
+    }
+
+    @Test
+    void panamaAgreesWithScalarOnARecurrentStepShape() {
+        Kernels scalar = new ScalarKernels();
+        Kernels panama = KernelSelection.select("panama");
+        SplittableRandom random = new SplittableRandom(3);
+        int rows = 4 * 33, i = 17, h = 33;
+        float[] w = random(random, rows * i, 0.2);
+        float[] r = random(random, rows * h, 0.2);
+        float[] x = random(random, i, 1);
+        float[] s = random(random, h, 1);
+        float[] a = new float[rows];
+        float[] b = new float[rows];
+        scalar.gemv2(w, 0, i, x, 0, r, 0, h, s, 0, a, 0, rows);
+        panama.gemv2(w, 0, i, x, 0, r, 0, h, s, 0, b, 0, rows);
+        for (int k = 0; k < rows; k++) {
+            assertEquals(a[k], b[k], 1e-5, "row " + k);
+        }
+    }
+
+    @Test
+    void autoChoosesPanamaWhenTheVectorApiIsThere() {
+        assertEquals("panama", KernelSelection.select("auto").name());
+        assertTrue(KernelSelection.select("panama").vectorLanes() >= 2);
+        assertEquals("scalar", KernelSelection.select(" Scalar ").name());
+        assertTrue(KernelSelection.describe(KernelSelection.select("panama")).matches("panama, \\d+-bit vectors \\(\\d+ floats\\)"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpu", ""})
+    void selectionRefusesUnknownChoices(String choice) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelSelection.select(choice));
+        assertTrue(e.getMessage().contains("expected auto, scalar or panama"), e.getMessage());
+    }
+}
