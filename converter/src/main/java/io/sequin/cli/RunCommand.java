@@ -44,12 +44,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Kernels chosen;
-        try {
-            chosen = KernelSelection.select(kernels);
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kernels: " + e.getMessage());
-        }
+        Kernels chosen = kernels(spec, kernels);
         Model model = Model.load(modelFile);
         String only = model.inputs().size() == 1 ? model.inputs().get(0).name() : null;
         List<String> names = new ArrayList<>();
@@ -75,6 +70,18 @@ final class RunCommand implements Callable<Integer> {
             spec.commandLine().getOut().printf("%s %s -> %s%n", e.getKey(), e.getValue(), target);
         }
         return 0;
+    }
+
+    /**
+     * The kernels for {@code --kernels}: "auto" is the JVM's default choice (which also honours
+     * -Dsequin.kernels and logs what it chose); scalar and panama are taken as asked.
+     */
+    static Kernels kernels(CommandSpec spec, String choice) {
+        try {
+            return choice.trim().equalsIgnoreCase("auto") ? KernelSelection.defaultKernels() : KernelSelection.select(choice);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--kernels: " + e.getMessage());
+        }
     }
 
     /** A file name for an output that cannot leave DIR, whatever the model calls the output. */

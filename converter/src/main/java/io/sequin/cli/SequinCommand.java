@@ -33,6 +33,7 @@ public final class SequinCommand implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit code; for tests and embedding. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        quietLogging(java.util.Arrays.asList(args).contains("--verbose"));
         SequinCommand top = new SequinCommand();
         CommandLine cli = new CommandLine(top);
         cli.setOut(out);
@@ -51,6 +52,17 @@ public final class SequinCommand implements Runnable {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The runtime logs its kernel choice at INFO; the command line shows that line, in one line,
+     * only with --verbose, so that stderr otherwise carries nothing but failures.
+     */
+    private static void quietLogging(boolean verbose) {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "sequin: %5$s%6$s%n");
+        }
+        java.util.logging.Logger.getLogger("io.sequin").setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

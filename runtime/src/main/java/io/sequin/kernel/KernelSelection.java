@@ -27,7 +27,14 @@ public final class KernelSelection {
 
         private static Kernels chooseDefault() {
             String choice = System.getProperty("sequin.kernels", "auto");
-            Kernels k = select(choice);
+            Kernels k;
+            try {
+                k = select(choice);
+            } catch (IllegalArgumentException e) {
+                LOG.warning("ignoring -Dsequin.kernels=" + choice + ": " + e.getMessage());
+                choice = "auto";
+                k = select(choice);
+            }
             if (k instanceof ScalarKernels && !choice.trim().equalsIgnoreCase("scalar")) {
                 LOG.info("Sequin kernels: scalar (" + panamaUnavailableReason() + ")");
             } else {
