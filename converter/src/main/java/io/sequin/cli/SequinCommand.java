@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = SequinCommand.Version.class,
         description = "Converts recurrent models (LSTM, GRU, RNN) to Sequin's .sqn format and runs them.",
-        subcommands = {ConvertCommand.class, InspectCommand.class, RunCommand.class, DemoCommand.class})
+        subcommands = {ConvertCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class, DemoCommand.class})
 public final class SequinCommand implements Runnable {
     /** The version this build reports and writes into the files it converts. */
     public static final String VERSION = "0.1.0";
@@ -24,7 +24,7 @@ public final class SequinCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: convert, inspect, run or demo");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: convert, inspect, run, bench or demo");
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,126 @@
+package io.sequin.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sequin.kernel.KernelSelection;
+import io.sequin.kernel.Kernels;
+import io.sequin.model.Model;
+import io.sequin.session.Session;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code sequin bench MODEL.sqn}: streaming steps of batch 1 with the state carried from step to
+ * step, timed one by one after a warm-up, like TFLite's benchmark_model and ORT's perf_test.
+ * For comparisons that hold up, use the JMH suite in bench/; this is the quick look.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Times streaming steps (batch 1, state fed back) of a model: median and p99 time per step,",
+            "steps per second, bytes allocated per step, kernels, vector width and JDK.",
+            "The model must be steppable: forward recurrent layers in a chain."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL.sqn", description = "The model to time.")
+    Path modelFile;
+
+    @Option(names = "--kernels", paramLabel = "KIND", defaultValue = "auto", description = "auto (default), scalar or panama.")
+    String kernels;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "10000", description = "Steps to time after the warm-up (default 10000).")
+    int steps;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
+            description = "Seconds of untimed steps first, for the JIT to compile the step (default 2).")
+    double warmupSeconds;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (steps < 1 || steps > 100_000_000) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--steps must be between 1 and 100000000");
+        }
+        if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--warmup-seconds must be between 0 and 3600");
+        }
+        Kernels k = RunCommand.kernels(spec, kernels);
+        Model model = Model.load(modelFile);
+        Session session = model.newSession(k, 1);
+        float[] x;
+        float[] y;
+        try {
+            x = new float[session.stepInputSize()];
+            y = new float[session.stepOutputSize()];
+        } catch (IllegalStateException e) {
+            throw new Failures.UserError(modelFile + ": " + e.getMessage());
+        }
+        SplittableRandom random = new SplittableRandom(1);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+
+        long warmupSteps = 0;
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        while (System.nanoTime() < warmupEnd || warmupSteps < 100) {
+            session.step(x, y);
+            warmupSteps++;
+        }
+        long[] times = new long[steps];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        boolean counting = threads instanceof com.sun.management.ThreadMXBean
+                && ((com.sun.management.ThreadMXBean) threads).isThreadAllocatedMemorySupported();
+        com.sun.management.ThreadMXBean hotspot = counting ? (com.sun.management.ThreadMXBean) threads : null;
+        long allocatedBefore = counting ? hotspot.getCurrentThreadAllocatedBytes() : 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < steps; i++) {
+            long t0 = System.nanoTime();
+            session.step(x, y);
+            times[i] = System.nanoTime() - t0;
+        }
+        long total = System.nanoTime() - start;
+        long allocated = counting ? hotspot.getCurrentThreadAllocatedBytes() - allocatedBefore : -1;
+        Arrays.sort(times);
+
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", modelFile.toString());
+        r.put("median_ns_per_step", times[steps / 2]);
+        r.put("p99_ns_per_step", times[Math.min(steps - 1, (int) Math.ceil(steps * 0.99) - 1)]);
+        r.put("mean_ns_per_step", total / (double) steps);
+        r.put("steps_per_second", steps / (total / 1e9));
+        r.put("bytes_allocated_per_step", counting ? allocated / (double) steps : null);
+        r.put("kernels", k.name());
+        r.put("vector_bits", k.vectorLanes() > 1 ? 32 * k.vectorLanes() : 0);
+        r.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+        r.put("steps", steps);
+        r.put("warmup_steps", warmupSteps);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().writeValueAsString(r));
+        } else {
+            out.printf("model        %s%n", modelFile);
+            out.printf("kernels      %s%n", KernelSelection.describe(k));
+            out.printf("jdk          %s%n", r.get("jdk"));
+            out.printf("steps        %,d timed, after %,d warm-up steps (batch 1, state fed back)%n", steps, warmupSteps);
+            out.printf("median       %,.2f us/step%n", times[steps / 2] / 1e3);
+            out.printf("p99          %,.2f us/step%n", ((Long) r.get("p99_ns_per_step")) / 1e3);
+            out.printf("throughput   %,.0f steps/s%n", (Double) r.get("steps_per_second"));
+            out.printf("allocated    %s%n", counting ? String.format("%.2f bytes/step", allocated / (double) steps) : "not measurable on this JVM");
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,57 @@
+package io.sequin.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report's shape and the refusals; the speed itself belongs to JMH, not to a unit test. */
+class BenchCommandTest {
+    @TempDir
+    Path tmp;
+
+    private Path convert(String fixture) throws Exception {
+        Path sqn = tmp.resolve(fixture + ".sqn");
+        CliRunner.run("convert", OnnxFixtureTest.root().resolve(fixture + "/model.onnx").toString(), "-o", sqn.toString())
+                .requireSuccess();
+        return sqn;
+    }
+
+    @Test
+    void jsonReportHasTheDocumentedKeys() throws Exception {
+        Path sqn = convert("gru_forward_random");
+        for (String kernels : new String[] {"scalar", "panama"}) {
+            CliRunner r = CliRunner.run("bench", sqn.toString(), "--kernels", kernels, "--steps", "500",
+                    "--warmup-seconds", "0", "--json").requireSuccess();
+            JsonNode report = new ObjectMapper().readTree(r.out);
+            for (String key : new String[] {"median_ns_per_step", "p99_ns_per_step", "steps_per_second",
+                    "bytes_allocated_per_step", "kernels", "vector_bits", "jdk"}) {
+                assertTrue(report.has(key), key + " missing from " + r.out);
+            }
+            assertEquals(kernels, report.get("kernels").asText());
+            assertTrue(report.get("median_ns_per_step").asLong() > 0);
+            assertTrue(report.get("p99_ns_per_step").asLong() >= report.get("median_ns_per_step").asLong());
+            assertTrue(report.get("bytes_allocated_per_step").asDouble() >= 0);
+            assertEquals(kernels.equals("scalar"), report.get("vector_bits").asInt() == 0);
+        }
+    }
+
+    @Test
+    void textReportNamesKernelsAndJdk() throws Exception {
+        CliRunner r = CliRunner.run("bench", convert("lstm_forward_random").toString(), "--steps", "100", "--warmup-seconds", "0")
+                .requireSuccess();
+        assertTrue(r.out.contains("kernels      panama") && r.out.contains("jdk ") && r.out.contains("us/step"), r.out);
+    }
+
+    @Test
+    void bidirectionalModelCannotBeStepped() throws Exception {
+        CliRunner r = CliRunner.run("bench", convert("lstm_bidirectional_sequence_lens").toString(), "--steps", "10");
+        assertEquals(1, r.exitCode);
+        assertTrue(r.err.contains("cannot be stepped") && r.err.contains("bidirectional"), r.err);
+        assertEquals(2, CliRunner.run("bench", "x.sqn", "--steps", "0").exitCode);
+    }
+}
