@@ -6,9 +6,10 @@ package io.sequin.kernel;
  * layer. {@link ScalarKernels} is the readable specification every implementation is tested
  * against.
  *
- * <p>Matrices are row-major {@code float[]} arrays with an offset: element (r, k) of a matrix
- * with {@code cols} columns starting at {@code wOff} is {@code w[wOff + r * cols + k]}.
- * Implementations must not allocate.
+ * <p>Weight matrices are first laid out for the kernel set with {@link #pack}, once, when a
+ * session first needs them; the products then read that layout. Vectors are {@code float[]}
+ * with an offset. Implementations are stateless, thread-safe, and never allocate outside
+ * {@link #pack}.
  */
 public interface Kernels {
 
@@ -18,25 +19,25 @@ public interface Kernels {
     /** Floats per vector register the kernels use; 1 for scalar kernels. */
     int vectorLanes();
 
-    /** Matrix-vector product added into y: {@code y[yOff+r] += W[r,:]·x[xOff ..]} for r < rows. */
-    void gemv(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff);
+    /** Lays out rows [0, rows) of a row-major matrix that starts at {@code w[off]} for these kernels. */
+    PackedMatrix pack(float[] w, int off, int rows, int cols);
+
+    /** Matrix-vector product added into y: {@code y[yOff+r] += W[r,:]·x[xOff ..]} for every row r. */
+    void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff);
 
     /**
      * Two matrix-vector products with the same rows, added into y in one pass:
-     * {@code y[yOff+r] += W[r,:]·x[xOff ..] + R[r,:]·h[hOff ..]}. This is a recurrent cell's
-     * streaming step, {@code W·x + R·h}, without storing a fused [W|R] copy of the weights.
+     * {@code y[yOff+r] += W[r,:]·x[xOff ..] + R[r,:]·h[hOff ..]}: a recurrent cell's streaming
+     * step, {@code W·x + R·h}, without a fused [W|R] copy of the weights.
      */
-    void gemv2(float[] w, int wOff, int wCols, float[] x, int xOff,
-               float[] r, int rOff, int rCols, float[] h, int hOff,
-               float[] y, int yOff, int rows);
+    void gemv2(PackedMatrix w, float[] x, int xOff, PackedMatrix r, float[] h, int hOff, float[] y, int yOff);
 
     /**
-     * The product of one matrix with {@code n} vectors, added into y, reading the matrix once
-     * for all of them: {@code y[yOff + j*yStride + r] += W[r,:]·x[xOff + j*xStride ..]} for
-     * r < rows, j < n. Batched streaming steps and a whole sequence's input projection use it.
+     * The product of one matrix with {@code n} vectors, added into y, reading the matrix once for
+     * all of them: {@code y[yOff + j*yStride + r] += W[r,:]·x[xOff + j*xStride ..]} for every
+     * row r and j < n. Batched streaming steps and a whole sequence's input projection use it.
      */
-    void gemm(float[] w, int wOff, int rows, int cols, float[] x, int xOff, int xStride, int n,
-              float[] y, int yOff, int yStride);
+    void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride);
 
     /** Logistic sigmoid in place: {@code v[i] = 1 / (1 + exp(-v[i]))}. */
     void sigmoid(float[] v, int off, int len);

@@ -2,8 +2,8 @@ package io.sequin.kernel;
 
 /**
  * Portable kernels in plain Java: the specification that faster kernels are tested against, and
- * what runs on JVMs without the Vector API. Dot products keep four independent accumulators so
- * that consecutive additions do not wait on each other's latency.
+ * what runs on JVMs without the Vector API. Matrices stay row-major. Dot products keep four
+ * independent accumulators so that consecutive additions do not wait on each other's latency.
  */
 public final class ScalarKernels implements Kernels {
 
@@ -18,26 +18,31 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void gemv(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        for (int r = 0; r < rows; r++) {
-            y[yOff + r] += dot(w, wOff + r * cols, x, xOff, cols);
+    public PackedMatrix pack(float[] w, int off, int rows, int cols) {
+        return PackedMatrix.of(w, off, rows, cols, 1);
+    }
+
+    @Override
+    public void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff) {
+        float[] a = w.data;
+        int cols = w.cols;
+        for (int r = 0; r < w.rows; r++) {
+            y[yOff + r] += dot(a, r * cols, x, xOff, cols);
         }
     }
 
     @Override
-    public void gemv2(float[] w, int wOff, int wCols, float[] x, int xOff,
-                      float[] r, int rOff, int rCols, float[] h, int hOff,
-                      float[] y, int yOff, int rows) {
-        for (int i = 0; i < rows; i++) {
-            y[yOff + i] += dot(w, wOff + i * wCols, x, xOff, wCols) + dot(r, rOff + i * rCols, h, hOff, rCols);
+    public void gemv2(PackedMatrix w, float[] x, int xOff, PackedMatrix r, float[] h, int hOff, float[] y, int yOff) {
+        requireSameRows(w, r);
+        for (int i = 0; i < w.rows; i++) {
+            y[yOff + i] += dot(w.data, i * w.cols, x, xOff, w.cols) + dot(r.data, i * r.cols, h, hOff, r.cols);
         }
     }
 
     @Override
-    public void gemm(float[] w, int wOff, int rows, int cols, float[] x, int xOff, int xStride, int n,
-                     float[] y, int yOff, int yStride) {
+    public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         for (int j = 0; j < n; j++) {
-            gemv(w, wOff, rows, cols, x, xOff + j * xStride, y, yOff + j * yStride);
+            gemv(w, x, xOff + j * xStride, y, yOff + j * yStride);
         }
     }
 
@@ -58,6 +63,12 @@ public final class ScalarKernels implements Kernels {
     /** 1 / (1 + e^-x), computed in double and rounded once. */
     public static float sigmoid(float x) {
         return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    static void requireSameRows(PackedMatrix w, PackedMatrix r) {
+        if (w.rows != r.rows) {
+            throw new IllegalArgumentException("gemv2 needs matrices with the same rows, got " + w.rows + " and " + r.rows);
+        }
     }
 
     /** Dot product of {@code n} floats. */

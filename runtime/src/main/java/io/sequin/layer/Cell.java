@@ -10,6 +10,8 @@ import io.sequin.kernel.Kernels;
 abstract class Cell {
     final Kernels kernels;
     final CellWeights weights;
+    /** W and R in the kernels' layout. */
+    final CellWeights.Packed packed;
     final int hidden;
     final int inputSize;
     private final boolean hasClip;
@@ -18,6 +20,7 @@ abstract class Cell {
     Cell(Kernels kernels, CellWeights weights, int hidden, int inputSize, boolean hasClip, float clip) {
         this.kernels = kernels;
         this.weights = weights;
+        this.packed = weights.packedFor(kernels, hidden, inputSize);
         this.hidden = hidden;
         this.inputSize = inputSize;
         this.hasClip = hasClip;
@@ -25,10 +28,14 @@ abstract class Cell {
     }
 
     /** Gate rows, gates·H: the width of one batch row's pre-activations. */
-    abstract int gateRows();
+    final int gateRows() {
+        return weights.gateRows;
+    }
 
     /** How many leading gate rows take {@code R·h} with the old state alone (all but GRU's h gate). */
-    abstract int fusedRows();
+    final int fusedRows() {
+        return weights.fusedRows;
+    }
 
     /** Grows the scratch to hold {@code rows} batch rows. */
     abstract void reserve(int rows);

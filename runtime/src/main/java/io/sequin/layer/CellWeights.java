@@ -1,5 +1,8 @@
 package io.sequin.layer;
 
+import io.sequin.kernel.Kernels;
+import io.sequin.kernel.PackedMatrix;
+
 /**
  * The weights of one direction of a recurrent layer, prepared once at load and shared by every
  * session. W and R stay separate, each contiguous and row-major in ONNX's gate order: a whole
@@ -17,8 +20,42 @@ final class CellWeights {
     final float[] rbh;
     /** LSTM peepholes i, o, f, [3H], or null. */
     final float[] p;
+    /** Gate rows, gates·H. */
+    final int gateRows;
+    /** The leading gate rows whose R·h uses the old state directly: all, except GRU's h rows. */
+    final int fusedRows;
 
-    private CellWeights(float[] w, float[] r, float[] bias, float[] rbh, float[] p) {
+    /** The matrices laid out for each kernel set that has asked for them, by kernel name. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Packed> packed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * W and R laid out for one kernel set: {@code w} all gate rows; {@code rFused} the R rows
+     * that take the old state directly (all of them, but GRU's h rows); {@code rh} GRU's h rows
+     * of R, or null.
+     */
+    static final class Packed {
+        final PackedMatrix w;
+        final PackedMatrix rFused;
+        final PackedMatrix rh;
+
+        Packed(PackedMatrix w, PackedMatrix rFused, PackedMatrix rh) {
+            this.w = w;
+            this.rFused = rFused;
+            this.rh = rh;
+        }
+    }
+
+    /** The weights laid out for {@code kernels}, made on first use and then shared. */
+    Packed packedFor(Kernels kernels, int hidden, int inputSize) {
+        return packed.computeIfAbsent(kernels.name(), name -> new Packed(
+                kernels.pack(w, 0, gateRows, inputSize),
+                kernels.pack(r, 0, fusedRows, hidden),
+                fusedRows < gateRows ? kernels.pack(r, fusedRows * hidden, gateRows - fusedRows, hidden) : null));
+    }
+
+    private CellWeights(float[] w, float[] r, float[] bias, float[] rbh, float[] p, int fusedRows) {
+        this.gateRows = bias.length;
+        this.fusedRows = fusedRows;
         this.w = w;
         this.r = r;
         this.bias = bias;
@@ -32,7 +69,7 @@ final class CellWeights {
         for (int i = 0; i < bias.length; i++) {
             bias[i] = wb[i] + rb[i];
         }
-        return new CellWeights(w, r, bias, null, p);
+        return new CellWeights(w, r, bias, null, p, bias.length);
     }
 
     /** GRU: Rbh folded into the bias, unless linear_before_reset keeps it inside the reset product. */
@@ -43,6 +80,6 @@ final class CellWeights {
             boolean keepApart = linearBeforeReset && j >= 2 * n;
             bias[j] = keepApart ? wb[j] : wb[j] + rb[j];
         }
-        return new CellWeights(w, r, bias, linearBeforeReset ? java.util.Arrays.copyOfRange(rb, 2 * n, 3 * n) : null, null);
+        return new CellWeights(w, r, bias, linearBeforeReset ? java.util.Arrays.copyOfRange(rb, 2 * n, 3 * n) : null, null, 2 * n);
     }
 }

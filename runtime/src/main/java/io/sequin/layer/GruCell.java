@@ -30,16 +30,6 @@ final class GruCell extends Cell {
     }
 
     @Override
-    int gateRows() {
-        return 3 * hidden;
-    }
-
-    @Override
-    int fusedRows() {
-        return 2 * hidden;
-    }
-
-    @Override
     void reserve(int rows) {
         if (scratch.length < rows * hidden) {
             scratch = new float[rows * hidden];
@@ -73,13 +63,12 @@ final class GruCell extends Cell {
     private void candidates(float[] gates, float[] h, int rows, boolean[] active) {
         int n = hidden;
         int width = 3 * n;
-        int rhOff = 2 * n * n;      // R's h rows
         if (linearBeforeReset) {
             // scratch = Ht-1·Rhᵀ + Rbh; pre-activation += rt⊙scratch
             for (int b = 0; b < rows; b++) {
                 System.arraycopy(weights.rbh, 0, scratch, b * n, n);
             }
-            kernels.gemm(weights.r, rhOff, n, n, h, 0, n, rows, scratch, 0, n);
+            kernels.gemm(packed.rh, h, 0, n, rows, scratch, 0, n);
             for (int b = 0; b < rows; b++) {
                 int r = b * width + n;
                 int hh = b * width + 2 * n;
@@ -95,7 +84,7 @@ final class GruCell extends Cell {
                     scratch[b * n + j] = gates[r + j] * h[b * n + j];
                 }
             }
-            kernels.gemm(weights.r, rhOff, n, n, scratch, 0, n, rows, gates, 2 * n, width);
+            kernels.gemm(packed.rh, scratch, 0, n, rows, gates, 2 * n, width);
         }
         for (int b = 0; b < rows; b++) {
             if (active[b]) {

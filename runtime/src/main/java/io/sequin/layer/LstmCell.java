@@ -31,16 +31,6 @@ final class LstmCell extends Cell {
     }
 
     @Override
-    int gateRows() {
-        return 4 * hidden;
-    }
-
-    @Override
-    int fusedRows() {
-        return 4 * hidden;
-    }
-
-    @Override
     void reserve(int rows) {
         // One row of scratch serves every batch row.
     }

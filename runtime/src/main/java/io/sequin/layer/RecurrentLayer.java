@@ -317,7 +317,7 @@ public final class RecurrentLayer implements Layer {
                 for (int i = 0; i < rows; i++) {
                     System.arraycopy(wd.bias, 0, projection, i * gateRows, gateRows);
                 }
-                cell.kernels.gemm(wd.w, 0, gateRows, inputSize, xs, 0, inputSize, rows, projection, 0, gateRows);
+                cell.kernels.gemm(cell.packed.w, xs, 0, inputSize, rows, projection, 0, gateRows);
                 for (int k = 0; k < maxLength; k++) {
                     for (int b = 0; b < batch; b++) {
                         active[b] = k < lengths[b];
@@ -327,7 +327,7 @@ public final class RecurrentLayer implements Layer {
                             System.arraycopy(projection, p * gateRows, gates, b * gateRows, gateRows);
                         }
                     }
-                    cell.kernels.gemm(wd.r, 0, fusedRows, hidden, h, 0, hidden, batch, gates, 0, gateRows);
+                    cell.kernels.gemm(cell.packed.rFused, h, 0, hidden, batch, gates, 0, gateRows);
                     cell.finish(gates, h, c, batch, active);
                     if (y != null) {
                         for (int b = 0; b < batch; b++) {
@@ -369,15 +369,14 @@ public final class RecurrentLayer implements Layer {
             for (int b = 0; b < streams; b++) {
                 System.arraycopy(wd.bias, 0, streamGates, b * gateRows, gateRows);
             }
-            if (streams == 1) {
-                // W·x + R·h in one pass over both matrices; GRU's h gate takes only W·x here.
-                cell.kernels.gemv2(wd.w, 0, inputSize, x, xOff, wd.r, 0, hidden, streamH, 0, streamGates, 0, fusedRows);
-                if (gateRows > fusedRows) {
-                    cell.kernels.gemv(wd.w, fusedRows * inputSize, gateRows - fusedRows, inputSize, x, xOff, streamGates, fusedRows);
-                }
+            CellWeights.Packed pw = cell.packed;
+            if (streams == 1 && gateRows == fusedRows) {
+                // W·x + R·h in one pass over both matrices.
+                cell.kernels.gemv2(pw.w, x, xOff, pw.rFused, streamH, 0, streamGates, 0);
             } else {
-                cell.kernels.gemm(wd.w, 0, gateRows, inputSize, x, xOff, inputSize, streams, streamGates, 0, gateRows);
-                cell.kernels.gemm(wd.r, 0, fusedRows, hidden, streamH, 0, hidden, streams, streamGates, 0, gateRows);
+                // GRU's h rows take R·h only after the reset gate, so W and R go separately.
+                cell.kernels.gemm(pw.w, x, xOff, inputSize, streams, streamGates, 0, gateRows);
+                cell.kernels.gemm(pw.rFused, streamH, 0, hidden, streams, streamGates, 0, gateRows);
             }
             cell.finish(streamGates, streamH, streamC, streams, allActive);
             System.arraycopy(streamH, 0, y, yOff, streams * hidden);

@@ -13,16 +13,6 @@ final class RnnCell extends Cell {
     }
 
     @Override
-    int gateRows() {
-        return hidden;
-    }
-
-    @Override
-    int fusedRows() {
-        return hidden;
-    }
-
-    @Override
     void reserve(int rows) {
     }
 

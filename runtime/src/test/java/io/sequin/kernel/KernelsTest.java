@@ -49,55 +49,59 @@ class KernelsTest {
         return 2e-7 * magnitude * Math.sqrt(terms) + 1e-30;
     }
 
+    /** y + W·x in double precision, with the magnitude of the terms for the tolerance. */
+    static double[] reference(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff, int r) {
+        double e = y[yOff + r];
+        double magnitude = Math.abs(e);
+        for (int c = 0; c < cols; c++) {
+            double p = (double) w[wOff + r * cols + c] * x[xOff + c];
+            e += p;
+            magnitude += Math.abs(p);
+        }
+        return new double[] {e, magnitude};
+    }
+
+    /** Row counts that give whole panels, several panels, and a partial last panel. */
+    static final int[] ROWS = {1, 5, 16, 37, 64, 72};
+
     @ParameterizedTest(name = "{0} cols={2}")
     @MethodSource("kernelsAndSizes")
     void gemvMatchesDoubleReference(String name, Kernels k, int cols) {
         SplittableRandom random = new SplittableRandom(cols);
-        int rows = 5, wOff = 4, xOff = 3, yOff = 2;
-        float[] w = random(random, wOff + rows * cols, 1);
-        float[] x = random(random, xOff + cols, 1e3);   // large magnitudes, mixed signs
-        float[] y = random(random, yOff + rows + 1, 1);
-        float[] before = y.clone();
-        k.gemv(w, wOff, rows, cols, x, xOff, y, yOff);
-        for (int r = 0; r < rows; r++) {
-            double expected = before[yOff + r];
-            double magnitude = Math.abs(expected);
-            for (int c = 0; c < cols; c++) {
-                double p = (double) w[wOff + r * cols + c] * x[xOff + c];
-                expected += p;
-                magnitude += Math.abs(p);
+        for (int rows : ROWS) {
+            int wOff = 4, xOff = 3, yOff = 2;
+            float[] w = random(random, wOff + rows * cols + 7, 1);
+            float[] x = random(random, xOff + cols, 1e3);   // large magnitudes, mixed signs
+            float[] y = random(random, yOff + rows + 1, 1);
+            float[] before = y.clone();
+            k.gemv(k.pack(w, wOff, rows, cols), x, xOff, y, yOff);
+            for (int r = 0; r < rows; r++) {
+                double[] e = reference(w, wOff, rows, cols, x, xOff, before, yOff, r);
+                assertEquals(e[0], y[yOff + r], tolerance(e[1], cols), name + " rows=" + rows + " row " + r);
             }
-            assertEquals(expected, y[yOff + r], tolerance(magnitude, cols), name + " row " + r);
+            assertEquals(before[0], y[0], "before yOff untouched");
+            assertEquals(before[yOff + rows], y[yOff + rows], "after the rows untouched");
         }
-        assertEquals(before[0], y[0], "before yOff untouched");
-        assertEquals(before[yOff + rows], y[yOff + rows], "after the rows untouched");
     }
 
     @ParameterizedTest(name = "{0} cols={2}")
     @MethodSource("kernelsAndSizes")
     void gemv2IsTheSumOfTwoProducts(String name, Kernels k, int cols) {
         SplittableRandom random = new SplittableRandom(cols + 7);
-        int rows = 6;
-        int hCols = Math.max(1, cols / 2 + 1);
-        float[] w = random(random, 1 + rows * cols, 1);
-        float[] r = random(random, 2 + rows * hCols, 1);
-        float[] x = random(random, cols + 1, 1);
-        float[] h = random(random, hCols + 3, 1);
-        float[] y = random(random, rows, 1);
-        float[] expected = y.clone();
-        k.gemv2(w, 1, cols, x, 1, r, 2, hCols, h, 3, y, 0, rows);
-        for (int i = 0; i < rows; i++) {
-            double e = expected[i];
-            double magnitude = Math.abs(e);
-            for (int c = 0; c < cols; c++) {
-                e += (double) w[1 + i * cols + c] * x[1 + c];
-                magnitude += Math.abs((double) w[1 + i * cols + c] * x[1 + c]);
+        for (int rows : ROWS) {
+            int hCols = Math.max(1, cols / 2 + 1);
+            float[] w = random(random, 1 + rows * cols, 1);
+            float[] r = random(random, 2 + rows * hCols, 1);
+            float[] x = random(random, cols + 1, 1);
+            float[] h = random(random, hCols + 3, 1);
+            float[] y = random(random, rows, 1);
+            float[] before = y.clone();
+            k.gemv2(k.pack(w, 1, rows, cols), x, 1, k.pack(r, 2, rows, hCols), h, 3, y, 0);
+            for (int i = 0; i < rows; i++) {
+                double[] a = reference(w, 1, rows, cols, x, 1, before, 0, i);
+                double[] b = reference(r, 2, rows, hCols, h, 3, new float[rows], 0, i);
+                assertEquals(a[0] + b[0], y[i], tolerance(a[1] + b[1], cols + hCols), name + " rows=" + rows + " row " + i);
             }
-            for (int c = 0; c < hCols; c++) {
-                e += (double) r[2 + i * hCols + c] * h[3 + c];
-                magnitude += Math.abs((double) r[2 + i * hCols + c] * h[3 + c]);
-            }
-            assertEquals(e, y[i], tolerance(magnitude, cols + hCols), name + " row " + i);
         }
     }
 
@@ -105,32 +109,35 @@ class KernelsTest {
     @MethodSource("kernelsAndSizes")
     void gemmIsOneGemvPerVector(String name, Kernels k, int cols) {
         SplittableRandom random = new SplittableRandom(cols + 13);
-        for (int rows : new int[] {1, 2, 3, 5}) {
+        for (int rows : new int[] {1, 3, 16, 33, 48}) {
             for (int n : new int[] {1, 3, 4, 5, 9}) {
                 int xStride = cols + 2;
                 int yStride = rows + 3;
                 float[] w = random(random, 1 + rows * cols, 1);
                 float[] x = random(random, 2 + n * xStride, 10);
                 float[] y = random(random, 1 + n * yStride, 1);
-                float[] expected = y.clone();
-                k.gemm(w, 1, rows, cols, x, 2, xStride, n, y, 1, yStride);
+                float[] before = y.clone();
+                k.gemm(k.pack(w, 1, rows, cols), x, 2, xStride, n, y, 1, yStride);
                 for (int j = 0; j < n; j++) {
                     for (int r = 0; r < rows; r++) {
-                        double e = expected[1 + j * yStride + r];
-                        double magnitude = Math.abs(e);
-                        for (int c = 0; c < cols; c++) {
-                            double p = (double) w[1 + r * cols + c] * x[2 + j * xStride + c];
-                            e += p;
-                            magnitude += Math.abs(p);
-                        }
-                        assertEquals(e, y[1 + j * yStride + r], tolerance(magnitude, cols),
+                        double[] e = reference(w, 1, rows, cols, x, 2 + j * xStride, before, 1 + j * yStride, r);
+                        assertEquals(e[0], y[1 + j * yStride + r], tolerance(e[1], cols),
                                 name + " rows=" + rows + " n=" + n + " vector " + j + " row " + r);
                     }
                     for (int pad = rows; pad < yStride && 1 + j * yStride + pad < y.length; pad++) {
-                        assertEquals(expected[1 + j * yStride + pad], y[1 + j * yStride + pad], "padding untouched");
+                        assertEquals(before[1 + j * yStride + pad], y[1 + j * yStride + pad], "padding untouched");
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void gemv2RefusesMatricesOfDifferentHeights() {
+        for (Kernels k : implementations()) {
+            float[] w = new float[64];
+            assertThrows(IllegalArgumentException.class,
+                    () -> k.gemv2(k.pack(w, 0, 8, 2), w, 0, k.pack(w, 0, 4, 2), w, 0, new float[8], 0));
         }
     }
 
@@ -179,8 +186,8 @@ class KernelsTest {
         float[] s = random(random, h, 1);
         float[] a = new float[rows];
         float[] b = new float[rows];
-        scalar.gemv2(w, 0, i, x, 0, r, 0, h, s, 0, a, 0, rows);
-        panama.gemv2(w, 0, i, x, 0, r, 0, h, s, 0, b, 0, rows);
+        scalar.gemv2(scalar.pack(w, 0, rows, i), x, 0, scalar.pack(r, 0, rows, h), s, 0, a, 0);
+        panama.gemv2(panama.pack(w, 0, rows, i), x, 0, panama.pack(r, 0, rows, h), s, 0, b, 0);
         for (int k = 0; k < rows; k++) {
             assertEquals(a[k], b[k], 1e-5, "row " + k);
         }

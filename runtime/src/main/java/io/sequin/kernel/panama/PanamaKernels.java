@@ -1,6 +1,7 @@
 package io.sequin.kernel.panama;
 
 import io.sequin.kernel.Kernels;
+import io.sequin.kernel.PackedMatrix;
 import io.sequin.kernel.ScalarKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -40,123 +41,191 @@ public final class PanamaKernels implements Kernels {
         return F.vectorBitSize();
     }
 
+    /** Panels of one vector's width: column k of a panel is one vector load. */
     @Override
-    public void gemv(float[] w, int wOff, int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        for (int r = 0; r < rows; r++) {
-            y[yOff + r] += dot(w, wOff + r * cols, x, xOff, cols);
-        }
+    public PackedMatrix pack(float[] w, int off, int rows, int cols) {
+        return PackedMatrix.of(w, off, rows, cols, L);
     }
 
     @Override
-    public void gemv2(float[] w, int wOff, int wCols, float[] x, int xOff,
-                      float[] r, int rOff, int rCols, float[] h, int hOff,
-                      float[] y, int yOff, int rows) {
-        for (int i = 0; i < rows; i++) {
-            y[yOff + i] += dot(w, wOff + i * wCols, x, xOff, wCols) + dot(r, rOff + i * rCols, h, hOff, rCols);
+    public void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff) {
+        products(w, x, xOff, y, yOff);
+    }
+
+    /** W·x, then R·h, each into y: every weight is still read once per step. */
+    @Override
+    public void gemv2(PackedMatrix w, float[] x, int xOff, PackedMatrix r, float[] h, int hOff, float[] y, int yOff) {
+        if (w.rows != r.rows) {
+            throw new IllegalArgumentException("gemv2 needs matrices with the same rows, got " + w.rows + " and " + r.rows);
+        }
+        products(w, x, xOff, y, yOff);
+        products(r, h, hOff, y, yOff);
+    }
+
+    /**
+     * y += M·v in the column form: for each column k, a panel's weights (one vector of L rows)
+     * times v[k] broadcast, accumulated per panel, so no horizontal reduction is needed. Four
+     * panels are done together, each with two accumulators (even and odd k): eight independent
+     * fma chains hide the fma latency, and each broadcast serves four panels.
+     */
+    private static void products(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
+        float[] d = m.elements();
+        int cols = m.cols;
+        int full = m.rows / L;
+        int p = 0;
+        for (; p + 4 <= full; p += 4) {
+            int s0 = p * cols * L;
+            int s1 = s0 + cols * L;
+            int s2 = s1 + cols * L;
+            int s3 = s2 + cols * L;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+            int k = 0;
+            for (; k + 2 <= cols; k += 2) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
+                FloatVector x1 = FloatVector.broadcast(F, v[vOff + k + 1]);
+                int o = k * L;
+                a0 = FloatVector.fromArray(F, d, s0 + o).fma(x0, a0);
+                a1 = FloatVector.fromArray(F, d, s1 + o).fma(x0, a1);
+                a2 = FloatVector.fromArray(F, d, s2 + o).fma(x0, a2);
+                a3 = FloatVector.fromArray(F, d, s3 + o).fma(x0, a3);
+                b0 = FloatVector.fromArray(F, d, s0 + o + L).fma(x1, b0);
+                b1 = FloatVector.fromArray(F, d, s1 + o + L).fma(x1, b1);
+                b2 = FloatVector.fromArray(F, d, s2 + o + L).fma(x1, b2);
+                b3 = FloatVector.fromArray(F, d, s3 + o + L).fma(x1, b3);
+            }
+            if (k < cols) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
+                int o = k * L;
+                a0 = FloatVector.fromArray(F, d, s0 + o).fma(x0, a0);
+                a1 = FloatVector.fromArray(F, d, s1 + o).fma(x0, a1);
+                a2 = FloatVector.fromArray(F, d, s2 + o).fma(x0, a2);
+                a3 = FloatVector.fromArray(F, d, s3 + o).fma(x0, a3);
+            }
+            int out = yOff + p * L;
+            FloatVector.fromArray(F, y, out).add(a0.add(b0)).intoArray(y, out);
+            FloatVector.fromArray(F, y, out + L).add(a1.add(b1)).intoArray(y, out + L);
+            FloatVector.fromArray(F, y, out + 2 * L).add(a2.add(b2)).intoArray(y, out + 2 * L);
+            FloatVector.fromArray(F, y, out + 3 * L).add(a3.add(b3)).intoArray(y, out + 3 * L);
+        }
+        for (; p < full; p++) {
+            int s = p * cols * L;
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            int k = 0;
+            for (; k + 2 <= cols; k += 2) {
+                a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
+                b = FloatVector.fromArray(F, d, s + (k + 1) * L).fma(FloatVector.broadcast(F, v[vOff + k + 1]), b);
+            }
+            if (k < cols) {
+                a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
+            }
+            int out = yOff + p * L;
+            FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
+        }
+        if (full * L < m.rows) {
+            partialPanel(m, v, vOff, y, yOff, full);
+        }
+    }
+
+    /** The last panel when the rows are not a multiple of the vector width: plain Java. */
+    private static void partialPanel(PackedMatrix m, float[] v, int vOff, float[] y, int yOff, int p) {
+        float[] d = m.elements();
+        int cols = m.cols;
+        int base = p * cols * L;
+        for (int row = p * L; row < m.rows; row++) {
+            int lane = row - p * L;
+            float s = 0;
+            for (int k = 0; k < cols; k++) {
+                s += d[base + k * L + lane] * v[vOff + k];
+            }
+            y[yOff + row] += s;
         }
     }
 
     /**
-     * Dot product: a body of four independent vector accumulators (an fma's latency is four
-     * cycles, so one accumulator would leave the units idle), one more vector loop, then a
-     * scalar tail.
+     * One matrix times many vectors: two panels by four vectors per register tile, so each
+     * weight vector loaded serves four products and each broadcast two (6 loads per 8 fmas).
+     * A single vector goes to the matrix-vector loop, which keeps more fma chains busy.
      */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        FloatVector s0 = FloatVector.zero(F);
-        FloatVector s1 = FloatVector.zero(F);
-        FloatVector s2 = FloatVector.zero(F);
-        FloatVector s3 = FloatVector.zero(F);
-        int k = 0;
-        for (; k + 4 * L <= n; k += 4 * L) {
-            s0 = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), s0);
-            s1 = FloatVector.fromArray(F, a, aOff + k + L).fma(FloatVector.fromArray(F, b, bOff + k + L), s1);
-            s2 = FloatVector.fromArray(F, a, aOff + k + 2 * L).fma(FloatVector.fromArray(F, b, bOff + k + 2 * L), s2);
-            s3 = FloatVector.fromArray(F, a, aOff + k + 3 * L).fma(FloatVector.fromArray(F, b, bOff + k + 3 * L), s3);
-        }
-        for (; k + L <= n; k += L) {
-            s0 = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), s0);
-        }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-        for (; k < n; k++) {
-            sum += a[aOff + k] * b[bOff + k];
-        }
-        return sum;
-    }
-
     @Override
-    public void gemm(float[] w, int wOff, int rows, int cols, float[] x, int xOff, int xStride, int n,
-                     float[] y, int yOff, int yStride) {
-        int r = 0;
-        for (; r + 2 <= rows; r += 2) {
+    public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        if (n == 1) {
+            products(w, x, xOff, y, yOff);
+            return;
+        }
+        float[] d = w.elements();
+        int cols = w.cols;
+        int full = w.rows / L;
+        int p = 0;
+        for (; p + 2 <= full; p += 2) {
+            int s0 = p * cols * L;
+            int s1 = s0 + cols * L;
             int j = 0;
             for (; j + 4 <= n; j += 4) {
-                tile2x4(w, wOff + r * cols, cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + r, yStride);
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                int x2 = x1 + xStride;
+                int x3 = x2 + xStride;
+                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    FloatVector w0 = FloatVector.fromArray(F, d, s0 + k * L);
+                    FloatVector w1 = FloatVector.fromArray(F, d, s1 + k * L);
+                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+                    a00 = w0.fma(v0, a00);
+                    a01 = w0.fma(v1, a01);
+                    a02 = w0.fma(v2, a02);
+                    a03 = w0.fma(v3, a03);
+                    a10 = w1.fma(v0, a10);
+                    a11 = w1.fma(v1, a11);
+                    a12 = w1.fma(v2, a12);
+                    a13 = w1.fma(v3, a13);
+                }
+                int o0 = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o0).add(a00).intoArray(y, o0);
+                FloatVector.fromArray(F, y, o0 + L).add(a10).intoArray(y, o0 + L);
+                FloatVector.fromArray(F, y, o0 + yStride).add(a01).intoArray(y, o0 + yStride);
+                FloatVector.fromArray(F, y, o0 + yStride + L).add(a11).intoArray(y, o0 + yStride + L);
+                FloatVector.fromArray(F, y, o0 + 2 * yStride).add(a02).intoArray(y, o0 + 2 * yStride);
+                FloatVector.fromArray(F, y, o0 + 2 * yStride + L).add(a12).intoArray(y, o0 + 2 * yStride + L);
+                FloatVector.fromArray(F, y, o0 + 3 * yStride).add(a03).intoArray(y, o0 + 3 * yStride);
+                FloatVector.fromArray(F, y, o0 + 3 * yStride + L).add(a13).intoArray(y, o0 + 3 * yStride + L);
             }
             for (; j < n; j++) {
-                y[yOff + j * yStride + r] += dot(w, wOff + r * cols, x, xOff + j * xStride, cols);
-                y[yOff + j * yStride + r + 1] += dot(w, wOff + (r + 1) * cols, x, xOff + j * xStride, cols);
+                int xj = xOff + j * xStride;
+                FloatVector a0 = FloatVector.zero(F);
+                FloatVector a1 = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    FloatVector v = FloatVector.broadcast(F, x[xj + k]);
+                    a0 = FloatVector.fromArray(F, d, s0 + k * L).fma(v, a0);
+                    a1 = FloatVector.fromArray(F, d, s1 + k * L).fma(v, a1);
+                }
+                int out = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, out).add(a0).intoArray(y, out);
+                FloatVector.fromArray(F, y, out + L).add(a1).intoArray(y, out + L);
             }
         }
-        if (r < rows) {
+        for (; p < full; p++) {
+            int s = p * cols * L;
             for (int j = 0; j < n; j++) {
-                y[yOff + j * yStride + r] += dot(w, wOff + r * cols, x, xOff + j * xStride, cols);
+                int xj = xOff + j * xStride;
+                FloatVector a = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
+                }
+                int out = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, out).add(a).intoArray(y, out);
             }
         }
-    }
-
-    /**
-     * Two weight rows times four vectors: each loaded weight vector serves four products and each
-     * loaded input vector two, so the loop needs 6 loads per 8 fmas instead of 2 per fma.
-     */
-    private static void tile2x4(float[] w, int w0, int cols, float[] x, int x0, int xStride,
-                                float[] y, int y0, int yStride) {
-        int w1 = w0 + cols;
-        int x1 = x0 + xStride;
-        int x2 = x1 + xStride;
-        int x3 = x2 + xStride;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        int k = 0;
-        for (; k + L <= cols; k += L) {
-            FloatVector r0 = FloatVector.fromArray(F, w, w0 + k);
-            FloatVector r1 = FloatVector.fromArray(F, w, w1 + k);
-            FloatVector v0 = FloatVector.fromArray(F, x, x0 + k);
-            FloatVector v1 = FloatVector.fromArray(F, x, x1 + k);
-            FloatVector v2 = FloatVector.fromArray(F, x, x2 + k);
-            FloatVector v3 = FloatVector.fromArray(F, x, x3 + k);
-            a00 = r0.fma(v0, a00);
-            a01 = r0.fma(v1, a01);
-            a02 = r0.fma(v2, a02);
-            a03 = r0.fma(v3, a03);
-            a10 = r1.fma(v0, a10);
-            a11 = r1.fma(v1, a11);
-            a12 = r1.fma(v2, a12);
-            a13 = r1.fma(v3, a13);
+        if (full * L < w.rows) {
+            for (int j = 0; j < n; j++) {
+                partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, full);
+            }
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-        float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
-        float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-        float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
-        for (; k < cols; k++) {
-            float q0 = w[w0 + k];
-            float q1 = w[w1 + k];
-            s00 += q0 * x[x0 + k];
-            s01 += q0 * x[x1 + k];
-            s02 += q0 * x[x2 + k];
-            s03 += q0 * x[x3 + k];
-            s10 += q1 * x[x0 + k];
-            s11 += q1 * x[x1 + k];
-            s12 += q1 * x[x2 + k];
-            s13 += q1 * x[x3 + k];
-        }
-        y[y0] += s00;
-        y[y0 + yStride] += s01;
-        y[y0 + 2 * yStride] += s02;
-        y[y0 + 3 * yStride] += s03;
-        y[y0 + 1] += s10;
-        y[y0 + 1 + yStride] += s11;
-        y[y0 + 1 + 2 * yStride] += s12;
-        y[y0 + 1 + 3 * yStride] += s13;
     }
 
     // exp(x) = 2^n * e^r with n = round(x / ln 2) and |r| <= ln(2)/2; e^r by Cephes' expf polynomial.
