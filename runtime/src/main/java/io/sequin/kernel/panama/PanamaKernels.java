@@ -144,9 +144,10 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * One matrix times many vectors: two panels by four vectors per register tile, so each
-     * weight vector loaded serves four products and each broadcast two (6 loads per 8 fmas).
-     * A single vector goes to the matrix-vector loop, which keeps more fma chains busy.
+     * One matrix times n vectors, in register tiles of panels by vectors (6 loads per 8 fmas
+     * either way): up to eight vectors, two panels by four, so the weights are read at most twice;
+     * more vectors, four panels by two, which measured faster on a sequence's projection. A
+     * single vector goes to the matrix-vector loop, which keeps more fma chains busy.
      */
     @Override
     public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
@@ -154,6 +155,34 @@ public final class PanamaKernels implements Kernels {
             products(w, x, xOff, y, yOff);
             return;
         }
+        int p = n <= 8 ? fewVectors(w, x, xOff, xStride, n, y, yOff, yStride) : manyVectors(w, x, xOff, xStride, n, y, yOff, yStride);
+        float[] d = w.elements();
+        int cols = w.cols;
+        int full = w.rows / L;
+        for (; p < full; p++) {
+            int s = p * cols * L;
+            for (int j = 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                FloatVector a = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
+                }
+                int out = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, out).add(a).intoArray(y, out);
+            }
+        }
+        if (full * L < w.rows) {
+            for (int j = 0; j < n; j++) {
+                partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, full);
+            }
+        }
+    }
+
+    /**
+     * A few vectors (batched streams): two panels by four vectors per register tile, so the
+     * weights are read once per four vectors. Returns the first panel left undone.
+     */
+    private static int fewVectors(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         float[] d = w.elements();
         int cols = w.cols;
         int full = w.rows / L;
@@ -209,23 +238,74 @@ public final class PanamaKernels implements Kernels {
                 FloatVector.fromArray(F, y, out + L).add(a1).intoArray(y, out + L);
             }
         }
-        for (; p < full; p++) {
-            int s = p * cols * L;
-            for (int j = 0; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a = FloatVector.zero(F);
+        return p;
+    }
+
+    /**
+     * Many vectors (a sequence's input projection, compute-bound): four panels by two vectors
+     * per register tile, one broadcast per four fmas. Returns the first panel left undone.
+     */
+    private static int manyVectors(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        float[] d = w.elements();
+        int cols = w.cols;
+        int full = w.rows / L;
+        int p = 0;
+        for (; p + 4 <= full; p += 4) {
+            int s0 = p * cols * L;
+            int s1 = s0 + cols * L;
+            int s2 = s1 + cols * L;
+            int s3 = s2 + cols * L;
+            int j = 0;
+            for (; j + 2 <= n; j += 2) {
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                FloatVector a00 = FloatVector.zero(F), a10 = FloatVector.zero(F), a20 = FloatVector.zero(F), a30 = FloatVector.zero(F);
+                FloatVector a01 = FloatVector.zero(F), a11 = FloatVector.zero(F), a21 = FloatVector.zero(F), a31 = FloatVector.zero(F);
                 for (int k = 0; k < cols; k++) {
-                    a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
+                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+                    FloatVector w0 = FloatVector.fromArray(F, d, s0 + k * L);
+                    FloatVector w1 = FloatVector.fromArray(F, d, s1 + k * L);
+                    FloatVector w2 = FloatVector.fromArray(F, d, s2 + k * L);
+                    FloatVector w3 = FloatVector.fromArray(F, d, s3 + k * L);
+                    a00 = w0.fma(v0, a00);
+                    a10 = w1.fma(v0, a10);
+                    a20 = w2.fma(v0, a20);
+                    a30 = w3.fma(v0, a30);
+                    a01 = w0.fma(v1, a01);
+                    a11 = w1.fma(v1, a11);
+                    a21 = w2.fma(v1, a21);
+                    a31 = w3.fma(v1, a31);
+                }
+                int o0 = yOff + j * yStride + p * L;
+                int o1 = o0 + yStride;
+                FloatVector.fromArray(F, y, o0).add(a00).intoArray(y, o0);
+                FloatVector.fromArray(F, y, o0 + L).add(a10).intoArray(y, o0 + L);
+                FloatVector.fromArray(F, y, o0 + 2 * L).add(a20).intoArray(y, o0 + 2 * L);
+                FloatVector.fromArray(F, y, o0 + 3 * L).add(a30).intoArray(y, o0 + 3 * L);
+                FloatVector.fromArray(F, y, o1).add(a01).intoArray(y, o1);
+                FloatVector.fromArray(F, y, o1 + L).add(a11).intoArray(y, o1 + L);
+                FloatVector.fromArray(F, y, o1 + 2 * L).add(a21).intoArray(y, o1 + 2 * L);
+                FloatVector.fromArray(F, y, o1 + 3 * L).add(a31).intoArray(y, o1 + 3 * L);
+            }
+            for (; j < n; j++) {
+                int xj = xOff + j * xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    FloatVector v = FloatVector.broadcast(F, x[xj + k]);
+                    a0 = FloatVector.fromArray(F, d, s0 + k * L).fma(v, a0);
+                    a1 = FloatVector.fromArray(F, d, s1 + k * L).fma(v, a1);
+                    a2 = FloatVector.fromArray(F, d, s2 + k * L).fma(v, a2);
+                    a3 = FloatVector.fromArray(F, d, s3 + k * L).fma(v, a3);
                 }
                 int out = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, out).add(a).intoArray(y, out);
+                FloatVector.fromArray(F, y, out).add(a0).intoArray(y, out);
+                FloatVector.fromArray(F, y, out + L).add(a1).intoArray(y, out + L);
+                FloatVector.fromArray(F, y, out + 2 * L).add(a2).intoArray(y, out + 2 * L);
+                FloatVector.fromArray(F, y, out + 3 * L).add(a3).intoArray(y, out + 3 * L);
             }
         }
-        if (full * L < w.rows) {
-            for (int j = 0; j < n; j++) {
-                partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, full);
-            }
-        }
+        return p;
     }
 
     // exp(x) = 2^n * e^r with n = round(x / ln 2) and |r| <= ln(2)/2; e^r by Cephes' expf polynomial.
