@@ -1,0 +1,110 @@
+package io.sequin.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns JMH JSON results (one file per JDK, from bench/run-suite.sh) into the markdown tables of
+ * bench/results: time per step with JMH's 99.9% error, and the ratios the targets are set on,
+ * each taken within one run.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar io.sequin.bench.ResultsTable MACHINE_LINE FILE.json...</pre>
+ */
+public final class ResultsTable {
+    private static final String[] SIZES = {"64x128", "128x256", "256x512", "512x1024"};
+    private static final String[] CELLS = {"LSTM", "GRU"};
+
+    public static void main(String[] args) throws IOException {
+        StringBuilder out = new StringBuilder();
+        out.append("# Benchmark results\n\n");
+        out.append("Machine: ").append(args[0]).append("\n\n");
+        out.append("JMH 1.37, average time, 1 fork, 3 warm-up and 5 measured iterations of 1 s, `-prof gc`; ")
+                .append("times in microseconds per step, ± JMH's 99.9% confidence half-width. ")
+                .append("The machine is shared and noisy: compare ratios within one run, not absolute times across runs.\n\n");
+        for (int i = 1; i < args.length; i++) {
+            table(Path.of(args[i]), out);
+        }
+        System.out.print(out);
+    }
+
+    /** score and error by "benchmark|cell|size|batch". */
+    private static void table(Path file, StringBuilder out) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        Map<String, double[]> r = new LinkedHashMap<>();
+        String jdk = "";
+        for (JsonNode b : root) {
+            jdk = b.path("vmName").asText() + " " + b.path("jdkVersion").asText() + " (" + b.path("vmVersion").asText() + ")";
+            String name = b.get("benchmark").asText().replace("io.sequin.bench.", "");
+            JsonNode p = b.path("params");
+            String key = name + "|" + p.path("cell").asText() + "|" + p.path("size").asText() + "|" + p.path("batch").asText("1");
+            JsonNode m = b.get("primaryMetric");
+            JsonNode alloc = b.path("secondaryMetrics").path("gc.alloc.rate.norm");
+            r.put(key, new double[] {m.get("score").asDouble() / 1000, m.get("scoreError").asDouble() / 1000,
+                    alloc.isMissingNode() ? Double.NaN : alloc.get("score").asDouble()});
+        }
+        out.append("## ").append(jdk).append("\n\n");
+        out.append("### Streaming step, batch 1 (µs)\n\n");
+        out.append("| cell | I×H | naive scalar | scalar | Panama | roofline | Panama ÷ roofline (≤ 1.3) | Panama speed-up on scalar | ORT stream | ORT ÷ Panama | Panama B/step |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String cell : CELLS) {
+            for (String size : SIZES) {
+                double[] naive = r.get("NaiveStepBenchmark.step|" + cell + "|" + size + "|1");
+                double[] scalar = r.get("StepBenchmark.Scalar.step|" + cell + "|" + size + "|1");
+                double[] panama = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1");
+                double[] roof = r.get("RooflineBenchmark.dot|" + cell + "|" + size + "|1");
+                double[] ort = r.get("OrtBenchmark.stream|" + cell + "|" + size + "|1");
+                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(naive)).append(" | ").append(t(scalar))
+                        .append(" | ").append(t(panama)).append(" | ").append(t(roof)).append(" | ").append(ratio(panama, roof))
+                        .append(" | ").append(ratio(scalar, panama)).append(" | ").append(t(ort)).append(" | ").append(ratio(ort, panama))
+                        .append(" | ").append(panama == null ? "" : String.format(Locale.ROOT, "%.2f", panama[2])).append(" |\n");
+            }
+        }
+        out.append("\n### Streaming step, 8 streams together (µs)\n\n");
+        out.append("| cell | I×H | scalar ×8 | Panama ×8 | Panama ×8 ÷ ×1 (≤ 2.5) | Panama B/step |\n|---|---|---|---|---|---|\n");
+        for (String cell : CELLS) {
+            for (String size : SIZES) {
+                double[] scalar8 = r.get("StepBenchmark.Scalar.step|" + cell + "|" + size + "|8");
+                double[] panama8 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|8");
+                double[] panama1 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1");
+                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar8)).append(" | ").append(t(panama8))
+                        .append(" | ").append(ratio(panama8, panama1)).append(" | ")
+                        .append(panama8 == null ? "" : String.format(Locale.ROOT, "%.2f", panama8[2])).append(" |\n");
+            }
+        }
+        out.append("\n### Whole sequence of 100 steps, batch 1, per step (µs)\n\n");
+        out.append("| cell | I×H | scalar | Panama | ORT sequence | ORT ÷ Panama (≥ 1) | Panama B/step |\n|---|---|---|---|---|---|---|\n");
+        for (String cell : CELLS) {
+            for (String size : SIZES) {
+                double[] scalar = r.get("SequenceBenchmark.Scalar.sequence|" + cell + "|" + size + "|1");
+                double[] panama = r.get("SequenceBenchmark.Panama.sequence|" + cell + "|" + size + "|1");
+                double[] ort = r.get("OrtBenchmark.sequence|" + cell + "|" + size + "|1");
+                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar)).append(" | ").append(t(panama))
+                        .append(" | ").append(t(ort)).append(" | ").append(ratio(ort, panama)).append(" | ")
+                        .append(panama == null ? "" : String.format(Locale.ROOT, "%.2f", panama[2])).append(" |\n");
+            }
+        }
+        out.append('\n');
+    }
+
+    private static String t(double[] v) {
+        if (v == null) {
+            return "–";
+        }
+        return v[0] >= 100 ? String.format(Locale.ROOT, "%,.0f ± %,.0f", v[0], v[1]) : String.format(Locale.ROOT, "%.2f ± %.2f", v[0], v[1]);
+    }
+
+    private static String ratio(double[] a, double[] b) {
+        return a == null || b == null ? "–" : String.format(Locale.ROOT, "%.2f", a[0] / b[0]);
+    }
+
+    private ResultsTable() {
+    }
+}
