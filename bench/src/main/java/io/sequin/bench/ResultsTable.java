@@ -64,7 +64,7 @@ public final class ResultsTable {
                 out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(naive)).append(" | ").append(t(scalar))
                         .append(" | ").append(t(panama)).append(" | ").append(t(roof)).append(" | ").append(ratio(panama, roof))
                         .append(" | ").append(ratio(scalar, panama)).append(" | ").append(t(ort)).append(" | ").append(ratio(ort, panama))
-                        .append(" | ").append(panama == null ? "" : String.format(Locale.ROOT, "%.2f", panama[2])).append(" |\n");
+                        .append(" | ").append(bytes(panama)).append(" |\n");
             }
         }
         out.append("\n### Streaming step, 8 streams together (µs)\n\n");
@@ -76,7 +76,7 @@ public final class ResultsTable {
                 double[] panama1 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1");
                 out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar8)).append(" | ").append(t(panama8))
                         .append(" | ").append(ratio(panama8, panama1)).append(" | ")
-                        .append(panama8 == null ? "" : String.format(Locale.ROOT, "%.2f", panama8[2])).append(" |\n");
+                        .append(bytes(panama8)).append(" |\n");
             }
         }
         out.append("\n### Whole sequence of 100 steps, batch 1, per step (µs)\n\n");
@@ -88,7 +88,7 @@ public final class ResultsTable {
                 double[] ort = r.get("OrtBenchmark.sequence|" + cell + "|" + size + "|1");
                 out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar)).append(" | ").append(t(panama))
                         .append(" | ").append(t(ort)).append(" | ").append(ratio(ort, panama)).append(" | ")
-                        .append(panama == null ? "" : String.format(Locale.ROOT, "%.2f", panama[2])).append(" |\n");
+                        .append(bytes(panama)).append(" |\n");
             }
         }
         out.append('\n');
@@ -99,6 +99,11 @@ public final class ResultsTable {
             return "–";
         }
         return v[0] >= 100 ? String.format(Locale.ROOT, "%,.0f ± %,.0f", v[0], v[1]) : String.format(Locale.ROOT, "%.2f ± %.2f", v[0], v[1]);
+    }
+
+    /** JMH's gc.alloc.rate.norm of a result, bytes per step. */
+    private static String bytes(double[] v) {
+        return v == null ? "" : String.format(Locale.ROOT, "%.2f", v[2]);
     }
 
     private static String ratio(double[] a, double[] b) {

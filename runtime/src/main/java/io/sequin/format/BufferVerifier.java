@@ -137,18 +137,6 @@ final class BufferVerifier {
         return bb.get(pos);
     }
 
-    int getInt(int pos) {
-        return bb.getInt(pos);
-    }
-
-    float getFloat(int pos) {
-        return bb.getFloat(pos);
-    }
-
-    int limit() {
-        return limit;
-    }
-
     private int fieldOffsetUnchecked(int table, int slot) {
         int vtable = table - bb.getInt(table);
         return Short.toUnsignedInt(bb.getShort(vtable + 4 + 2 * slot));

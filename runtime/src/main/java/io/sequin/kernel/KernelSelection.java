@@ -81,11 +81,6 @@ public final class KernelSelection {
         return k.vectorLanes() > 1 ? k.name() + ", " + 32 * k.vectorLanes() + "-bit vectors (" + k.vectorLanes() + " floats)" : k.name();
     }
 
-    /** Whether the Vector API kernels can run in this JVM. */
-    public static boolean panamaAvailable() {
-        return loadPanama() != null;
-    }
-
     private static Kernels loadPanama() {
         try {
             Class<?> type = Class.forName(PANAMA_CLASS);

@@ -37,9 +37,4 @@ public final class PackedMatrix {
         }
         return new PackedMatrix(rows, cols, panel, data);
     }
-
-    /** Bytes of element data held. */
-    public long bytes() {
-        return 4L * data.length;
-    }
 }

@@ -56,9 +56,6 @@ public interface Layer {
          */
         Tensor[] run(Tensor[] inputs, Tensor[] given);
 
-        /** The number of streams {@link #step} advances. */
-        int streams();
-
         /**
          * Streaming: one time step for every stream, with the state kept from the previous step
          * (zero after {@link #reset}). {@code x} holds [streams][input] floats from {@code xOff};

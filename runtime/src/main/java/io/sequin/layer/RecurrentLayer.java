@@ -354,11 +354,6 @@ public final class RecurrentLayer implements Layer {
         }
 
         @Override
-        public int streams() {
-            return streams;
-        }
-
-        @Override
         public void step(float[] x, int xOff, float[] y, int yOff) {
             if (direction != Direction.FORWARD) {
                 throw new IllegalStateException(name + ": a " + direction.name().toLowerCase(java.util.Locale.ROOT)

@@ -2,7 +2,6 @@ package io.sequin.model;
 
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
-import java.util.Arrays;
 
 /** A named input or output of a model: element type and shape, where -1 marks a dynamic dimension. */
 public final class TensorSpec {
@@ -87,9 +86,5 @@ public final class TensorSpec {
     @Override
     public String toString() {
         return name + ": " + type.displayName() + shapeString();
-    }
-
-    static String format(Tensor t) {
-        return t.type().displayName() + Arrays.toString(t.shape());
     }
 }

@@ -45,6 +45,9 @@ public final class Session {
     // Streaming: the chain of layers, and the buffers between them.
     private final String streamingRefusal;
     private final float[][] stepBuffers;
+    /** Floats per stream that {@link #step} reads and writes; 0 when the model cannot be stepped. */
+    private final int stepIn;
+    private final int stepOut;
 
     /** Use {@link Model#newSession()}. */
     public Session(Model model, Kernels kernels) {
@@ -102,6 +105,11 @@ public final class Session {
             for (int i = 0; i < layers.size(); i++) {
                 stepBuffers[i] = new float[streams * outputWidth(layers.get(i))];
             }
+            stepIn = ((io.sequin.layer.RecurrentLayer) layers.get(0)).inputSize();
+            stepOut = outputWidth(layers.get(layers.size() - 1));
+        } else {
+            stepIn = 0;
+            stepOut = 0;
         }
     }
 
@@ -231,14 +239,13 @@ public final class Session {
     /** Floats one stream reads per {@link #step}: the model's sequence input's feature size. */
     public int stepInputSize() {
         requireStreamable();
-        return layers.get(0) instanceof io.sequin.layer.RecurrentLayer
-                ? ((io.sequin.layer.RecurrentLayer) layers.get(0)).inputSize() : 0;
+        return stepIn;
     }
 
     /** Floats one stream writes per {@link #step}: the last layer's hidden size. */
     public int stepOutputSize() {
         requireStreamable();
-        return outputWidth(layers.get(layers.size() - 1));
+        return stepOut;
     }
 
     /**
@@ -253,8 +260,8 @@ public final class Session {
      */
     public void step(float[] x, float[] y) {
         requireStreamable();
-        int in = streams * stepInputSize();
-        int out = streams * stepOutputSize();
+        int in = streams * stepIn;
+        int out = streams * stepOut;
         if (x.length < in || y.length < out) {
             throw new IllegalArgumentException("step needs x of " + in + " and y of " + out + " floats (" + streams
                     + " streams), got " + x.length + " and " + y.length);

@@ -4,7 +4,9 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
+import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
+import io.sequin.tensor.TensorBytes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -39,14 +41,13 @@ final class OnnxTensors {
         boolean hasRaw = !raw.isEmpty() || (n == 0 && t.hasRawData());
         switch (t.getDataType()) {
             case TensorProto.DataType.FLOAT_VALUE: {
-                float[] v = new float[n];
                 if (hasRaw) {
-                    raw(raw, n, 4, what).asFloatBuffer().get(v);
-                } else {
-                    requireCount(t.getFloatDataCount(), n, what);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = t.getFloatData(i);
-                    }
+                    return TensorBytes.decode(ElementType.FLOAT32, shape, raw(raw, n, 4, what));
+                }
+                requireCount(t.getFloatDataCount(), n, what);
+                float[] v = new float[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = t.getFloatData(i);
                 }
                 return Tensor.ofFloats(shape, v);
             }
@@ -66,26 +67,24 @@ final class OnnxTensors {
                 return Tensor.ofFloats(shape, v);
             }
             case TensorProto.DataType.INT32_VALUE: {
-                int[] v = new int[n];
                 if (hasRaw) {
-                    raw(raw, n, 4, what).asIntBuffer().get(v);
-                } else {
-                    requireCount(t.getInt32DataCount(), n, what);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = t.getInt32Data(i);
-                    }
+                    return TensorBytes.decode(ElementType.INT32, shape, raw(raw, n, 4, what));
+                }
+                requireCount(t.getInt32DataCount(), n, what);
+                int[] v = new int[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = t.getInt32Data(i);
                 }
                 return Tensor.ofInts(shape, v);
             }
             case TensorProto.DataType.INT64_VALUE: {
-                long[] v = new long[n];
                 if (hasRaw) {
-                    raw(raw, n, 8, what).asLongBuffer().get(v);
-                } else {
-                    requireCount(t.getInt64DataCount(), n, what);
-                    for (int i = 0; i < n; i++) {
-                        v[i] = t.getInt64Data(i);
-                    }
+                    return TensorBytes.decode(ElementType.INT64, shape, raw(raw, n, 8, what));
+                }
+                requireCount(t.getInt64DataCount(), n, what);
+                long[] v = new long[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = t.getInt64Data(i);
                 }
                 return Tensor.ofLongs(shape, v);
             }

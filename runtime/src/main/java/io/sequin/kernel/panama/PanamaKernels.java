@@ -19,6 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
  * [-30, 30] in steps of 1.3e-4: 7.1e-8 for sigmoid, 8.4e-8 for tanh; the scalar kernels, rounded
  * once from double, 3.0e-8).
  *
+ * <p>The register-tile loops are written out where they are used rather than shared through
+ * helpers that take or return vectors: a vector crossing a method C2 does not inline is boxed on
+ * the heap, which the zero-allocation tests would catch.
+ *
  * <p>This class is loaded by name ({@code KernelSelection}) and nothing else in the runtime
  * refers to it, so a JVM without the incubator module never links it.
  */
@@ -34,11 +38,6 @@ public final class PanamaKernels implements Kernels {
     @Override
     public int vectorLanes() {
         return L;
-    }
-
-    /** Width of the vectors, in bits. */
-    public static int vectorBits() {
-        return F.vectorBitSize();
     }
 
     /** Panels of one vector's width: column k of a panel is one vector load. */
