@@ -1,5 +1,7 @@
 package io.sequin.kernel;
 
+import io.sequin.tensor.WeightMatrix;
+
 /**
  * The numeric primitives that layers are built from. Layers call only these, so that a faster
  * implementation (the Panama Vector API one) can replace the scalar one without touching a
@@ -7,8 +9,10 @@ package io.sequin.kernel;
  * against.
  *
  * <p>Weight matrices are first laid out for the kernel set with {@link #pack}, once, when a
- * session first needs them; the products then read that layout. Vectors are {@code float[]}
- * with an offset. Implementations are stateless, thread-safe, and never allocate outside
+ * session first needs them; the products then read that layout. Matrices keep their stored type
+ * (f32, f16, bf16, or int8 with a scale per row) and the products widen each element to float as
+ * they read it, then accumulate in float; int8 rows are multiplied by their scale once, after
+ * their sum. Vectors are {@code float[]} with an offset. Implementations are stateless, thread-safe, and never allocate outside
  * {@link #pack}.
  */
 public interface Kernels {
@@ -19,8 +23,14 @@ public interface Kernels {
     /** Floats per vector register the kernels use; 1 for scalar kernels. */
     int vectorLanes();
 
-    /** Lays out rows [0, rows) of a row-major matrix that starts at {@code w[off]} for these kernels. */
-    PackedMatrix pack(float[] w, int off, int rows, int cols);
+    /** Lays out rows {@code [from, from + rows)} of {@code m} for these kernels, in its stored type. */
+    PackedMatrix pack(WeightMatrix m, int from, int rows);
+
+    /** Lays out rows [0, rows) of a row-major float matrix that starts at {@code w[off]} for these kernels. */
+    default PackedMatrix pack(float[] w, int off, int rows, int cols) {
+        float[] part = java.util.Arrays.copyOfRange(w, off, Math.addExact(off, Math.multiplyExact(rows, cols)));
+        return pack(WeightMatrix.ofFloats(rows, cols, part), 0, rows);
+    }
 
     /** Matrix-vector product added into y: {@code y[yOff+r] += W[r,:]·x[xOff ..]} for every row r. */
     void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff);

@@ -20,7 +20,7 @@ abstract class Cell {
     Cell(Kernels kernels, CellWeights weights, int hidden, int inputSize, boolean hasClip, float clip) {
         this.kernels = kernels;
         this.weights = weights;
-        this.packed = weights.packedFor(kernels, hidden, inputSize);
+        this.packed = weights.packedFor(kernels);
         this.hidden = hidden;
         this.inputSize = inputSize;
         this.hasClip = hasClip;

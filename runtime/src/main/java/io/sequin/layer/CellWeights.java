@@ -2,18 +2,20 @@ package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
+import io.sequin.tensor.WeightMatrix;
 
 /**
  * The weights of one direction of a recurrent layer, prepared once at load and shared by every
  * session. W and R stay separate, each contiguous and row-major in ONNX's gate order: a whole
  * sequence multiplies W with every time step at once and then only R with each state, and a
  * streaming step reads both in one pass ({@code Kernels.gemv2}) without a fused [W|R] copy.
+ * W and R keep their stored type (f32, f16, bf16 or int8); biases and peepholes are floats.
  */
 final class CellWeights {
     /** Input weights W, [gates*H, I]. */
-    final float[] w;
+    final WeightMatrix w;
     /** Recurrent weights R, [gates*H, H]. */
-    final float[] r;
+    final WeightMatrix r;
     /** The bias every step starts from, [gates*H]: Wb + Rb, except GRU's Rbh under linear_before_reset. */
     final float[] bias;
     /** GRU with linear_before_reset only: Rbh, kept inside {@code rt⊙(Ht-1·Rhᵀ + Rbh)}; null otherwise. */
@@ -46,14 +48,33 @@ final class CellWeights {
     }
 
     /** The weights laid out for {@code kernels}, made on first use and then shared. */
-    Packed packedFor(Kernels kernels, int hidden, int inputSize) {
+    Packed packedFor(Kernels kernels) {
         return packed.computeIfAbsent(kernels.name(), name -> new Packed(
-                kernels.pack(w, 0, gateRows, inputSize),
-                kernels.pack(r, 0, fusedRows, hidden),
-                fusedRows < gateRows ? kernels.pack(r, fusedRows * hidden, gateRows - fusedRows, hidden) : null));
+                kernels.pack(w, 0, gateRows),
+                kernels.pack(r, 0, fusedRows),
+                fusedRows < gateRows ? kernels.pack(r, fusedRows, gateRows - fusedRows) : null));
     }
 
-    private CellWeights(float[] w, float[] r, float[] bias, float[] rbh, float[] p, int fusedRows) {
+    /** Bytes of weights held: the stored matrices, the float vectors, and every kernel layout made so far. */
+    long heapBytes() {
+        long n = w.heapBytes() + r.heapBytes() + 4L * bias.length;
+        n += rbh == null ? 0 : 4L * rbh.length;
+        n += p == null ? 0 : 4L * p.length;
+        for (Packed k : packed.values()) {
+            n += shared(k.w, w) ? 0 : k.w.heapBytes();
+            n += shared(k.rFused, r) ? 0 : k.rFused.heapBytes();
+            n += k.rh == null ? 0 : k.rh.heapBytes();
+        }
+        return n;
+    }
+
+    /** True when a layout is the stored matrix itself (row-major, whole), not a copy. */
+    private static boolean shared(PackedMatrix packed, WeightMatrix stored) {
+        return packed.panel == 1 && packed.rows == stored.rows()
+                && (packed.elements() == stored.floats() && packed.halves() == stored.halves() && packed.int8() == stored.int8());
+    }
+
+    private CellWeights(WeightMatrix w, WeightMatrix r, float[] bias, float[] rbh, float[] p, int fusedRows) {
         this.gateRows = bias.length;
         this.fusedRows = fusedRows;
         this.w = w;
@@ -64,7 +85,7 @@ final class CellWeights {
     }
 
     /** LSTM and RNN: one bias, Wb + Rb. */
-    static CellWeights fused(float[] w, float[] r, float[] wb, float[] rb, float[] p) {
+    static CellWeights fused(WeightMatrix w, WeightMatrix r, float[] wb, float[] rb, float[] p) {
         float[] bias = new float[wb.length];
         for (int i = 0; i < bias.length; i++) {
             bias[i] = wb[i] + rb[i];
@@ -73,7 +94,7 @@ final class CellWeights {
     }
 
     /** GRU: Rbh folded into the bias, unless linear_before_reset keeps it inside the reset product. */
-    static CellWeights gru(int hidden, float[] w, float[] r, float[] wb, float[] rb, boolean linearBeforeReset) {
+    static CellWeights gru(int hidden, WeightMatrix w, WeightMatrix r, float[] wb, float[] rb, boolean linearBeforeReset) {
         int n = hidden;
         float[] bias = new float[3 * n];
         for (int j = 0; j < 3 * n; j++) {

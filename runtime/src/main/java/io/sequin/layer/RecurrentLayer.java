@@ -4,6 +4,7 @@ import io.sequin.kernel.Kernels;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
+import io.sequin.tensor.WeightMatrix;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -48,6 +49,20 @@ public final class RecurrentLayer implements Layer {
                           Direction direction, int hidden, int inputSize, int layout, Activation[] activations,
                           boolean hasClip, float clip, boolean inputForget, boolean linearBeforeReset,
                           float[] w, float[] r, float[] b, float[] p, List<StoredTensor> stored) {
+        this(name, inputs, outputs, cellType, direction, hidden, inputSize, layout, activations, hasClip, clip,
+                inputForget, linearBeforeReset,
+                floats(name, "W", w, direction.count() * cellType.gates() * hidden, inputSize),
+                floats(name, "R", r, direction.count() * cellType.gates() * hidden, hidden), b, p, stored);
+    }
+
+    /**
+     * As the float constructor, with W and R in their stored type: W a [D*gates*H, I] matrix and
+     * R a [D*gates*H, H] one, the directions' rows one after the other.
+     */
+    public RecurrentLayer(String name, List<String> inputs, List<String> outputs, CellType cellType,
+                          Direction direction, int hidden, int inputSize, int layout, Activation[] activations,
+                          boolean hasClip, float clip, boolean inputForget, boolean linearBeforeReset,
+                          WeightMatrix w, WeightMatrix r, float[] b, float[] p, List<StoredTensor> stored) {
         this.name = name;
         this.inputs = Collections.unmodifiableList(new ArrayList<>(inputs));
         this.outputs = Collections.unmodifiableList(new ArrayList<>(outputs));
@@ -64,8 +79,8 @@ public final class RecurrentLayer implements Layer {
         this.stored = Collections.unmodifiableList(new ArrayList<>(stored));
         int dirs = direction.count();
         int rows = cellType.gates() * hidden;
-        requireLength("W", w, (long) dirs * rows * inputSize);
-        requireLength("R", r, (long) dirs * rows * hidden);
+        requireShape("W", w, (long) dirs * rows, inputSize);
+        requireShape("R", r, (long) dirs * rows, hidden);
         if (b != null) {
             requireLength("B", b, (long) dirs * 2 * rows);
         }
@@ -83,8 +98,8 @@ public final class RecurrentLayer implements Layer {
         }
         this.weights = new CellWeights[dirs];
         for (int d = 0; d < dirs; d++) {
-            float[] wd = Arrays.copyOfRange(w, d * rows * inputSize, (d + 1) * rows * inputSize);
-            float[] rd = Arrays.copyOfRange(r, d * rows * hidden, (d + 1) * rows * hidden);
+            WeightMatrix wd = w.rows(d * rows, rows);
+            WeightMatrix rd = r.rows(d * rows, rows);
             float[] wb = b == null ? new float[rows] : Arrays.copyOfRange(b, 2 * d * rows, (2 * d + 1) * rows);
             float[] rb = b == null ? new float[rows] : Arrays.copyOfRange(b, (2 * d + 1) * rows, (2 * d + 2) * rows);
             float[] pd = p == null ? null : Arrays.copyOfRange(p, 3 * d * hidden, 3 * (d + 1) * hidden);
@@ -92,6 +107,33 @@ public final class RecurrentLayer implements Layer {
                     ? CellWeights.gru(hidden, wd, rd, wb, rb, linearBeforeReset)
                     : CellWeights.fused(wd, rd, wb, rb, pd);
         }
+    }
+
+    private static WeightMatrix floats(String name, String what, float[] v, int rows, int cols) {
+        if (v == null || v.length != (long) rows * cols) {
+            throw new IllegalArgumentException(name + ": " + what + " has " + (v == null ? 0 : v.length)
+                    + " elements, expected " + (long) rows * cols);
+        }
+        return WeightMatrix.ofFloats(rows, cols, v.clone());
+    }
+
+    private void requireShape(String what, WeightMatrix m, long rows, int cols) {
+        if (m == null || m.rows() != rows || m.cols() != cols) {
+            throw new IllegalArgumentException(name + ": " + what + " is " + (m == null ? "missing" : m.rows() + "x" + m.cols())
+                    + ", expected " + rows + "x" + cols);
+        }
+    }
+
+    /**
+     * Bytes of weights this layer holds in memory: the stored matrices, biases and peepholes,
+     * and the layouts made for each kernel set that has run it.
+     */
+    public long weightHeapBytes() {
+        long n = 0;
+        for (CellWeights c : weights) {
+            n += c.heapBytes();
+        }
+        return n;
     }
 
     private void requireLength(String what, float[] v, long expected) {

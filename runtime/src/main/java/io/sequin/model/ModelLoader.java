@@ -12,9 +12,12 @@ import io.sequin.layer.RecurrentLayer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
 import io.sequin.tensor.ElementType;
+import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.TensorBytes;
+import io.sequin.tensor.WeightMatrix;
+import io.sequin.tensor.WeightType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -141,7 +144,7 @@ final class ModelLoader {
             case DType.BF16:
             case DType.I8:
                 throw new InvalidModelException(what + ": element type " + DType.name(dtype)
-                        + " is not supported by this runtime version");
+                        + " is allowed only for the weight matrices W and R of a layer");
             default:
                 throw new InvalidModelException(what + ": dtype " + dtype + " is not a known element type");
         }
@@ -189,7 +192,8 @@ final class ModelLoader {
         for (int i = 0; i < shape.length; i++) {
             shape[i] = t.shape(i);
         }
-        return new StoredTensor(name, DType.name(t.dtype()).toLowerCase(Locale.ROOT), shape, t.dataLength());
+        String type = t.dtype() == DType.I8 ? WeightType.INT8.displayName() : DType.name(t.dtype()).toLowerCase(Locale.ROOT);
+        return new StoredTensor(name, type, shape, t.dataLength() + 4L * t.scalesLength());
     }
 
     private Layer layer(io.sequin.schema.Layer l, String what) throws InvalidModelException {
@@ -245,8 +249,8 @@ final class ModelLoader {
         }
         int rows = cell.gates() * hidden;
         List<StoredTensor> stored = new ArrayList<>();
-        float[] w = weight(r.w(), what + ".w", new int[] {dirs, rows, inputSize}, true, stored);
-        float[] rr = weight(r.r(), what + ".r", new int[] {dirs, rows, hidden}, true, stored);
+        WeightMatrix w = matrix(r.w(), what + ".w", new int[] {dirs, rows, inputSize}, stored);
+        WeightMatrix rr = matrix(r.r(), what + ".r", new int[] {dirs, rows, hidden}, stored);
         float[] b = weight(r.b(), what + ".b", new int[] {dirs, 2 * rows}, false, stored);
         float[] p = weight(r.p(), what + ".p", new int[] {dirs, 3 * hidden}, false, stored);
         if (p != null && cell != CellType.LSTM) {
@@ -280,6 +284,98 @@ final class ModelLoader {
         }
     }
 
+    /**
+     * A weight matrix in its stored type, [.., rows, cols] read as one matrix of all the leading
+     * rows. f16 must not hold infinities or NaN (the vector kernels do not decode them, and no
+     * trained weight is one); int8 needs one finite, non-negative scale per row.
+     */
+    private static WeightMatrix matrix(io.sequin.schema.Tensor t, String what, int[] expectedShape,
+                                       List<StoredTensor> stored) throws InvalidModelException {
+        if (t == null) {
+            throw new InvalidModelException(what + " is missing");
+        }
+        int[] shape = shapeOf(t, what);
+        if (!Arrays.equals(shape, expectedShape)) {
+            throw new InvalidModelException(what + ": shape " + Arrays.toString(shape) + ", expected " + Arrays.toString(expectedShape));
+        }
+        // The layer's sizes are checked >= 1 before its weights are read, so cols > 0.
+        int count = (int) Tensor.elementCount(shape);
+        int cols = shape[shape.length - 1];
+        int rows = count / cols;
+        byte dtype = t.dtype();
+        WeightType type;
+        switch (dtype) {
+            case DType.F32:
+                type = WeightType.F32;
+                break;
+            case DType.F16:
+                type = WeightType.F16;
+                break;
+            case DType.BF16:
+                type = WeightType.BF16;
+                break;
+            case DType.I8:
+                type = WeightType.INT8;
+                break;
+            default:
+                throw new InvalidModelException(what + ": weights must be f32, f16, bf16 or i8, not "
+                        + (dtype >= 0 && dtype < DType.names.length ? DType.name(dtype) : "dtype " + dtype));
+        }
+        long expected = (long) count * type.bytes();
+        if (t.dataLength() != expected) {
+            throw new InvalidModelException(what + ": data has " + t.dataLength() + " bytes, shape "
+                    + Arrays.toString(shape) + " of " + type.displayName() + " needs " + expected);
+        }
+        if (type != WeightType.INT8 && t.scalesLength() != 0) {
+            throw new InvalidModelException(what + ": scales are only allowed on int8 tensors");
+        }
+        ByteBuffer data = t.dataAsByteBuffer();
+        ByteBuffer le = (data == null ? ByteBuffer.allocate(0) : data.slice()).order(ByteOrder.LITTLE_ENDIAN);
+        WeightMatrix m;
+        switch (type) {
+            case F32: {
+                float[] v = new float[count];
+                le.asFloatBuffer().get(v);
+                m = WeightMatrix.ofFloats(rows, cols, v);
+                break;
+            }
+            case F16:
+            case BF16: {
+                short[] v = new short[count];
+                le.asShortBuffer().get(v);
+                if (type == WeightType.F16) {
+                    for (int i = 0; i < count; i++) {
+                        if ((v[i] & 0x7C00) == 0x7C00) {
+                            throw new InvalidModelException(what + ": f16 element " + i + " is "
+                                    + HalfFloats.f16ToFloat(v[i]) + "; weights must be finite");
+                        }
+                    }
+                }
+                m = WeightMatrix.ofHalves(type, rows, cols, v);
+                break;
+            }
+            default: {
+                if (t.scalesLength() != rows) {
+                    throw new InvalidModelException(what + ": int8 weights need one scale per row, " + rows
+                            + ", found " + t.scalesLength());
+                }
+                float[] scales = new float[rows];
+                for (int i = 0; i < rows; i++) {
+                    scales[i] = t.scales(i);
+                    if (!(Float.isFinite(scales[i]) && scales[i] >= 0)) {
+                        throw new InvalidModelException(what + ": scale " + i + " is " + scales[i] + "; scales must be finite and >= 0");
+                    }
+                }
+                byte[] v = new byte[count];
+                le.get(v);
+                m = WeightMatrix.ofInt8(rows, cols, v, scales);
+            }
+        }
+        String name = t.name() == null || t.name().isEmpty() ? what : t.name();
+        stored.add(stored(t, name));
+        return m;
+    }
+
     private float[] weight(io.sequin.schema.Tensor t, String what, int[] expectedShape, boolean required,
                            List<StoredTensor> stored) throws InvalidModelException {
         if (t == null) {
@@ -294,7 +390,7 @@ final class ModelLoader {
         }
         Tensor value = constantValue(t, what);
         if (value.type() != ElementType.FLOAT32) {
-            throw new InvalidModelException(what + ": weights must be f32, not " + value.type().displayName());
+            throw new InvalidModelException(what + ": must be f32, not " + value.type().displayName());
         }
         String name = t.name() == null || t.name().isEmpty() ? what : t.name();
         stored.add(stored(t, name));

@@ -18,7 +18,7 @@ public final class StoredTensor {
         return name;
     }
 
-    /** The stored element type: f32, f16, bf16, i8, i32 or i64. */
+    /** The stored element type: f32, f16, bf16, int8, i32 or i64. */
     public String storageType() {
         return storageType;
     }
@@ -27,7 +27,7 @@ public final class StoredTensor {
         return shape.clone();
     }
 
-    /** Bytes of element data in the file (scales excluded). */
+    /** Bytes of element data in the file, and of the scales of an int8 tensor. */
     public long bytes() {
         return bytes;
     }

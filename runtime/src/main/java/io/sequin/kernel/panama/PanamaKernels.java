@@ -3,10 +3,15 @@ package io.sequin.kernel.panama;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
 import io.sequin.kernel.ScalarKernels;
+import io.sequin.tensor.HalfFloats;
+import io.sequin.tensor.WeightMatrix;
+import io.sequin.tensor.WeightType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,6 +34,13 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PanamaKernels implements Kernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    /** Ints of the float vector's width: a panel column of f16/bf16 pairs. */
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /**
+     * L bytes: a panel column of int8 weights, widened to one float vector; null where no byte
+     * vector is that narrow (L < 8, 128-bit vectors), and int8 products run as plain Java there.
+     */
+    private static final VectorSpecies<Byte> B = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
 
     @Override
     public String name() {
@@ -40,10 +52,13 @@ public final class PanamaKernels implements Kernels {
         return L;
     }
 
-    /** Panels of one vector's width: column k of a panel is one vector load. */
+    /** Panels of one vector's width: column k of a panel (a column pair for 16-bit types) is one vector load. */
     @Override
-    public PackedMatrix pack(float[] w, int off, int rows, int cols) {
-        return PackedMatrix.of(w, off, rows, cols, L);
+    public PackedMatrix pack(WeightMatrix m, int from, int rows) {
+        if (I.length() != L) {
+            throw new IllegalStateException("int and float vectors of the preferred shape differ in lanes: " + I + ", " + F);
+        }
+        return PackedMatrix.of(m, from, rows, L);
     }
 
     @Override
@@ -68,6 +83,30 @@ public final class PanamaKernels implements Kernels {
      * fma chains hide the fma latency, and each broadcast serves four panels.
      */
     private static void products(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
+        int full = m.rows / L;
+        switch (m.type) {
+            case F32:
+                productsF32(m, v, vOff, y, yOff);
+                break;
+            case INT8:
+                if (B == null) {
+                    full = 0;
+                } else {
+                    productsInt8(m, v, vOff, y, yOff);
+                }
+                break;
+            case BF16:
+                productsBf16(m, v, vOff, y, yOff);
+                break;
+            default:
+                productsF16(m, v, vOff, y, yOff);
+        }
+        for (int p = full; p * L < m.rows; p++) {
+            partialPanel(m, v, vOff, y, yOff, p);
+        }
+    }
+
+    private static void productsF32(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
         float[] d = m.elements();
         int cols = m.cols;
         int full = m.rows / L;
@@ -122,23 +161,245 @@ public final class PanamaKernels implements Kernels {
             int out = yOff + p * L;
             FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
         }
-        if (full * L < m.rows) {
-            partialPanel(m, v, vOff, y, yOff, full);
+    }
+
+    /**
+     * The rows of panel p, in plain Java: the last panel when the rows are not a multiple of the
+     * vector width, and every int8 panel where there is no byte vector of L lanes.
+     */
+    private static void partialPanel(PackedMatrix m, float[] v, int vOff, float[] y, int yOff, int p) {
+        for (int row = p * L; row < Math.min(m.rows, (p + 1) * L); row++) {
+            float s = 0;
+            for (int k = 0; k < m.cols; k++) {
+                s += element(m, row, k) * v[vOff + k];
+            }
+            y[yOff + row] += m.type == WeightType.INT8 ? s * m.scales()[row] : s;
         }
     }
 
-    /** The last panel when the rows are not a multiple of the vector width: plain Java. */
-    private static void partialPanel(PackedMatrix m, float[] v, int vOff, float[] y, int yOff, int p) {
-        float[] d = m.elements();
-        int cols = m.cols;
-        int base = p * cols * L;
-        for (int row = p * L; row < m.rows; row++) {
-            int lane = row - p * L;
-            float s = 0;
-            for (int k = 0; k < cols; k++) {
-                s += d[base + k * L + lane] * v[vOff + k];
+    /** Element (row, k) of a panel layout, widened; int8 without its scale. */
+    private static float element(PackedMatrix m, int row, int k) {
+        int p = row / L;
+        int lane = row % L;
+        switch (m.type) {
+            case F32:
+                return m.elements()[(p * m.cols + k) * L + lane];
+            case INT8:
+                return m.int8()[(p * m.cols + k) * L + lane];
+            default: {
+                int pair = m.pairs()[(p * ((m.cols + 1) / 2) + k / 2) * L + lane];
+                short bits = (short) ((k & 1) == 0 ? pair : pair >>> 16);
+                return m.type == WeightType.BF16 ? HalfFloats.bf16ToFloat(bits) : HalfFloats.f16ToFloat(bits);
             }
-            y[yOff + row] += s;
+        }
+    }
+
+    /** L int8 weights widened to floats (without their scales). */
+    private static FloatVector int8(byte[] d, int off) {
+        return (FloatVector) ByteVector.fromArray(B, d, off).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /**
+     * int8 products, laid out as f32 ones: four panels by two columns, eight fma chains; each
+     * row's sum is multiplied by its scale once, at the end.
+     */
+    private static void productsInt8(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
+        byte[] d = m.int8();
+        float[] scales = m.scales();
+        int cols = m.cols;
+        int full = m.rows / L;
+        int p = 0;
+        for (; p + 4 <= full; p += 4) {
+            int s0 = p * cols * L;
+            int s1 = s0 + cols * L;
+            int s2 = s1 + cols * L;
+            int s3 = s2 + cols * L;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+            int k = 0;
+            for (; k + 2 <= cols; k += 2) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
+                FloatVector x1 = FloatVector.broadcast(F, v[vOff + k + 1]);
+                int o = k * L;
+                a0 = int8(d, s0 + o).fma(x0, a0);
+                a1 = int8(d, s1 + o).fma(x0, a1);
+                a2 = int8(d, s2 + o).fma(x0, a2);
+                a3 = int8(d, s3 + o).fma(x0, a3);
+                b0 = int8(d, s0 + o + L).fma(x1, b0);
+                b1 = int8(d, s1 + o + L).fma(x1, b1);
+                b2 = int8(d, s2 + o + L).fma(x1, b2);
+                b3 = int8(d, s3 + o + L).fma(x1, b3);
+            }
+            if (k < cols) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
+                int o = k * L;
+                a0 = int8(d, s0 + o).fma(x0, a0);
+                a1 = int8(d, s1 + o).fma(x0, a1);
+                a2 = int8(d, s2 + o).fma(x0, a2);
+                a3 = int8(d, s3 + o).fma(x0, a3);
+            }
+            int out = yOff + p * L;
+            int sc = p * L;
+            a0.add(b0).fma(FloatVector.fromArray(F, scales, sc), FloatVector.fromArray(F, y, out)).intoArray(y, out);
+            a1.add(b1).fma(FloatVector.fromArray(F, scales, sc + L), FloatVector.fromArray(F, y, out + L)).intoArray(y, out + L);
+            a2.add(b2).fma(FloatVector.fromArray(F, scales, sc + 2 * L), FloatVector.fromArray(F, y, out + 2 * L)).intoArray(y, out + 2 * L);
+            a3.add(b3).fma(FloatVector.fromArray(F, scales, sc + 3 * L), FloatVector.fromArray(F, y, out + 3 * L)).intoArray(y, out + 3 * L);
+        }
+        for (; p < full; p++) {
+            int s = p * cols * L;
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            int k = 0;
+            for (; k + 2 <= cols; k += 2) {
+                a = int8(d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
+                b = int8(d, s + (k + 1) * L).fma(FloatVector.broadcast(F, v[vOff + k + 1]), b);
+            }
+            if (k < cols) {
+                a = int8(d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
+            }
+            int out = yOff + p * L;
+            a.add(b).fma(FloatVector.fromArray(F, scales, p * L), FloatVector.fromArray(F, y, out)).intoArray(y, out);
+        }
+    }
+
+    /**
+     * bf16 products: one int load holds columns 2j and 2j+1 of a panel; shifting the low half up
+     * and masking the high half each give a float vector, the whole widening. Four panels at a
+     * time, even and odd columns in their own accumulators.
+     */
+    private static void productsBf16(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
+        int[] d = m.pairs();
+        int cols = m.cols;
+        int pairCount = (cols + 1) / 2;
+        int evenPairs = cols / 2;
+        int full = m.rows / L;
+        int p = 0;
+        for (; p + 4 <= full; p += 4) {
+            int s0 = p * pairCount * L;
+            int s1 = s0 + pairCount * L;
+            int s2 = s1 + pairCount * L;
+            int s3 = s2 + pairCount * L;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+            int j = 0;
+            for (; j < evenPairs; j++) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
+                FloatVector x1 = FloatVector.broadcast(F, v[vOff + 2 * j + 1]);
+                int o = j * L;
+                IntVector w0 = IntVector.fromArray(I, d, s0 + o);
+                IntVector w1 = IntVector.fromArray(I, d, s1 + o);
+                IntVector w2 = IntVector.fromArray(I, d, s2 + o);
+                IntVector w3 = IntVector.fromArray(I, d, s3 + o);
+                a0 = w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a0);
+                a1 = w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a1);
+                a2 = w2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a2);
+                a3 = w3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a3);
+                b0 = w0.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b0);
+                b1 = w1.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b1);
+                b2 = w2.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b2);
+                b3 = w3.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b3);
+            }
+            if (j < pairCount) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
+                int o = j * L;
+                a0 = IntVector.fromArray(I, d, s0 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a0);
+                a1 = IntVector.fromArray(I, d, s1 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a1);
+                a2 = IntVector.fromArray(I, d, s2 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a2);
+                a3 = IntVector.fromArray(I, d, s3 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a3);
+            }
+            int out = yOff + p * L;
+            FloatVector.fromArray(F, y, out).add(a0.add(b0)).intoArray(y, out);
+            FloatVector.fromArray(F, y, out + L).add(a1.add(b1)).intoArray(y, out + L);
+            FloatVector.fromArray(F, y, out + 2 * L).add(a2.add(b2)).intoArray(y, out + 2 * L);
+            FloatVector.fromArray(F, y, out + 3 * L).add(a3.add(b3)).intoArray(y, out + 3 * L);
+        }
+        for (; p < full; p++) {
+            int s = p * pairCount * L;
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            int j = 0;
+            for (; j < evenPairs; j++) {
+                IntVector w = IntVector.fromArray(I, d, s + j * L);
+                a = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
+                b = w.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
+            }
+            if (j < pairCount) {
+                IntVector w = IntVector.fromArray(I, d, s + j * L);
+                a = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
+            }
+            int out = yOff + p * L;
+            FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
+        }
+    }
+
+    /**
+     * The floats of f16 patterns held in the upper halves of {@code u}'s lanes, exactly. A
+     * normal f16 moves its exponent and mantissa into place and rebiases the exponent (+112);
+     * a subnormal one (exponent 0) becomes 2^-14 * (1 + m/1024) the same way, minus 2^-14:
+     * exact, and no denormal float ever enters the arithmetic (they are slow on x86).
+     * Infinities and NaN are not decoded: the model loader rejects f16 weights that hold them.
+     */
+    private static FloatVector f16(IntVector u) {
+        IntVector magnitude = u.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+        IntVector normal = magnitude.add(0x38000000);
+        IntVector subnormal = magnitude.add(0x38800000).reinterpretAsFloats().sub(0x1p-14f).reinterpretAsInts();
+        VectorMask<Integer> tiny = magnitude.compare(VectorOperators.LT, 0x00800000);
+        return normal.blend(subnormal, tiny).or(u.and(0x80000000)).reinterpretAsFloats();
+    }
+
+    /**
+     * f16 products, in the bf16 layout: the widening takes ten vector operations per column
+     * where bf16 takes one, so this is compute-bound at sizes that fit in cache. Two panels at a
+     * time, even and odd columns in their own accumulators.
+     */
+    private static void productsF16(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
+        int[] d = m.pairs();
+        int cols = m.cols;
+        int pairCount = (cols + 1) / 2;
+        int evenPairs = cols / 2;
+        int full = m.rows / L;
+        int p = 0;
+        for (; p + 2 <= full; p += 2) {
+            int s0 = p * pairCount * L;
+            int s1 = s0 + pairCount * L;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+            int j = 0;
+            for (; j < evenPairs; j++) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
+                FloatVector x1 = FloatVector.broadcast(F, v[vOff + 2 * j + 1]);
+                IntVector w0 = IntVector.fromArray(I, d, s0 + j * L);
+                IntVector w1 = IntVector.fromArray(I, d, s1 + j * L);
+                a0 = f16(w0.lanewise(VectorOperators.LSHL, 16)).fma(x0, a0);
+                a1 = f16(w1.lanewise(VectorOperators.LSHL, 16)).fma(x0, a1);
+                b0 = f16(w0).fma(x1, b0);
+                b1 = f16(w1).fma(x1, b1);
+            }
+            if (j < pairCount) {
+                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
+                a0 = f16(IntVector.fromArray(I, d, s0 + j * L).lanewise(VectorOperators.LSHL, 16)).fma(x0, a0);
+                a1 = f16(IntVector.fromArray(I, d, s1 + j * L).lanewise(VectorOperators.LSHL, 16)).fma(x0, a1);
+            }
+            int out = yOff + p * L;
+            FloatVector.fromArray(F, y, out).add(a0.add(b0)).intoArray(y, out);
+            FloatVector.fromArray(F, y, out + L).add(a1.add(b1)).intoArray(y, out + L);
+        }
+        for (; p < full; p++) {
+            int s = p * pairCount * L;
+            FloatVector a = FloatVector.zero(F);
+            FloatVector b = FloatVector.zero(F);
+            int j = 0;
+            for (; j < evenPairs; j++) {
+                IntVector w = IntVector.fromArray(I, d, s + j * L);
+                a = f16(w.lanewise(VectorOperators.LSHL, 16)).fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
+                b = f16(w).fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
+            }
+            if (j < pairCount) {
+                a = f16(IntVector.fromArray(I, d, s + j * L).lanewise(VectorOperators.LSHL, 16))
+                        .fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
+            }
+            int out = yOff + p * L;
+            FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
         }
     }
 
@@ -152,6 +413,20 @@ public final class PanamaKernels implements Kernels {
     public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         if (n == 1) {
             products(w, x, xOff, y, yOff);
+            return;
+        }
+        if (w.type != WeightType.F32) {
+            int full = w.type == WeightType.INT8 && B == null ? 0 : w.rows / L;
+            if (w.type == WeightType.INT8) {
+                gemmInt8(w, full, x, xOff, xStride, n, y, yOff, yStride);
+            } else {
+                gemmHalves(w, full, w.type == WeightType.F16, x, xOff, xStride, n, y, yOff, yStride);
+            }
+            for (int p = full; p * L < w.rows; p++) {
+                for (int j = 0; j < n; j++) {
+                    partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, p);
+                }
+            }
             return;
         }
         int p = n <= 8 ? fewVectors(w, x, xOff, xStride, n, y, yOff, yStride) : manyVectors(w, x, xOff, xStride, n, y, yOff, yStride);
@@ -173,6 +448,110 @@ public final class PanamaKernels implements Kernels {
         if (full * L < w.rows) {
             for (int j = 0; j < n; j++) {
                 partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, full);
+            }
+        }
+    }
+
+    /**
+     * int8 times n vectors, one panel by four vectors per register tile: each column is widened
+     * once for four vectors. Panels [0, full).
+     */
+    private static void gemmInt8(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
+                                 float[] y, int yOff, int yStride) {
+        byte[] d = w.int8();
+        int cols = w.cols;
+        for (int p = 0; p < full; p++) {
+            int s = p * cols * L;
+            FloatVector scale = FloatVector.fromArray(F, w.scales(), p * L);
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                int x2 = x1 + xStride;
+                int x3 = x2 + xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    FloatVector wk = int8(d, s + k * L);
+                    a0 = wk.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
+                    a1 = wk.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
+                    a2 = wk.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
+                    a3 = wk.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
+                }
+                int o = yOff + j * yStride + p * L;
+                a0.fma(scale, FloatVector.fromArray(F, y, o)).intoArray(y, o);
+                a1.fma(scale, FloatVector.fromArray(F, y, o + yStride)).intoArray(y, o + yStride);
+                a2.fma(scale, FloatVector.fromArray(F, y, o + 2 * yStride)).intoArray(y, o + 2 * yStride);
+                a3.fma(scale, FloatVector.fromArray(F, y, o + 3 * yStride)).intoArray(y, o + 3 * yStride);
+            }
+            for (; j < n; j++) {
+                int xj = xOff + j * xStride;
+                FloatVector a = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    a = int8(d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
+                }
+                int o = yOff + j * yStride + p * L;
+                a.fma(scale, FloatVector.fromArray(F, y, o)).intoArray(y, o);
+            }
+        }
+    }
+
+    /**
+     * f16 or bf16 times n vectors, one panel by four vectors per register tile: each column
+     * pair is widened once for four vectors. Panels [0, full).
+     */
+    private static void gemmHalves(PackedMatrix w, int full, boolean f16, float[] x, int xOff, int xStride, int n,
+                                   float[] y, int yOff, int yStride) {
+        int[] d = w.pairs();
+        int pairCount = (w.cols + 1) / 2;
+        int evenPairs = w.cols / 2;
+        for (int p = 0; p < full; p++) {
+            int s = p * pairCount * L;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                int x2 = x1 + xStride;
+                int x3 = x2 + xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+                for (int q = 0; q < pairCount; q++) {
+                    IntVector pair = IntVector.fromArray(I, d, s + q * L);
+                    IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
+                    FloatVector we = f16 ? f16(even) : even.reinterpretAsFloats();
+                    int k = 2 * q;
+                    a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
+                    a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
+                    a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
+                    a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
+                    if (q < evenPairs) {
+                        FloatVector wo = f16 ? f16(pair) : pair.and(0xFFFF0000).reinterpretAsFloats();
+                        b0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), b0);
+                        b1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), b1);
+                        b2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), b2);
+                        b3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), b3);
+                    }
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o).add(a0.add(b0)).intoArray(y, o);
+                FloatVector.fromArray(F, y, o + yStride).add(a1.add(b1)).intoArray(y, o + yStride);
+                FloatVector.fromArray(F, y, o + 2 * yStride).add(a2.add(b2)).intoArray(y, o + 2 * yStride);
+                FloatVector.fromArray(F, y, o + 3 * yStride).add(a3.add(b3)).intoArray(y, o + 3 * yStride);
+            }
+            for (; j < n; j++) {
+                int xj = xOff + j * xStride;
+                FloatVector a = FloatVector.zero(F);
+                FloatVector b = FloatVector.zero(F);
+                for (int q = 0; q < pairCount; q++) {
+                    IntVector pair = IntVector.fromArray(I, d, s + q * L);
+                    IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
+                    a = (f16 ? f16(even) : even.reinterpretAsFloats()).fma(FloatVector.broadcast(F, x[xj + 2 * q]), a);
+                    if (q < evenPairs) {
+                        FloatVector wo = f16 ? f16(pair) : pair.and(0xFFFF0000).reinterpretAsFloats();
+                        b = wo.fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), b);
+                    }
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o).add(a.add(b)).intoArray(y, o);
             }
         }
     }
