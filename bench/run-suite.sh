@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the JMH suite on the default JDK (17) and on Temurin 25, one after the other, and writes
 # bench/results/README.md (tables with the machine, JDK and error bars) and the raw JSON.
-# Takes about half an hour on 2 cores. Extra arguments go to JMH (for example -p size=64x128).
+# Takes about half an hour on 2 cores. f32 weights only: bench/run-weights.sh measures the other types. Extra arguments go to JMH (for example -p size=64x128).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -ntp -q -DskipTests install
@@ -14,7 +14,8 @@ for home in "${jdks[@]}"; do
   version=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
   json="$out/raw/jmh-jdk$version.json"
   echo "== JDK $version ($home)" >&2
-  "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$json" "$@" >&2
+  "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$json" \
+    -e WideningBenchmark -p weights=f32 "$@" >&2
   files+=("$json")
 done
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)

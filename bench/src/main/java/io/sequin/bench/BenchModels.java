@@ -12,6 +12,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.model.Model;
+import io.sequin.tensor.WeightType;
 import io.sequin.writer.ModelWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -75,7 +76,16 @@ final class BenchModels {
     }
 
     static Model sequin(byte[] onnx) throws Exception {
-        return Model.load(new ModelWriter("bench").write(OnnxImporter.importModel(onnx, Map.of())));
+        return sequin(onnx, "f32");
+    }
+
+    /** The model converted with its weight matrices stored as {@code weights} (f32, f16, bf16, int8). */
+    static Model sequin(byte[] onnx, String weights) throws Exception {
+        WeightType type = WeightType.byName(weights);
+        if (type == null) {
+            throw new IllegalArgumentException("unknown weight type " + weights);
+        }
+        return Model.load(new ModelWriter("bench", type).write(OnnxImporter.importModel(onnx, Map.of())));
     }
 
     private static TensorProto weight(String name, int[] shape, SplittableRandom random, float scale) {

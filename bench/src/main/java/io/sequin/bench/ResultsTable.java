@@ -44,6 +44,9 @@ public final class ResultsTable {
             jdk = b.path("vmName").asText() + " " + b.path("jdkVersion").asText() + " (" + b.path("vmVersion").asText() + ")";
             String name = b.get("benchmark").asText().replace("io.sequin.bench.", "");
             JsonNode p = b.path("params");
+            if (!p.path("weights").asText("f32").equals("f32")) {
+                continue; // storage types have their own table: WeightsTable
+            }
             String key = name + "|" + p.path("cell").asText() + "|" + p.path("size").asText() + "|" + p.path("batch").asText("1");
             JsonNode m = b.get("primaryMetric");
             JsonNode alloc = b.path("secondaryMetrics").path("gc.alloc.rate.norm");

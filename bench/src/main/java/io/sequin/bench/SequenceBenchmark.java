@@ -39,6 +39,10 @@ public abstract class SequenceBenchmark {
     @Param({"64x128", "128x256", "256x512", "512x1024"})
     public String size;
 
+    /** Storage type of the weight matrices; bench/run-suite.sh runs f32, bench/run-weights.sh all four. */
+    @Param({"f32", "f16", "bf16", "int8"})
+    public String weights;
+
     private Session session;
     private final Map<String, Tensor> inputs = new HashMap<>();
     private final Map<String, Tensor> outputs = new HashMap<>();
@@ -46,7 +50,7 @@ public abstract class SequenceBenchmark {
     @Setup
     public void setUp() throws Exception {
         int[] s = BenchModels.size(size);
-        Model model = BenchModels.sequin(BenchModels.onnx(cell, s[0], s[1]));
+        Model model = BenchModels.sequin(BenchModels.onnx(cell, s[0], s[1]), weights);
         session = model.newSession(KernelSelection.defaultKernels());
         inputs.put("X", Tensor.ofFloats(new int[] {STEPS, 1, s[0]}, BenchModels.randomInput(STEPS * s[0], 11)));
         inputs.put("initial_h", Tensor.zeros(1, 1, s[1]));

@@ -35,6 +35,10 @@ public abstract class StepBenchmark {
     @Param({"1", "8"})
     public int batch;
 
+    /** Storage type of the weight matrices; bench/run-suite.sh runs f32, bench/run-weights.sh all four. */
+    @Param({"f32", "f16", "bf16", "int8"})
+    public String weights;
+
     private Session session;
     private float[] x;
     private float[] y;
@@ -42,7 +46,7 @@ public abstract class StepBenchmark {
     @Setup
     public void setUp() throws Exception {
         int[] s = BenchModels.size(size);
-        session = BenchModels.sequin(BenchModels.onnx(cell, s[0], s[1])).newSession(KernelSelection.defaultKernels(), batch);
+        session = BenchModels.sequin(BenchModels.onnx(cell, s[0], s[1]), weights).newSession(KernelSelection.defaultKernels(), batch);
         x = BenchModels.randomInput(batch * s[0], 7);
         y = new float[batch * s[1]];
     }

@@ -6,6 +6,12 @@ import io.sequin.io.AtomicFiles;
 import io.sequin.ir.IrModel;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
+import io.sequin.quantize.AccuracyReport;
+import io.sequin.tensor.WeightType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import io.sequin.tensor.Tensor;
 import io.sequin.writer.ModelWriter;
 import java.nio.file.Files;
@@ -37,8 +43,18 @@ final class ConvertCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--weights", paramLabel = "TYPE", defaultValue = "f32",
-            description = "Storage type of the weights: f32 (default). f16, bf16 and int8 are not available in this version.")
+            description = {"Storage type of the weight matrices (W and R of every layer): f32 (default), f16, bf16, "
+                + "or int8 (symmetric, one scale per row). Biases and peepholes stay f32.",
+                "With any type but f32, an accuracy report against the f32 model is printed."})
     String weights;
+
+    @Option(names = "--calibration", paramLabel = "NAME=FILE.npy",
+            description = "Input for the accuracy report (repeatable); inputs not given are random N(0,1), seed 42, "
+                + AccuracyReport.RANDOM_STEPS + " steps.")
+    List<String> calibration = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print the result (and the accuracy report) as one JSON object.")
+    boolean json;
 
     @Option(names = "--const", paramLabel = "NAME=FILE.npy",
             description = "Freeze graph input NAME into a constant with the array in FILE.npy (repeatable).")
@@ -46,16 +62,21 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        switch (weights) {
-            case "f32":
-                break;
-            case "f16":
-            case "bf16":
-            case "int8":
-                throw new Failures.UserError("--weights " + weights + " is not available in this version; only f32 is");
-            default:
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--weights '" + weights + "' is not one of f32, f16, bf16, int8");
+        WeightType type = WeightType.byName(weights);
+        if (type == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--weights '" + weights + "' is not one of f32, f16, bf16, int8");
+        }
+        if (type == WeightType.F32 && !calibration.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--calibration is for the accuracy report of quantized weights; add --weights f16, bf16 or int8");
+        }
+        Map<String, Tensor> calibrationInputs = NamedFiles.read(calibration, "--calibration", null,
+                "a calibration input needs the name of the model input it feeds");
+        Map<String, String> calibrationSources = new LinkedHashMap<>();
+        for (String arg : calibration) {
+            int eq = arg.indexOf('=');
+            calibrationSources.put(arg.substring(0, eq), arg.substring(eq + 1));
         }
         byte[] bytes = Files.readAllBytes(source);
         Map<String, Tensor> frozen = NamedFiles.read(constants, "--const", null, "a constant needs the name of the graph input it replaces");
@@ -69,16 +90,47 @@ final class ConvertCommand implements Callable<Integer> {
             throw new io.sequin.importer.ImportException(source + ": " + e.getMessage(), e);
         }
         ir.sourceSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        byte[] sqn = new ModelWriter(SequinCommand.VERSION).write(ir);
+        byte[] sqn = new ModelWriter(SequinCommand.VERSION, type).write(ir);
         Model model;
         try {
             model = Model.load(sqn);
         } catch (InvalidModelException e) {
             throw new IllegalStateException("the converter produced a model the runtime rejects: " + e.getMessage(), e);
         }
+        AccuracyReport report = null;
+        long f32Bytes = sqn.length;
+        if (type != WeightType.F32) {
+            f32Bytes = new ModelWriter(SequinCommand.VERSION).write(ir).length;
+            report = AccuracyReport.measure(ir, type, calibrationInputs, calibrationSources);
+        }
         AtomicFiles.write(output, sqn);
-        spec.commandLine().getOut().printf("wrote %s (%d bytes): %d layer%s; inputs %s; outputs %s%n", output, sqn.length,
-                model.layers().size(), model.layers().size() == 1 ? "" : "s", names(model.inputs()), names(model.outputs()));
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("output", output.toString());
+            d.put("bytes", sqn.length);
+            d.put("weights", type.displayName());
+            d.put("f32_bytes", f32Bytes);
+            d.put("size_vs_f32", (double) sqn.length / f32Bytes);
+            d.put("layers", model.layers().size());
+            d.put("inputs", names(model.inputs()));
+            d.put("outputs", names(model.outputs()));
+            if (report != null) {
+                d.put("accuracy", report.toMap());
+            }
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(d));
+        } else {
+            out.printf("wrote %s (%d bytes, %s weights): %d layer%s; inputs %s; outputs %s%n", output, sqn.length,
+                    type.displayName(), model.layers().size(), model.layers().size() == 1 ? "" : "s",
+                    String.join(", ", names(model.inputs())), String.join(", ", names(model.outputs())));
+            if (report != null) {
+                out.printf("size: %.3f of the f32 file (%d bytes)%n", (double) sqn.length / f32Bytes, f32Bytes);
+                for (String line : report.toLines()) {
+                    out.println(line);
+                }
+            }
+        }
+        out.flush();
         return 0;
     }
 
@@ -88,11 +140,11 @@ final class ConvertCommand implements Callable<Integer> {
         return name.endsWith(".onnx") || (bytes.length > 0 && bytes[0] == 0x08);
     }
 
-    private static String names(List<TensorSpec> specs) {
+    private static List<String> names(List<TensorSpec> specs) {
         List<String> names = new ArrayList<>();
         for (TensorSpec s : specs) {
             names.add(s.toString());
         }
-        return String.join(", ", names);
+        return names;
     }
 }

@@ -18,7 +18,7 @@ final class Failures {
         if (e instanceof InvalidModelException) {
             return "invalid model: " + e.getMessage();
         }
-        if (e instanceof ImportException) {
+        if (e instanceof ImportException || e instanceof io.sequin.quantize.QuantizationException) {
             return "cannot convert: " + e.getMessage();
         }
         if (e instanceof NpyFormatException) {

@@ -6,6 +6,7 @@ import io.sequin.layer.Layer;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.StoredTensor;
+import io.sequin.tensor.Tensor;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,7 @@ final class InspectCommand implements Callable<Integer> {
         d.put("outputs", specs(model.outputs()));
         List<Object> layers = new ArrayList<>();
         long weightBytes = 0;
+        long f32Bytes = 0;
         for (Layer l : model.layers()) {
             Map<String, Object> ld = new LinkedHashMap<>();
             ld.put("name", l.name());
@@ -73,6 +75,7 @@ final class InspectCommand implements Callable<Integer> {
             for (StoredTensor t : l.weights()) {
                 ws.add(stored(t));
                 weightBytes += t.bytes();
+                f32Bytes += asF32(t);
             }
             ld.put("weights", ws);
             layers.add(ld);
@@ -82,10 +85,26 @@ final class InspectCommand implements Callable<Integer> {
         for (StoredTensor t : model.constants()) {
             constants.add(stored(t));
             weightBytes += t.bytes();
+            f32Bytes += asF32(t);
         }
         d.put("constants", constants);
         d.put("weight_bytes", weightBytes);
+        d.put("weight_bytes_as_f32", f32Bytes);
+        d.put("file_bytes_as_f32", fileBytes - weightBytes + f32Bytes);
         return d;
+    }
+
+    /** The bytes a tensor would take with f32 weights: floating types at 4 bytes, integers as they are. */
+    private static long asF32(StoredTensor t) {
+        switch (t.storageType()) {
+            case "f32":
+            case "f16":
+            case "bf16":
+            case "int8":
+                return 4 * Tensor.elementCount(t.shape());
+            default:
+                return t.bytes();
+        }
     }
 
     private static List<Object> specs(List<TensorSpec> specs) {
@@ -130,16 +149,25 @@ final class InspectCommand implements Callable<Integer> {
             l.attributes().forEach((k, v) -> attrs.add(k + "=" + v));
             out.printf("      %s%n", String.join(" ", attrs));
             for (StoredTensor t : l.weights()) {
-                out.printf("      %-24s %-4s %-18s %,d bytes%n", t.name(), t.storageType(), Arrays.toString(t.shape()), t.bytes());
+                out.printf("      %-24s %-4s %-18s %,12d bytes%n", t.name(), t.storageType(), Arrays.toString(t.shape()), t.bytes());
             }
         }
         if (!model.constants().isEmpty()) {
             out.println("constants:");
             for (StoredTensor t : model.constants()) {
-                out.printf("  %-26s %-4s %-18s %,d bytes%n", t.name(), t.storageType(), Arrays.toString(t.shape()), t.bytes());
+                out.printf("  %-26s %-4s %-18s %,12d bytes%n", t.name(), t.storageType(), Arrays.toString(t.shape()), t.bytes());
             }
         }
-        out.printf("weights: %,d bytes%n", (Long) d.get("weight_bytes"));
+        long weights = (Long) d.get("weight_bytes");
+        long weightsAsF32 = (Long) d.get("weight_bytes_as_f32");
+        long file = (Long) d.get("file_bytes");
+        long fileAsF32 = (Long) d.get("file_bytes_as_f32");
+        out.printf("weights: %,d bytes (%.3f of %,d as f32); file: %,d bytes (%.3f of about %,d with f32 weights)%n",
+                weights, ratio(weights, weightsAsF32), weightsAsF32, file, ratio(file, fileAsF32), fileAsF32);
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? 1 : (double) a / b;
     }
 
     private static String present(List<String> names) {

@@ -4,15 +4,23 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.layer.Activation;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.model.TensorSpec;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.TensorBytes;
+import io.sequin.tensor.WeightMatrix;
+import io.sequin.tensor.WeightType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 
-/** Serializes an {@link IrModel} as a format-v1 {@code .sqn} FlatBuffer. */
+/**
+ * Serializes an {@link IrModel} as a format-v1 {@code .sqn} FlatBuffer, with the weight
+ * matrices in the chosen storage type ({@link WeightQuantizer} says which tensors and how).
+ */
 public final class ModelWriter {
     /** The format version this writer produces. */
     public static final int FORMAT_VERSION = 1;
@@ -20,11 +28,24 @@ public final class ModelWriter {
     private static final int DATA_ALIGNMENT = 64;
 
     private final String producerVersion;
+    private final WeightType weights;
 
+    /** A writer that keeps weights f32. */
     public ModelWriter(String producerVersion) {
-        this.producerVersion = producerVersion;
+        this(producerVersion, WeightType.F32);
     }
 
+    /** A writer that stores weight matrices as {@code weights}. */
+    public ModelWriter(String producerVersion, WeightType weights) {
+        this.producerVersion = producerVersion;
+        this.weights = weights;
+    }
+
+    /**
+     * The model as .sqn bytes.
+     *
+     * @throws io.sequin.quantize.QuantizationException if a weight cannot be stored in the chosen type
+     */
     public byte[] write(IrModel model) {
         FlatBufferBuilder fb = new FlatBufferBuilder(1024);
         int producer = io.sequin.schema.Producer.createProducer(fb,
@@ -88,27 +109,56 @@ public final class ModelWriter {
     }
 
     private static int tensor(FlatBufferBuilder fb, String name, byte dtype, int[] shape, byte[] data) {
+        return tensor(fb, name, dtype, shape, data, null);
+    }
+
+    private static int tensor(FlatBufferBuilder fb, String name, byte dtype, int[] shape, byte[] data, float[] scales) {
         int nameOffset = fb.createString(name);
         int shapeOffset = io.sequin.schema.Tensor.createShapeVector(fb, shape);
+        int scalesOffset = scales == null ? 0 : io.sequin.schema.Tensor.createScalesVector(fb, scales);
         fb.createUnintializedVector(1, data.length, DATA_ALIGNMENT).put(data);
         int dataOffset = fb.endVector();
         io.sequin.schema.Tensor.startTensor(fb);
         io.sequin.schema.Tensor.addName(fb, nameOffset);
         io.sequin.schema.Tensor.addDtype(fb, dtype);
         io.sequin.schema.Tensor.addShape(fb, shapeOffset);
+        if (scalesOffset != 0) {
+            io.sequin.schema.Tensor.addScales(fb, scalesOffset);
+        }
         io.sequin.schema.Tensor.addData(fb, dataOffset);
         return io.sequin.schema.Tensor.endTensor(fb);
+    }
+
+    /** A weight matrix [.., rows, cols] in the writer's storage type. */
+    private int matrix(FlatBufferBuilder fb, String name, int[] shape, float[] values) {
+        if (weights == WeightType.F32) {
+            return f32(fb, name, shape, values);
+        }
+        int cols = shape[shape.length - 1];
+        WeightMatrix m = WeightQuantizer.quantize(name, values, values.length / cols, cols, weights);
+        ByteBuffer data = ByteBuffer.allocate(values.length * weights.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (weights) {
+            case F16:
+                data.asShortBuffer().put(m.halves());
+                return tensor(fb, name, DType.F16, shape, data.array());
+            case BF16:
+                data.asShortBuffer().put(m.halves());
+                return tensor(fb, name, DType.BF16, shape, data.array());
+            default:
+                data.put(m.int8());
+                return tensor(fb, name, DType.I8, shape, data.array(), m.scales());
+        }
     }
 
     private static int f32(FlatBufferBuilder fb, String name, int[] shape, float[] values) {
         return values == null ? 0 : tensor(fb, name, Tensor.ofFloats(shape, values));
     }
 
-    private static int layer(FlatBufferBuilder fb, IrRecurrentLayer l) {
+    private int layer(FlatBufferBuilder fb, IrRecurrentLayer l) {
         int dirs = l.direction.count();
         int rows = l.cell.gates() * l.hiddenSize;
-        int w = f32(fb, l.name + ".W", new int[] {dirs, rows, l.inputSize}, l.w);
-        int r = f32(fb, l.name + ".R", new int[] {dirs, rows, l.hiddenSize}, l.r);
+        int w = matrix(fb, l.name + ".W", new int[] {dirs, rows, l.inputSize}, l.w);
+        int r = matrix(fb, l.name + ".R", new int[] {dirs, rows, l.hiddenSize}, l.r);
         int b = f32(fb, l.name + ".B", new int[] {dirs, 2 * rows}, l.b);
         int p = f32(fb, l.name + ".P", new int[] {dirs, 3 * l.hiddenSize}, l.p);
         int[] acts = new int[l.activations.size()];

@@ -17,21 +17,31 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
+import io.sequin.tensor.WeightType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A corrupt .sqn must fail to load with {@link InvalidModelException}, never with another
- * exception or a hang: thousands of truncations, byte flips and overwritten words of a real model
- * are loaded, and those that still load must run or refuse their inputs cleanly.
+ * exception or a hang: thousands of truncations, byte flips and overwritten words of a real model,
+ * with each weight storage type, are loaded, and those that still load must run or refuse their
+ * inputs cleanly.
  */
 class ModelCorruptionTest {
     static byte[] good;
+    /** The same model with each weight storage type. */
+    static final Map<String, byte[]> GOOD = new java.util.HashMap<>();
     static Map<String, Tensor> inputs;
 
     @BeforeAll
     static void convert() throws Exception {
         Path fixture = Path.of(ModelCorruptionTest.class.getResource("/fixtures/onnx/lstm_bidirectional_sequence_lens").toURI());
-        good = new ModelWriter("test").write(OnnxImporter.importModel(Files.readAllBytes(fixture.resolve("model.onnx")), Map.of()));
+        var ir = OnnxImporter.importModel(Files.readAllBytes(fixture.resolve("model.onnx")), Map.of());
+        good = new ModelWriter("test").write(ir);
+        for (WeightType t : WeightType.values()) {
+            GOOD.put(t.displayName(), new ModelWriter("test", t).write(ir));
+        }
         inputs = Map.of(
                 "X", Npy.read(fixture.resolve("data_1/X.npy")),
                 "sequence_lens", Npy.read(fixture.resolve("data_1/sequence_lens.npy")),
@@ -45,8 +55,10 @@ class ModelCorruptionTest {
         assertEquals(3, model.newSession().run(inputs).size());
     }
 
-    @Test
-    void everyTruncationIsRefusedUnlessOnlyPaddingWasCut() {
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "bf16", "int8"})
+    void everyTruncationIsRefusedUnlessOnlyPaddingWasCut(String weights) {
+        byte[] good = GOOD.get(weights);
         for (int length = 0; length < good.length; length++) {
             byte[] cut = Arrays.copyOf(good, length);
             try {
@@ -61,8 +73,10 @@ class ModelCorruptionTest {
         }
     }
 
-    @Test
-    void flippedBytesFailCleanly() {
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "bf16", "int8"})
+    void flippedBytesFailCleanly(String weights) {
+        byte[] good = GOOD.get(weights);
         SplittableRandom random = new SplittableRandom(7);
         int loaded = 0;
         for (int trial = 0; trial < 20_000; trial++) {
@@ -77,8 +91,10 @@ class ModelCorruptionTest {
         assertTrue(loaded > 0 && loaded < 20_000, "loaded " + loaded);
     }
 
-    @Test
-    void overwrittenWordsFailCleanly() {
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "bf16", "int8"})
+    void overwrittenWordsFailCleanly(String weights) {
+        byte[] good = GOOD.get(weights);
         SplittableRandom random = new SplittableRandom(11);
         int[] nasty = {0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 1, 4, 0x7ffffff0, -8};
         for (int trial = 0; trial < 20_000; trial++) {

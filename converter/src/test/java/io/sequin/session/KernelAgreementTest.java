@@ -6,6 +6,8 @@ import io.sequin.kernel.KernelSelection;
 import io.sequin.layer.CellType;
 import io.sequin.model.Model;
 import io.sequin.tensor.Tensor;
+import io.sequin.tensor.WeightType;
+import io.sequin.testing.RandomModels;
 import io.sequin.writer.ModelWriter;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -13,20 +15,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Whole models agree across kernel sets: layers wide enough for every vector loop, random
- * weights in ±1/sqrt(H), 30 steps of N(0,1)-ish inputs, Panama within 1e-5 of the scalar
+ * Whole models agree across kernel sets, for every weight storage type: layers wide enough for
+ * every vector loop, random weights in ±1/sqrt(H), 30 steps of N(0,1)-ish inputs, Panama within 1e-5 of the scalar
  * specification, for whole sequences and for streaming steps.
  */
 class KernelAgreementTest {
 
-    @ParameterizedTest(name = "{0} {1}x{2} batch {3}")
-    @CsvSource({"LSTM, 64, 128, 1", "LSTM, 33, 70, 3", "GRU, 64, 128, 2", "GRU, 17, 45, 1", "RNN, 128, 256, 4", "RNN, 7, 31, 9"})
-    void panamaMatchesScalar(CellType cell, int input, int hidden, int batch) throws Exception {
-        Model model = Model.load(new ModelWriter("test").write(ZeroAllocationTest.randomLayer(cell, input, hidden)));
+    @ParameterizedTest(name = "{0} {1}x{2} batch {3} {4}")
+    @CsvSource({"LSTM, 64, 128, 1, f32", "LSTM, 33, 70, 3, f32", "GRU, 64, 128, 2, f32", "GRU, 17, 45, 1, f32",
+        "RNN, 128, 256, 4, f32", "RNN, 7, 31, 9, f32",
+        "LSTM, 64, 128, 1, int8", "LSTM, 33, 70, 3, f16", "GRU, 64, 128, 2, bf16", "GRU, 17, 45, 5, int8",
+        "RNN, 128, 256, 4, f16", "RNN, 7, 31, 9, bf16", "LSTM, 100, 129, 2, bf16", "GRU, 31, 64, 1, f16"})
+    void panamaMatchesScalar(CellType cell, int input, int hidden, int batch, String weights) throws Exception {
+        Model model = Model.load(new ModelWriter("test", WeightType.byName(weights)).write(RandomModels.layer(cell, input, hidden)));
         Session scalar = model.newSession(KernelSelection.select("scalar"), batch);
         Session panama = model.newSession(KernelSelection.select("panama"), batch);
         int steps = 30;
-        float[] x = ZeroAllocationTest.uniform(new SplittableRandom(5), steps * batch * input, 1.7);
+        float[] x = RandomModels.uniform(new SplittableRandom(5), steps * batch * input, 1.7);
         Map<String, Tensor> inputs = Map.of("X", Tensor.ofFloats(new int[] {steps, batch, input}, x));
         float[] a = scalar.run(inputs).get("Y_h").floats();
         float[] b = panama.run(inputs).get("Y_h").floats();

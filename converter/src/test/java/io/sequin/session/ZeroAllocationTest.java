@@ -4,24 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sequin.importer.onnx.OnnxImporter;
-import io.sequin.ir.IrModel;
-import io.sequin.ir.IrRecurrentLayer;
-import io.sequin.layer.Activation;
-import io.sequin.layer.ActivationFunction;
 import io.sequin.layer.CellType;
-import io.sequin.model.TensorSpec;
-import io.sequin.tensor.ElementType;
 import io.sequin.kernel.KernelSelection;
 import io.sequin.kernel.Kernels;
 import io.sequin.model.Model;
 import io.sequin.npy.Npy;
 import io.sequin.tensor.Tensor;
+import io.sequin.tensor.WeightType;
+import io.sequin.testing.RandomModels;
 import io.sequin.writer.ModelWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,48 +34,18 @@ class ZeroAllocationTest {
 
     /**
      * A fixture's model, or for {@code "LSTM 64x128"} a random forward layer of that input and
-     * hidden size: the fixtures are small, and only sizes beyond the vector width run the
-     * kernels' vector loops.
+     * hidden size, with {@code "LSTM 64x128 int8"} its weights stored as int8 (or f16, bf16):
+     * the fixtures are small, and only sizes beyond the vector width run the kernels' vector loops.
      */
     static Model model(String fixture) throws Exception {
         if (fixture.contains(" ")) {
             String[] p = fixture.split("[ x]");
-            return Model.load(new ModelWriter("test").write(randomLayer(CellType.valueOf(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]))));
+            WeightType type = p.length > 3 ? WeightType.byName(p[3]) : WeightType.F32;
+            return Model.load(new ModelWriter("test", type).write(
+                    RandomModels.layer(CellType.valueOf(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]))));
         }
         Path dir = Path.of(ZeroAllocationTest.class.getResource("/fixtures/onnx/" + fixture).toURI());
         return Model.load(new ModelWriter("test").write(OnnxImporter.importModel(Files.readAllBytes(dir.resolve("model.onnx")), Map.of())));
-    }
-
-    static IrModel randomLayer(CellType cell, int input, int hidden) {
-        SplittableRandom random = new SplittableRandom(input * 31L + hidden);
-        IrRecurrentLayer l = new IrRecurrentLayer();
-        l.name = cell.name().toLowerCase();
-        l.cell = cell;
-        l.hiddenSize = hidden;
-        l.inputSize = input;
-        int rows = cell.gates() * hidden;
-        l.w = uniform(random, rows * input, 1 / Math.sqrt(hidden));
-        l.r = uniform(random, rows * hidden, 1 / Math.sqrt(hidden));
-        l.b = uniform(random, 2 * rows, 1 / Math.sqrt(hidden));
-        l.linearBeforeReset = cell == CellType.GRU;
-        Activation sigmoid = new Activation(ActivationFunction.SIGMOID, 0, 0);
-        Activation tanh = new Activation(ActivationFunction.TANH, 0, 0);
-        l.activations = cell == CellType.LSTM ? List.of(sigmoid, tanh, tanh) : cell == CellType.GRU ? List.of(sigmoid, tanh) : List.of(tanh);
-        l.inputs = List.of("X");
-        l.outputs = cell == CellType.LSTM ? List.of("Y", "Y_h", "Y_c") : List.of("Y", "Y_h");
-        IrModel m = new IrModel();
-        m.inputs.add(new TensorSpec("X", ElementType.FLOAT32, new int[] {-1, -1, input}, new String[] {"seq", "batch", ""}));
-        m.outputs.add(new TensorSpec("Y_h", ElementType.FLOAT32, new int[] {1, -1, hidden}, new String[] {"", "batch", ""}));
-        m.layers.add(l);
-        return m;
-    }
-
-    static float[] uniform(SplittableRandom random, int n, double scale) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
-        }
-        return v;
     }
 
     /** Bytes the current thread allocates while {@code work} runs. */
@@ -92,14 +57,16 @@ class ZeroAllocationTest {
 
     /**
      * Runs rounds until twenty in a row allocate nothing while the JIT compiles nothing (its
-     * total compilation time stands still), or 3,000 rounds have passed. Code still running in
+     * total compilation time stands still), or 3,000 rounds or a minute have passed. Code still running in
      * the interpreter or in C1 boxes vectors on the heap; once C2 has compiled the whole step,
      * nothing is allocated.
      */
     static void warmUp(Runnable round) {
         java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         int quiet = 0;
-        for (int i = 0; i < 3000 && quiet < 20; i++) {
+        // A step that allocates never gets quiet: give up after a minute, and let the measurement fail.
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        for (int i = 0; i < 3000 && quiet < 20 && System.nanoTime() < deadline; i++) {
             long compiling = jit.getTotalCompilationTime();
             boolean allocated = allocatedBy(round) != 0;
             quiet = allocated || jit.getTotalCompilationTime() != compiling ? 0 : quiet + 1;
@@ -128,7 +95,11 @@ class ZeroAllocationTest {
         "lstm_peepholes_clip, panama, 1", "gru_forward_random, scalar, 1", "gru_forward_random, panama, 1",
         "gru_forward_random, panama, 8", "gru_activations, panama, 3", "rnn_forward_random, panama, 1",
         "rnn_forward_random, scalar, 8", "LSTM 64x128, panama, 1", "LSTM 64x128, panama, 8", "GRU 64x128, panama, 1",
-        "GRU 64x128, panama, 8", "RNN 64x128, panama, 1"})
+        "GRU 64x128, panama, 8", "RNN 64x128, panama, 1",
+        "LSTM 64x128 int8, panama, 1", "LSTM 64x128 int8, panama, 8", "LSTM 64x128 int8, scalar, 1",
+        "LSTM 64x128 f16, panama, 1", "GRU 64x128 f16, panama, 8", "GRU 64x128 f16, scalar, 2",
+        "LSTM 64x128 bf16, panama, 1", "GRU 64x128 bf16, panama, 8", "RNN 64x128 bf16, scalar, 1",
+        "GRU 64x128 int8, panama, 3", "RNN 64x128 int8, panama, 1", "RNN 64x128 f16, panama, 1"})
     void streamingStepsAllocateNothing(String fixture, String kernels, int streams) throws Exception {
         Kernels k = KernelSelection.select(kernels);
         Session session = model(fixture).newSession(k, streams);
@@ -152,12 +123,13 @@ class ZeroAllocationTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"LSTM 64x128, panama", "GRU 64x128, panama", "RNN 128x256, panama"})
+    @CsvSource({"LSTM 64x128, panama", "GRU 64x128, panama", "RNN 128x256, panama", "LSTM 64x128 int8, panama",
+        "GRU 64x128 f16, panama", "RNN 128x256 bf16, panama", "GRU 64x128 int8, scalar", "LSTM 64x128 bf16, scalar"})
     void wholeSequencesOfLargerLayersAllocateNothing(String layer, String kernels) throws Exception {
         Model model = model(layer);
         Session session = model.newSession(KernelSelection.select(kernels));
         int[] size = {Integer.parseInt(layer.split("[ x]")[1]), Integer.parseInt(layer.split("[ x]")[2])};
-        Map<String, Tensor> inputs = Map.of("X", Tensor.ofFloats(new int[] {20, 3, size[0]}, uniform(new SplittableRandom(1), 60 * size[0], 1)));
+        Map<String, Tensor> inputs = Map.of("X", Tensor.ofFloats(new int[] {20, 3, size[0]}, RandomModels.uniform(new SplittableRandom(1), 60 * size[0], 1)));
         Map<String, Tensor> outputs = Map.of("Y_h", Tensor.zeros(1, 3, size[1]));
         long bytes = steadyState(() -> session.run(inputs, outputs), () -> {
             for (int i = 0; i < 20; i++) {

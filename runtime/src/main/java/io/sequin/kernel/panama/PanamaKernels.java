@@ -333,24 +333,20 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * The floats of f16 patterns held in the upper halves of {@code u}'s lanes, exactly. A
-     * normal f16 moves its exponent and mantissa into place and rebiases the exponent (+112);
-     * a subnormal one (exponent 0) becomes 2^-14 * (1 + m/1024) the same way, minus 2^-14:
-     * exact, and no denormal float ever enters the arithmetic (they are slow on x86).
-     * Infinities and NaN are not decoded: the model loader rejects f16 weights that hold them.
-     */
-    private static FloatVector f16(IntVector u) {
-        IntVector magnitude = u.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-        IntVector normal = magnitude.add(0x38000000);
-        IntVector subnormal = magnitude.add(0x38800000).reinterpretAsFloats().sub(0x1p-14f).reinterpretAsInts();
-        VectorMask<Integer> tiny = magnitude.compare(VectorOperators.LT, 0x00800000);
-        return normal.blend(subnormal, tiny).or(u.and(0x80000000)).reinterpretAsFloats();
-    }
-
-    /**
-     * f16 products, in the bf16 layout: the widening takes ten vector operations per column
-     * where bf16 takes one, so this is compute-bound at sizes that fit in cache. Two panels at a
-     * time, even and odd columns in their own accumulators.
+     * f16 products, in the bf16 layout. The widening is exact: a normal f16 moves its exponent
+     * and mantissa into place ({@code m = (u >>> 3) & 0x0FFFE000} for an f16 in the upper half
+     * of u) and rebiases the exponent (+112); a subnormal one (exponent 0, found without a mask
+     * as {@code z = (m - 2^23) >>> 31}) is rebiased by one more (+113), giving
+     * 2^-14 * (1 + m/1024), and 2^-14 is subtracted, so no denormal float ever enters the
+     * arithmetic (slow on x86); then the sign is put back. Infinities and NaN are not decoded:
+     * the model loader rejects f16 weights that hold them. That is about ten vector operations
+     * per column where bf16 takes one, so f16 is compute-bound at sizes that fit in cache.
+     * (An earlier form selected the subnormal case with a compare and a blend; in a long test
+     * JVM on JDK 17 its code ended up running without the Vector API intrinsics, boxing.)
+     *
+     * <p>The widening is written out wherever it is used: as a helper method taking and
+     * returning vectors, C2 did not always inline it and then boxed its vectors on every call.
+     * One panel at a time, even and odd columns in their own accumulators.
      */
     private static void productsF16(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
         int[] d = m.pairs();
@@ -358,45 +354,34 @@ public final class PanamaKernels implements Kernels {
         int pairCount = (cols + 1) / 2;
         int evenPairs = cols / 2;
         int full = m.rows / L;
-        int p = 0;
-        for (; p + 2 <= full; p += 2) {
-            int s0 = p * pairCount * L;
-            int s1 = s0 + pairCount * L;
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
-            int j = 0;
-            for (; j < evenPairs; j++) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
-                FloatVector x1 = FloatVector.broadcast(F, v[vOff + 2 * j + 1]);
-                IntVector w0 = IntVector.fromArray(I, d, s0 + j * L);
-                IntVector w1 = IntVector.fromArray(I, d, s1 + j * L);
-                a0 = f16(w0.lanewise(VectorOperators.LSHL, 16)).fma(x0, a0);
-                a1 = f16(w1.lanewise(VectorOperators.LSHL, 16)).fma(x0, a1);
-                b0 = f16(w0).fma(x1, b0);
-                b1 = f16(w1).fma(x1, b1);
-            }
-            if (j < pairCount) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
-                a0 = f16(IntVector.fromArray(I, d, s0 + j * L).lanewise(VectorOperators.LSHL, 16)).fma(x0, a0);
-                a1 = f16(IntVector.fromArray(I, d, s1 + j * L).lanewise(VectorOperators.LSHL, 16)).fma(x0, a1);
-            }
-            int out = yOff + p * L;
-            FloatVector.fromArray(F, y, out).add(a0.add(b0)).intoArray(y, out);
-            FloatVector.fromArray(F, y, out + L).add(a1.add(b1)).intoArray(y, out + L);
-        }
-        for (; p < full; p++) {
+        for (int p = 0; p < full; p++) {
             int s = p * pairCount * L;
             FloatVector a = FloatVector.zero(F);
             FloatVector b = FloatVector.zero(F);
-            int j = 0;
-            for (; j < evenPairs; j++) {
-                IntVector w = IntVector.fromArray(I, d, s + j * L);
-                a = f16(w.lanewise(VectorOperators.LSHL, 16)).fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
-                b = f16(w).fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
+            for (int j = 0; j < evenPairs; j++) {
+                IntVector pair = IntVector.fromArray(I, d, s + j * L);
+                IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
+                IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                        .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
+                        .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+                IntVector mo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                IntVector zo = mo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                FloatVector wo = mo.add(0x38000000).add(zo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                        .sub(zo.neg().and(0x38800000).reinterpretAsFloats())
+                        .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
+                a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
+                b = wo.fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
             }
-            if (j < pairCount) {
-                a = f16(IntVector.fromArray(I, d, s + j * L).lanewise(VectorOperators.LSHL, 16))
-                        .fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
+            if (evenPairs < pairCount) {
+                IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
+                IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                        .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
+                        .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+                a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * evenPairs]), a);
             }
             int out = yOff + p * L;
             FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
@@ -419,8 +404,10 @@ public final class PanamaKernels implements Kernels {
             int full = w.type == WeightType.INT8 && B == null ? 0 : w.rows / L;
             if (w.type == WeightType.INT8) {
                 gemmInt8(w, full, x, xOff, xStride, n, y, yOff, yStride);
+            } else if (w.type == WeightType.BF16) {
+                gemmBf16(w, full, x, xOff, xStride, n, y, yOff, yStride);
             } else {
-                gemmHalves(w, full, w.type == WeightType.F16, x, xOff, xStride, n, y, yOff, yStride);
+                gemmF16(w, full, x, xOff, xStride, n, y, yOff, yStride);
             }
             for (int p = full; p * L < w.rows; p++) {
                 for (int j = 0; j < n; j++) {
@@ -496,11 +483,11 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * f16 or bf16 times n vectors, one panel by four vectors per register tile: each column
-     * pair is widened once for four vectors. Panels [0, full).
+     * bf16 times n vectors, one panel by four vectors per register tile: each column pair is
+     * widened once for four vectors. Panels [0, full).
      */
-    private static void gemmHalves(PackedMatrix w, int full, boolean f16, float[] x, int xOff, int xStride, int n,
-                                   float[] y, int yOff, int yStride) {
+    private static void gemmBf16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
+                                 float[] y, int yOff, int yStride) {
         int[] d = w.pairs();
         int pairCount = (w.cols + 1) / 2;
         int evenPairs = w.cols / 2;
@@ -514,22 +501,27 @@ public final class PanamaKernels implements Kernels {
                 int x3 = x2 + xStride;
                 FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
                 FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-                for (int q = 0; q < pairCount; q++) {
+                for (int q = 0; q < evenPairs; q++) {
                     IntVector pair = IntVector.fromArray(I, d, s + q * L);
-                    IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
-                    FloatVector we = f16 ? f16(even) : even.reinterpretAsFloats();
+                    FloatVector we = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector wo = pair.and(0xFFFF0000).reinterpretAsFloats();
                     int k = 2 * q;
                     a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
                     a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
                     a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
                     a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
-                    if (q < evenPairs) {
-                        FloatVector wo = f16 ? f16(pair) : pair.and(0xFFFF0000).reinterpretAsFloats();
-                        b0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), b0);
-                        b1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), b1);
-                        b2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), b2);
-                        b3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), b3);
-                    }
+                    b0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), b0);
+                    b1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), b1);
+                    b2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), b2);
+                    b3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), b3);
+                }
+                if (evenPairs < pairCount) {
+                    FloatVector we = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    int k = 2 * evenPairs;
+                    a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
+                    a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
+                    a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
+                    a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
                 }
                 int o = yOff + j * yStride + p * L;
                 FloatVector.fromArray(F, y, o).add(a0.add(b0)).intoArray(y, o);
@@ -541,17 +533,109 @@ public final class PanamaKernels implements Kernels {
                 int xj = xOff + j * xStride;
                 FloatVector a = FloatVector.zero(F);
                 FloatVector b = FloatVector.zero(F);
-                for (int q = 0; q < pairCount; q++) {
+                for (int q = 0; q < evenPairs; q++) {
                     IntVector pair = IntVector.fromArray(I, d, s + q * L);
-                    IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
-                    a = (f16 ? f16(even) : even.reinterpretAsFloats()).fma(FloatVector.broadcast(F, x[xj + 2 * q]), a);
-                    if (q < evenPairs) {
-                        FloatVector wo = f16 ? f16(pair) : pair.and(0xFFFF0000).reinterpretAsFloats();
-                        b = wo.fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), b);
-                    }
+                    a = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q]), a);
+                    b = pair.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), b);
+                }
+                if (evenPairs < pairCount) {
+                    a = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                            .fma(FloatVector.broadcast(F, x[xj + 2 * evenPairs]), a);
                 }
                 int o = yOff + j * yStride + p * L;
                 FloatVector.fromArray(F, y, o).add(a.add(b)).intoArray(y, o);
+            }
+        }
+    }
+
+    /**
+     * f16 times n vectors, one panel by four vectors per register tile: each column pair is
+     * widened once (as in {@link #productsF16}) for four vectors. Panels [0, full).
+     */
+    private static void gemmF16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
+                                float[] y, int yOff, int yStride) {
+        int[] d = w.pairs();
+        int pairCount = (w.cols + 1) / 2;
+        int evenPairs = w.cols / 2;
+        for (int p = 0; p < full; p++) {
+            int s = p * pairCount * L;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                int x2 = x1 + xStride;
+                int x3 = x2 + xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+                for (int q = 0; q < evenPairs; q++) {
+                    IntVector pair = IntVector.fromArray(I, d, s + q * L);
+                    IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+                    IntVector mo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector zo = mo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector wo = mo.add(0x38000000).add(zo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(zo.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
+                    int k = 2 * q;
+                    a0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), we.fma(FloatVector.broadcast(F, x[x0 + k]), a0));
+                    a1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), we.fma(FloatVector.broadcast(F, x[x1 + k]), a1));
+                    a2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), we.fma(FloatVector.broadcast(F, x[x2 + k]), a2));
+                    a3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), we.fma(FloatVector.broadcast(F, x[x3 + k]), a3));
+                }
+                if (evenPairs < pairCount) {
+                    IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
+                    IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+                    int k = 2 * evenPairs;
+                    a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
+                    a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
+                    a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
+                    a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o).add(a0).intoArray(y, o);
+                FloatVector.fromArray(F, y, o + yStride).add(a1).intoArray(y, o + yStride);
+                FloatVector.fromArray(F, y, o + 2 * yStride).add(a2).intoArray(y, o + 2 * yStride);
+                FloatVector.fromArray(F, y, o + 3 * yStride).add(a3).intoArray(y, o + 3 * yStride);
+            }
+            if (j < n) {
+                // The last vectors, one at a time: the matrix-vector loop reads this panel's rows again.
+                for (; j < n; j++) {
+                    int xj = xOff + j * xStride;
+                    FloatVector a = FloatVector.zero(F);
+                    for (int q = 0; q < evenPairs; q++) {
+                        IntVector pair = IntVector.fromArray(I, d, s + q * L);
+                        IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
+                        IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                        IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                        FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                                .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
+                                .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+                        IntVector mo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                        IntVector zo = mo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                        FloatVector wo = mo.add(0x38000000).add(zo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                                .sub(zo.neg().and(0x38800000).reinterpretAsFloats())
+                                .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
+                        a = wo.fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), we.fma(FloatVector.broadcast(F, x[xj + 2 * q]), a));
+                    }
+                    if (evenPairs < pairCount) {
+                        IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
+                        IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                        IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                        FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                                .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
+                                .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+                        a = we.fma(FloatVector.broadcast(F, x[xj + 2 * evenPairs]), a);
+                    }
+                    int o = yOff + j * yStride + p * L;
+                    FloatVector.fromArray(F, y, o).add(a).intoArray(y, o);
+                }
             }
         }
     }

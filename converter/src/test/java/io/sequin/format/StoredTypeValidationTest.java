@@ -1,0 +1,70 @@
+package io.sequin.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.layer.CellType;
+import io.sequin.model.Model;
+import io.sequin.tensor.WeightType;
+import io.sequin.testing.RandomModels;
+import io.sequin.writer.ModelWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A model file's quantized weights are untrusted like the rest of it: scales that are not
+ * finite or negative, a scale count that does not match the rows, and f16 infinities are refused
+ * with the tensor named.
+ */
+class StoredTypeValidationTest {
+    /** The first layer's W tensor in a buffer over {@code sqn}. */
+    private static io.sequin.schema.Tensor firstW(byte[] sqn) {
+        io.sequin.schema.Model m = io.sequin.schema.Model.getRootAsModel(ByteBuffer.wrap(sqn));
+        io.sequin.schema.RecurrentLayer r = (io.sequin.schema.RecurrentLayer) m.layers(0).kind(new io.sequin.schema.RecurrentLayer());
+        return r.w();
+    }
+
+    private static byte[] model(WeightType type) {
+        return new ModelWriter("test", type).write(RandomModels.layer(CellType.GRU, 5, 7));
+    }
+
+    @Test
+    void theUnchangedModelsLoad() throws Exception {
+        for (WeightType t : WeightType.values()) {
+            Model m = Model.load(model(t));
+            assertEquals(t.displayName(), m.layers().get(0).weights().get(0).storageType());
+        }
+    }
+
+    @Test
+    void badScalesAreRefused() {
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, -0.5f}) {
+            byte[] sqn = model(WeightType.INT8);
+            ByteBuffer scales = firstW(sqn).scalesAsByteBuffer();
+            ByteBuffer.wrap(sqn).order(ByteOrder.LITTLE_ENDIAN).putFloat(scales.position() + 4 * 3, bad);
+            InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
+            assertTrue(e.getMessage().contains("'gru'.w") && e.getMessage().contains("scale 3"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aScaleCountThatIsNotTheRowCountIsRefused() {
+        byte[] sqn = model(WeightType.INT8);
+        ByteBuffer scales = firstW(sqn).scalesAsByteBuffer();
+        // The vector's length sits in the four bytes before its first element.
+        ByteBuffer.wrap(sqn).order(ByteOrder.LITTLE_ENDIAN).putInt(scales.position() - 4, 20);
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
+        assertTrue(e.getMessage().contains("one scale per row, 21, found 20"), e.getMessage());
+    }
+
+    @Test
+    void f16InfinityIsRefused() {
+        byte[] sqn = model(WeightType.F16);
+        ByteBuffer data = firstW(sqn).dataAsByteBuffer();
+        ByteBuffer.wrap(sqn).order(ByteOrder.LITTLE_ENDIAN).putShort(data.position() + 2 * 4, (short) 0xFC00);
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
+        assertTrue(e.getMessage().contains("'gru'.w") && e.getMessage().contains("element 4 is -Infinity"), e.getMessage());
+    }
+}

@@ -1,0 +1,44 @@
+package io.sequin.quantize;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.ir.IrModel;
+import io.sequin.layer.CellType;
+import io.sequin.testing.RandomModels;
+import io.sequin.tensor.WeightType;
+import io.sequin.writer.ModelWriter;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Issue 4's accuracy and size targets, measured the way {@code convert} reports them: an LSTM
+ * with input 256 and hidden 512, weights uniform in ±1/sqrt(512), the report's N(0,1) input of
+ * 20 steps, each storage type against f32.
+ */
+class QuantizationAccuracyTest {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        // type, max abs error bound, cosine bound, file size bound (of f32's)
+        "int8, 2e-2, 0.999, 0.27",
+        "f16,  1e-3, 0.999, 0.52",
+        "bf16, 1e-2, 0.999, 0.52",
+    })
+    void lstm256x512MeetsItsTargets(String typeName, double maxAbs, double minCosine, double maxSize) {
+        WeightType type = WeightType.byName(typeName);
+        IrModel ir = RandomModels.layer(CellType.LSTM, 256, 512);
+        AccuracyReport report = AccuracyReport.measure(ir, type, Map.of(), Map.of());
+        assertEquals(3, report.entries.size(), "Y, Y_c (layer outputs) and Y_h (the model output)");
+        for (AccuracyReport.Entry e : report.entries) {
+            System.out.printf("%s %s: max abs error %.3e, cosine %.7f%n", typeName, e.name, e.maxAbsError, e.cosine);
+            assertTrue(e.maxAbsError <= maxAbs, typeName + " " + e.name + " max abs error " + e.maxAbsError);
+            assertTrue(e.cosine >= minCosine, typeName + " " + e.name + " cosine " + e.cosine);
+            // A quantized model that equals f32 exactly would mean the weights were not quantized.
+            assertTrue(e.maxAbsError > 0, typeName + " " + e.name + " is identical to f32");
+        }
+        double size = (double) new ModelWriter("test", type).write(ir).length / new ModelWriter("test").write(ir).length;
+        System.out.printf("%s file size: %.4f of f32%n", typeName, size);
+        assertTrue(size <= maxSize, typeName + " file is " + size + " of f32's");
+    }
+}

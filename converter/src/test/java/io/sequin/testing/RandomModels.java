@@ -1,0 +1,55 @@
+package io.sequin.testing;
+
+import io.sequin.ir.IrModel;
+import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.layer.Activation;
+import io.sequin.layer.ActivationFunction;
+import io.sequin.layer.CellType;
+import io.sequin.model.TensorSpec;
+import io.sequin.tensor.ElementType;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Random-weight models for tests that need a layer of a given size rather than a fixture. */
+public final class RandomModels {
+    private RandomModels() {
+    }
+
+    /**
+     * One forward layer with ONNX default activations (GRU with linear_before_reset, as PyTorch
+     * exports it), weights and biases uniform in ±1/sqrt(hidden) from a seed fixed by the size;
+     * input X [seq, batch, input], output Y_h.
+     */
+    public static IrModel layer(CellType cell, int input, int hidden) {
+        SplittableRandom random = new SplittableRandom(input * 31L + hidden);
+        IrRecurrentLayer l = new IrRecurrentLayer();
+        l.name = cell.name().toLowerCase();
+        l.cell = cell;
+        l.hiddenSize = hidden;
+        l.inputSize = input;
+        int rows = cell.gates() * hidden;
+        l.w = uniform(random, rows * input, 1 / Math.sqrt(hidden));
+        l.r = uniform(random, rows * hidden, 1 / Math.sqrt(hidden));
+        l.b = uniform(random, 2 * rows, 1 / Math.sqrt(hidden));
+        l.linearBeforeReset = cell == CellType.GRU;
+        Activation sigmoid = new Activation(ActivationFunction.SIGMOID, 0, 0);
+        Activation tanh = new Activation(ActivationFunction.TANH, 0, 0);
+        l.activations = cell == CellType.LSTM ? List.of(sigmoid, tanh, tanh) : cell == CellType.GRU ? List.of(sigmoid, tanh) : List.of(tanh);
+        l.inputs = List.of("X");
+        l.outputs = cell == CellType.LSTM ? List.of("Y", "Y_h", "Y_c") : List.of("Y", "Y_h");
+        IrModel m = new IrModel();
+        m.inputs.add(new TensorSpec("X", ElementType.FLOAT32, new int[] {-1, -1, input}, new String[] {"seq", "batch", ""}));
+        m.outputs.add(new TensorSpec("Y_h", ElementType.FLOAT32, new int[] {1, -1, hidden}, new String[] {"", "batch", ""}));
+        m.layers.add(l);
+        return m;
+    }
+
+    public static float[] uniform(SplittableRandom random, int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
+        }
+        return v;
+    }
+
+}
