@@ -24,9 +24,16 @@ import jdk.incubator.vector.VectorSpecies;
  * [-30, 30] in steps of 1.3e-4: 7.1e-8 for sigmoid, 8.4e-8 for tanh; the scalar kernels, rounded
  * once from double, 3.0e-8).
  *
+ * <p>Weights in f16, bf16 or int8 are widened to float in registers as the products read them
+ * (see {@link PackedMatrix} for the layouts); sums are kept in float, and an int8 row's sum is
+ * multiplied by its scale once. {@code WideningBenchmark} in the bench module compares ways to
+ * widen int8.
+ *
  * <p>The register-tile loops are written out where they are used rather than shared through
  * helpers that take or return vectors: a vector crossing a method C2 does not inline is boxed on
- * the heap, which the zero-allocation tests would catch.
+ * the heap, which the zero-allocation tests would catch. The one helper, {@link #int8}, is a
+ * load and a conversion, small enough that C2 inlines it at every use (the zero-allocation tests
+ * run every int8 loop).
  *
  * <p>This class is loaded by name ({@code KernelSelection}) and nothing else in the runtime
  * refers to it, so a JVM without the incubator module never links it.
@@ -440,14 +447,69 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * int8 times n vectors, one panel by four vectors per register tile: each column is widened
-     * once for four vectors. Panels [0, full).
+     * int8 times n vectors, two panels by four vectors per register tile: eight fma chains (four
+     * would wait on fma latency), and each widened column serves four vectors. An odd last panel
+     * goes one by four. Panels [0, full).
      */
     private static void gemmInt8(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
                                  float[] y, int yOff, int yStride) {
         byte[] d = w.int8();
+        float[] scales = w.scales();
         int cols = w.cols;
-        for (int p = 0; p < full; p++) {
+        int p = 0;
+        for (; p + 2 <= full; p += 2) {
+            int s0 = p * cols * L;
+            int s1 = s0 + cols * L;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                int x2 = x1 + xStride;
+                int x3 = x2 + xStride;
+                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    FloatVector w0 = int8(d, s0 + k * L);
+                    FloatVector w1 = int8(d, s1 + k * L);
+                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+                    a00 = w0.fma(v0, a00);
+                    a01 = w0.fma(v1, a01);
+                    a02 = w0.fma(v2, a02);
+                    a03 = w0.fma(v3, a03);
+                    a10 = w1.fma(v0, a10);
+                    a11 = w1.fma(v1, a11);
+                    a12 = w1.fma(v2, a12);
+                    a13 = w1.fma(v3, a13);
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector scale0 = FloatVector.fromArray(F, scales, p * L);
+                FloatVector scale1 = FloatVector.fromArray(F, scales, p * L + L);
+                a00.fma(scale0, FloatVector.fromArray(F, y, o)).intoArray(y, o);
+                a10.fma(scale1, FloatVector.fromArray(F, y, o + L)).intoArray(y, o + L);
+                a01.fma(scale0, FloatVector.fromArray(F, y, o + 1 * yStride)).intoArray(y, o + 1 * yStride);
+                a11.fma(scale1, FloatVector.fromArray(F, y, o + 1 * yStride + L)).intoArray(y, o + 1 * yStride + L);
+                a02.fma(scale0, FloatVector.fromArray(F, y, o + 2 * yStride)).intoArray(y, o + 2 * yStride);
+                a12.fma(scale1, FloatVector.fromArray(F, y, o + 2 * yStride + L)).intoArray(y, o + 2 * yStride + L);
+                a03.fma(scale0, FloatVector.fromArray(F, y, o + 3 * yStride)).intoArray(y, o + 3 * yStride);
+                a13.fma(scale1, FloatVector.fromArray(F, y, o + 3 * yStride + L)).intoArray(y, o + 3 * yStride + L);
+            }
+            for (; j < n; j++) {
+                int xj = xOff + j * xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+                for (int k = 0; k < cols; k++) {
+                    FloatVector v = FloatVector.broadcast(F, x[xj + k]);
+                    a0 = int8(d, s0 + k * L).fma(v, a0);
+                    a1 = int8(d, s1 + k * L).fma(v, a1);
+                }
+                int o = yOff + j * yStride + p * L;
+                a0.fma(FloatVector.fromArray(F, scales, p * L), FloatVector.fromArray(F, y, o)).intoArray(y, o);
+                a1.fma(FloatVector.fromArray(F, scales, p * L + L), FloatVector.fromArray(F, y, o + L)).intoArray(y, o + L);
+            }
+        }
+        for (; p < full; p++) {
             int s = p * cols * L;
             FloatVector scale = FloatVector.fromArray(F, w.scales(), p * L);
             int j = 0;
@@ -483,15 +545,110 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * bf16 times n vectors, one panel by four vectors per register tile: each column pair is
-     * widened once for four vectors. Panels [0, full).
+     * bf16 times n vectors, two panels by four vectors per register tile, as {@link #gemmInt8}:
+     * each column pair is widened once for four vectors. Panels [0, full).
      */
     private static void gemmBf16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
                                  float[] y, int yOff, int yStride) {
         int[] d = w.pairs();
         int pairCount = (w.cols + 1) / 2;
         int evenPairs = w.cols / 2;
-        for (int p = 0; p < full; p++) {
+        int p = 0;
+        for (; p + 2 <= full; p += 2) {
+            int s0 = p * pairCount * L;
+            int s1 = s0 + pairCount * L;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                int x2 = x1 + xStride;
+                int x3 = x2 + xStride;
+                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+                for (int q = 0; q < evenPairs; q++) {
+                    int k = 2 * q;
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
+                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector o0 = pair0.and(0xFFFF0000).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
+                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector o1 = pair1.and(0xFFFF0000).reinterpretAsFloats();
+                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+                    FloatVector u0 = FloatVector.broadcast(F, x[x0 + k + 1]);
+                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+                    FloatVector u1 = FloatVector.broadcast(F, x[x1 + k + 1]);
+                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+                    FloatVector u2 = FloatVector.broadcast(F, x[x2 + k + 1]);
+                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+                    FloatVector u3 = FloatVector.broadcast(F, x[x3 + k + 1]);
+                    a00 = o0.fma(u0, e0.fma(v0, a00));
+                    a01 = o0.fma(u1, e0.fma(v1, a01));
+                    a02 = o0.fma(u2, e0.fma(v2, a02));
+                    a03 = o0.fma(u3, e0.fma(v3, a03));
+                    a10 = o1.fma(u0, e1.fma(v0, a10));
+                    a11 = o1.fma(u1, e1.fma(v1, a11));
+                    a12 = o1.fma(u2, e1.fma(v2, a12));
+                    a13 = o1.fma(u3, e1.fma(v3, a13));
+                }
+                if (evenPairs < pairCount) {
+                    int k = 2 * evenPairs;
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
+                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
+                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+                    a00 = e0.fma(v0, a00);
+                    a01 = e0.fma(v1, a01);
+                    a02 = e0.fma(v2, a02);
+                    a03 = e0.fma(v3, a03);
+                    a10 = e1.fma(v0, a10);
+                    a11 = e1.fma(v1, a11);
+                    a12 = e1.fma(v2, a12);
+                    a13 = e1.fma(v3, a13);
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o).add(a00).intoArray(y, o);
+                FloatVector.fromArray(F, y, o + L).add(a10).intoArray(y, o + L);
+                FloatVector.fromArray(F, y, o + 1 * yStride).add(a01).intoArray(y, o + 1 * yStride);
+                FloatVector.fromArray(F, y, o + 1 * yStride + L).add(a11).intoArray(y, o + 1 * yStride + L);
+                FloatVector.fromArray(F, y, o + 2 * yStride).add(a02).intoArray(y, o + 2 * yStride);
+                FloatVector.fromArray(F, y, o + 2 * yStride + L).add(a12).intoArray(y, o + 2 * yStride + L);
+                FloatVector.fromArray(F, y, o + 3 * yStride).add(a03).intoArray(y, o + 3 * yStride);
+                FloatVector.fromArray(F, y, o + 3 * yStride + L).add(a13).intoArray(y, o + 3 * yStride + L);
+            }
+            for (; j < n; j++) {
+                int xj = xOff + j * xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+                for (int q = 0; q < evenPairs; q++) {
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
+                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector o0 = pair0.and(0xFFFF0000).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
+                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector o1 = pair1.and(0xFFFF0000).reinterpretAsFloats();
+                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * q]);
+                    FloatVector u = FloatVector.broadcast(F, x[xj + 2 * q + 1]);
+                    a0 = o0.fma(u, e0.fma(v, a0));
+                    a1 = o1.fma(u, e1.fma(v, a1));
+                }
+                if (evenPairs < pairCount) {
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
+                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
+                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * evenPairs]);
+                    a0 = e0.fma(v, a0);
+                    a1 = e1.fma(v, a1);
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o).add(a0).intoArray(y, o);
+                FloatVector.fromArray(F, y, o + L).add(a1).intoArray(y, o + L);
+            }
+        }
+        for (; p < full; p++) {
             int s = p * pairCount * L;
             int j = 0;
             for (; j + 4 <= n; j += 4) {
@@ -549,15 +706,167 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * f16 times n vectors, one panel by four vectors per register tile: each column pair is
-     * widened once (as in {@link #productsF16}) for four vectors. Panels [0, full).
+     * f16 times n vectors, two panels by four vectors per register tile, as {@link #gemmInt8}:
+     * each column pair is widened once (as in {@link #productsF16}) for four vectors. Panels
+     * [0, full).
      */
     private static void gemmF16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
                                 float[] y, int yOff, int yStride) {
         int[] d = w.pairs();
         int pairCount = (w.cols + 1) / 2;
         int evenPairs = w.cols / 2;
-        for (int p = 0; p < full; p++) {
+        int p = 0;
+        for (; p + 2 <= full; p += 2) {
+            int s0 = p * pairCount * L;
+            int s1 = s0 + pairCount * L;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int x0 = xOff + j * xStride;
+                int x1 = x0 + xStride;
+                int x2 = x1 + xStride;
+                int x3 = x2 + xStride;
+                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+                for (int q = 0; q < evenPairs; q++) {
+                    int k = 2 * q;
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
+                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
+                    IntVector mo0 = pair0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector zo0 = mo0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector o0 = mo0.add(0x38000000).add(zo0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(zo0.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(pair0.and(0x80000000)).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
+                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
+                    IntVector mo1 = pair1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector zo1 = mo1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector o1 = mo1.add(0x38000000).add(zo1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(zo1.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(pair1.and(0x80000000)).reinterpretAsFloats();
+                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+                    FloatVector u0 = FloatVector.broadcast(F, x[x0 + k + 1]);
+                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+                    FloatVector u1 = FloatVector.broadcast(F, x[x1 + k + 1]);
+                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+                    FloatVector u2 = FloatVector.broadcast(F, x[x2 + k + 1]);
+                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+                    FloatVector u3 = FloatVector.broadcast(F, x[x3 + k + 1]);
+                    a00 = o0.fma(u0, e0.fma(v0, a00));
+                    a01 = o0.fma(u1, e0.fma(v1, a01));
+                    a02 = o0.fma(u2, e0.fma(v2, a02));
+                    a03 = o0.fma(u3, e0.fma(v3, a03));
+                    a10 = o1.fma(u0, e1.fma(v0, a10));
+                    a11 = o1.fma(u1, e1.fma(v1, a11));
+                    a12 = o1.fma(u2, e1.fma(v2, a12));
+                    a13 = o1.fma(u3, e1.fma(v3, a13));
+                }
+                if (evenPairs < pairCount) {
+                    int k = 2 * evenPairs;
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
+                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
+                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
+                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+                    a00 = e0.fma(v0, a00);
+                    a01 = e0.fma(v1, a01);
+                    a02 = e0.fma(v2, a02);
+                    a03 = e0.fma(v3, a03);
+                    a10 = e1.fma(v0, a10);
+                    a11 = e1.fma(v1, a11);
+                    a12 = e1.fma(v2, a12);
+                    a13 = e1.fma(v3, a13);
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o).add(a00).intoArray(y, o);
+                FloatVector.fromArray(F, y, o + L).add(a10).intoArray(y, o + L);
+                FloatVector.fromArray(F, y, o + 1 * yStride).add(a01).intoArray(y, o + 1 * yStride);
+                FloatVector.fromArray(F, y, o + 1 * yStride + L).add(a11).intoArray(y, o + 1 * yStride + L);
+                FloatVector.fromArray(F, y, o + 2 * yStride).add(a02).intoArray(y, o + 2 * yStride);
+                FloatVector.fromArray(F, y, o + 2 * yStride + L).add(a12).intoArray(y, o + 2 * yStride + L);
+                FloatVector.fromArray(F, y, o + 3 * yStride).add(a03).intoArray(y, o + 3 * yStride);
+                FloatVector.fromArray(F, y, o + 3 * yStride + L).add(a13).intoArray(y, o + 3 * yStride + L);
+            }
+            for (; j < n; j++) {
+                int xj = xOff + j * xStride;
+                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+                for (int q = 0; q < evenPairs; q++) {
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
+                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
+                    IntVector mo0 = pair0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector zo0 = mo0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector o0 = mo0.add(0x38000000).add(zo0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(zo0.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(pair0.and(0x80000000)).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
+                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
+                    IntVector mo1 = pair1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector zo1 = mo1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector o1 = mo1.add(0x38000000).add(zo1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(zo1.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(pair1.and(0x80000000)).reinterpretAsFloats();
+                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * q]);
+                    FloatVector u = FloatVector.broadcast(F, x[xj + 2 * q + 1]);
+                    a0 = o0.fma(u, e0.fma(v, a0));
+                    a1 = o1.fma(u, e1.fma(v, a1));
+                }
+                if (evenPairs < pairCount) {
+                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
+                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
+                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
+                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
+                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
+                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
+                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * evenPairs]);
+                    a0 = e0.fma(v, a0);
+                    a1 = e1.fma(v, a1);
+                }
+                int o = yOff + j * yStride + p * L;
+                FloatVector.fromArray(F, y, o).add(a0).intoArray(y, o);
+                FloatVector.fromArray(F, y, o + L).add(a1).intoArray(y, o + L);
+            }
+        }
+        for (; p < full; p++) {
             int s = p * pairCount * L;
             int j = 0;
             for (; j + 4 <= n; j += 4) {
