@@ -12,8 +12,8 @@ import io.sequin.tensor.WeightMatrix;
  * session first needs them; the products then read that layout. Matrices keep their stored type
  * (f32, f16, bf16, or int8 with a scale per row) and the products widen each element to float as
  * they read it, then accumulate in float; int8 rows are multiplied by their scale once, after
- * their sum. Vectors are {@code float[]} with an offset. Implementations are stateless, thread-safe, and never allocate outside
- * {@link #pack}.
+ * their sum. Vectors are {@code float[]} with an offset. Implementations are stateless,
+ * thread-safe, and never allocate outside {@link #pack}.
  */
 public interface Kernels {
 
