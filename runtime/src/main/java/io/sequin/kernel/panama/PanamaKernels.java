@@ -353,46 +353,100 @@ public final class PanamaKernels implements Kernels {
      *
      * <p>The widening is written out wherever it is used: as a helper method taking and
      * returning vectors, C2 did not always inline it and then boxed its vectors on every call.
-     * One panel at a time, even and odd columns in their own accumulators.
+     * One panel at a time ({@link #f16PanelTimesOne}).
      */
     private static void productsF16(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
-        int[] d = m.pairs();
-        int cols = m.cols;
-        int pairCount = (cols + 1) / 2;
-        int evenPairs = cols / 2;
+        int pairCount = (m.cols + 1) / 2;
         int full = m.rows / L;
         for (int p = 0; p < full; p++) {
-            int s = p * pairCount * L;
-            FloatVector a = FloatVector.zero(F);
-            FloatVector b = FloatVector.zero(F);
-            for (int j = 0; j < evenPairs; j++) {
-                IntVector pair = IntVector.fromArray(I, d, s + j * L);
-                IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
-                IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                        .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
-                        .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-                IntVector mo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                IntVector zo = mo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                FloatVector wo = mo.add(0x38000000).add(zo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                        .sub(zo.neg().and(0x38800000).reinterpretAsFloats())
-                        .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
-                a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
-                b = wo.fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
-            }
-            if (evenPairs < pairCount) {
-                IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
-                IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                        .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
-                        .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-                a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * evenPairs]), a);
-            }
-            int out = yOff + p * L;
-            FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
+            f16PanelTimesOne(m.pairs(), p * pairCount * L, m.cols, v, vOff, y, yOff + p * L);
         }
+    }
+
+    /**
+     * One f16 panel (its column pairs from {@code d[s]}) times one vector, added into
+     * {@code y[out ..]}: even and odd columns in their own accumulators.
+     */
+    private static void f16PanelTimesOne(int[] d, int s, int cols, float[] v, int vOff, float[] y, int out) {
+        int pairCount = (cols + 1) / 2;
+        int evenPairs = cols / 2;
+        FloatVector a = FloatVector.zero(F);
+        FloatVector b = FloatVector.zero(F);
+        for (int j = 0; j < evenPairs; j++) {
+            IntVector pair = IntVector.fromArray(I, d, s + j * L);
+            IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
+            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
+                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+            IntVector mwo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+            IntVector zwo = mwo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+            FloatVector wo = mwo.add(0x38000000).add(zwo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                    .sub(zwo.neg().and(0x38800000).reinterpretAsFloats())
+                    .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
+            a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
+            b = wo.fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
+        }
+        if (evenPairs < pairCount) {
+            IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
+            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
+                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+            a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * evenPairs]), a);
+        }
+        FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
+    }
+
+    /**
+     * One f16 panel times four vectors ({@code x[x0 ..]}, each {@code xStride} on), added into
+     * {@code y[out ..]} (each {@code yStride} on): each column pair widened once for four vectors.
+     */
+    private static void f16PanelTimesFour(int[] d, int s, int cols, float[] x, int x0, int xStride, float[] y, int out, int yStride) {
+        int pairCount = (cols + 1) / 2;
+        int evenPairs = cols / 2;
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int q = 0; q < evenPairs; q++) {
+            IntVector pair = IntVector.fromArray(I, d, s + q * L);
+            IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
+            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
+                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+            IntVector mwo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+            IntVector zwo = mwo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+            FloatVector wo = mwo.add(0x38000000).add(zwo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                    .sub(zwo.neg().and(0x38800000).reinterpretAsFloats())
+                    .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
+            int k = 2 * q;
+            a0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), we.fma(FloatVector.broadcast(F, x[x0 + k]), a0));
+            a1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), we.fma(FloatVector.broadcast(F, x[x1 + k]), a1));
+            a2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), we.fma(FloatVector.broadcast(F, x[x2 + k]), a2));
+            a3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), we.fma(FloatVector.broadcast(F, x[x3 + k]), a3));
+        }
+        if (evenPairs < pairCount) {
+            IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
+            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
+            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
+            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
+                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
+                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
+            int k = 2 * evenPairs;
+            a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
+            a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
+            a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
+            a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
+        }
+        FloatVector.fromArray(F, y, out).add(a0).intoArray(y, out);
+        FloatVector.fromArray(F, y, out + yStride).add(a1).intoArray(y, out + yStride);
+        FloatVector.fromArray(F, y, out + 2 * yStride).add(a2).intoArray(y, out + 2 * yStride);
+        FloatVector.fromArray(F, y, out + 3 * yStride).add(a3).intoArray(y, out + 3 * yStride);
     }
 
     /**
@@ -706,245 +760,24 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * f16 times n vectors, two panels by four vectors per register tile, as {@link #gemmInt8}:
-     * each column pair is widened once (as in {@link #productsF16}) for four vectors. Panels
-     * [0, full).
+     * f16 times n vectors, one panel by four vectors per call of {@link #f16PanelTimesFour}.
+     * The f16 widening is large, and a register tile of two panels written out in one method
+     * grew past what C2 would compile on JDK 25 (the method stayed in C1, boxing every vector);
+     * so the tiles are methods of their own that take no vectors, and each compiles by itself.
+     * Panels [0, full).
      */
     private static void gemmF16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
                                 float[] y, int yOff, int yStride) {
         int[] d = w.pairs();
         int pairCount = (w.cols + 1) / 2;
-        int evenPairs = w.cols / 2;
-        int p = 0;
-        for (; p + 2 <= full; p += 2) {
-            int s0 = p * pairCount * L;
-            int s1 = s0 + pairCount * L;
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                int x2 = x1 + xStride;
-                int x3 = x2 + xStride;
-                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-                for (int q = 0; q < evenPairs; q++) {
-                    int k = 2 * q;
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
-                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
-                    IntVector mo0 = pair0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector zo0 = mo0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector o0 = mo0.add(0x38000000).add(zo0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(zo0.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(pair0.and(0x80000000)).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
-                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
-                    IntVector mo1 = pair1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector zo1 = mo1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector o1 = mo1.add(0x38000000).add(zo1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(zo1.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(pair1.and(0x80000000)).reinterpretAsFloats();
-                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-                    FloatVector u0 = FloatVector.broadcast(F, x[x0 + k + 1]);
-                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-                    FloatVector u1 = FloatVector.broadcast(F, x[x1 + k + 1]);
-                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-                    FloatVector u2 = FloatVector.broadcast(F, x[x2 + k + 1]);
-                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-                    FloatVector u3 = FloatVector.broadcast(F, x[x3 + k + 1]);
-                    a00 = o0.fma(u0, e0.fma(v0, a00));
-                    a01 = o0.fma(u1, e0.fma(v1, a01));
-                    a02 = o0.fma(u2, e0.fma(v2, a02));
-                    a03 = o0.fma(u3, e0.fma(v3, a03));
-                    a10 = o1.fma(u0, e1.fma(v0, a10));
-                    a11 = o1.fma(u1, e1.fma(v1, a11));
-                    a12 = o1.fma(u2, e1.fma(v2, a12));
-                    a13 = o1.fma(u3, e1.fma(v3, a13));
-                }
-                if (evenPairs < pairCount) {
-                    int k = 2 * evenPairs;
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
-                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
-                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
-                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-                    a00 = e0.fma(v0, a00);
-                    a01 = e0.fma(v1, a01);
-                    a02 = e0.fma(v2, a02);
-                    a03 = e0.fma(v3, a03);
-                    a10 = e1.fma(v0, a10);
-                    a11 = e1.fma(v1, a11);
-                    a12 = e1.fma(v2, a12);
-                    a13 = e1.fma(v3, a13);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o).add(a00).intoArray(y, o);
-                FloatVector.fromArray(F, y, o + L).add(a10).intoArray(y, o + L);
-                FloatVector.fromArray(F, y, o + 1 * yStride).add(a01).intoArray(y, o + 1 * yStride);
-                FloatVector.fromArray(F, y, o + 1 * yStride + L).add(a11).intoArray(y, o + 1 * yStride + L);
-                FloatVector.fromArray(F, y, o + 2 * yStride).add(a02).intoArray(y, o + 2 * yStride);
-                FloatVector.fromArray(F, y, o + 2 * yStride + L).add(a12).intoArray(y, o + 2 * yStride + L);
-                FloatVector.fromArray(F, y, o + 3 * yStride).add(a03).intoArray(y, o + 3 * yStride);
-                FloatVector.fromArray(F, y, o + 3 * yStride + L).add(a13).intoArray(y, o + 3 * yStride + L);
-            }
-            for (; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-                for (int q = 0; q < evenPairs; q++) {
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
-                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
-                    IntVector mo0 = pair0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector zo0 = mo0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector o0 = mo0.add(0x38000000).add(zo0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(zo0.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(pair0.and(0x80000000)).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
-                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
-                    IntVector mo1 = pair1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector zo1 = mo1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector o1 = mo1.add(0x38000000).add(zo1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(zo1.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(pair1.and(0x80000000)).reinterpretAsFloats();
-                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * q]);
-                    FloatVector u = FloatVector.broadcast(F, x[xj + 2 * q + 1]);
-                    a0 = o0.fma(u, e0.fma(v, a0));
-                    a1 = o1.fma(u, e1.fma(v, a1));
-                }
-                if (evenPairs < pairCount) {
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
-                    IntVector even0 = pair0.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me0 = even0.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze0 = me0.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e0 = me0.add(0x38000000).add(ze0.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze0.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even0.and(0x80000000)).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
-                    IntVector even1 = pair1.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me1 = even1.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze1 = me1.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector e1 = me1.add(0x38000000).add(ze1.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze1.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even1.and(0x80000000)).reinterpretAsFloats();
-                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * evenPairs]);
-                    a0 = e0.fma(v, a0);
-                    a1 = e1.fma(v, a1);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o).add(a0).intoArray(y, o);
-                FloatVector.fromArray(F, y, o + L).add(a1).intoArray(y, o + L);
-            }
-        }
-        for (; p < full; p++) {
+        for (int p = 0; p < full; p++) {
             int s = p * pairCount * L;
             int j = 0;
             for (; j + 4 <= n; j += 4) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                int x2 = x1 + xStride;
-                int x3 = x2 + xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-                for (int q = 0; q < evenPairs; q++) {
-                    IntVector pair = IntVector.fromArray(I, d, s + q * L);
-                    IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
-                    IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-                    IntVector mo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector zo = mo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector wo = mo.add(0x38000000).add(zo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(zo.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
-                    int k = 2 * q;
-                    a0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), we.fma(FloatVector.broadcast(F, x[x0 + k]), a0));
-                    a1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), we.fma(FloatVector.broadcast(F, x[x1 + k]), a1));
-                    a2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), we.fma(FloatVector.broadcast(F, x[x2 + k]), a2));
-                    a3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), we.fma(FloatVector.broadcast(F, x[x3 + k]), a3));
-                }
-                if (evenPairs < pairCount) {
-                    IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
-                    IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                    IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                    FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                            .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
-                            .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-                    int k = 2 * evenPairs;
-                    a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
-                    a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
-                    a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
-                    a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o).add(a0).intoArray(y, o);
-                FloatVector.fromArray(F, y, o + yStride).add(a1).intoArray(y, o + yStride);
-                FloatVector.fromArray(F, y, o + 2 * yStride).add(a2).intoArray(y, o + 2 * yStride);
-                FloatVector.fromArray(F, y, o + 3 * yStride).add(a3).intoArray(y, o + 3 * yStride);
+                f16PanelTimesFour(d, s, w.cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + p * L, yStride);
             }
-            if (j < n) {
-                // The last vectors, one at a time: the matrix-vector loop reads this panel's rows again.
-                for (; j < n; j++) {
-                    int xj = xOff + j * xStride;
-                    FloatVector a = FloatVector.zero(F);
-                    for (int q = 0; q < evenPairs; q++) {
-                        IntVector pair = IntVector.fromArray(I, d, s + q * L);
-                        IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
-                        IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                        IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                        FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                                .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
-                                .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-                        IntVector mo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                        IntVector zo = mo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                        FloatVector wo = mo.add(0x38000000).add(zo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                                .sub(zo.neg().and(0x38800000).reinterpretAsFloats())
-                                .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
-                        a = wo.fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), we.fma(FloatVector.broadcast(F, x[xj + 2 * q]), a));
-                    }
-                    if (evenPairs < pairCount) {
-                        IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
-                        IntVector me = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-                        IntVector ze = me.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-                        FloatVector we = me.add(0x38000000).add(ze.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                                .sub(ze.neg().and(0x38800000).reinterpretAsFloats())
-                                .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-                        a = we.fma(FloatVector.broadcast(F, x[xj + 2 * evenPairs]), a);
-                    }
-                    int o = yOff + j * yStride + p * L;
-                    FloatVector.fromArray(F, y, o).add(a).intoArray(y, o);
-                }
+            for (; j < n; j++) {
+                f16PanelTimesOne(d, s, w.cols, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
             }
         }
     }
