@@ -501,9 +501,13 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * int8 times n vectors, two panels by four vectors per register tile: eight fma chains (four
-     * would wait on fma latency), and each widened column serves four vectors. An odd last panel
-     * goes one by four. Panels [0, full).
+     * int8 times n vectors: two panels by four vectors per call of {@link #int8TwoPanelsTimesFour}
+     * (eight fma chains, each widened column serving four vectors), the vectors and the odd panel
+     * left over one panel by one vector. Panels [0, full).
+     *
+     * <p>The tiles are methods of their own that take no vectors, for C2: written out in one
+     * method, a quantized tile of two panels by four vectors was at times never compiled by C2
+     * (the method stayed in C1 and boxed every vector), and the zero-allocation test stalled.
      */
     private static void gemmInt8(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
                                  float[] y, int yOff, int yStride) {
@@ -512,259 +516,183 @@ public final class PanamaKernels implements Kernels {
         int cols = w.cols;
         int p = 0;
         for (; p + 2 <= full; p += 2) {
-            int s0 = p * cols * L;
-            int s1 = s0 + cols * L;
             int j = 0;
             for (; j + 4 <= n; j += 4) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                int x2 = x1 + xStride;
-                int x3 = x2 + xStride;
-                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    FloatVector w0 = int8(d, s0 + k * L);
-                    FloatVector w1 = int8(d, s1 + k * L);
-                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-                    a00 = w0.fma(v0, a00);
-                    a01 = w0.fma(v1, a01);
-                    a02 = w0.fma(v2, a02);
-                    a03 = w0.fma(v3, a03);
-                    a10 = w1.fma(v0, a10);
-                    a11 = w1.fma(v1, a11);
-                    a12 = w1.fma(v2, a12);
-                    a13 = w1.fma(v3, a13);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector scale0 = FloatVector.fromArray(F, scales, p * L);
-                FloatVector scale1 = FloatVector.fromArray(F, scales, p * L + L);
-                a00.fma(scale0, FloatVector.fromArray(F, y, o)).intoArray(y, o);
-                a10.fma(scale1, FloatVector.fromArray(F, y, o + L)).intoArray(y, o + L);
-                a01.fma(scale0, FloatVector.fromArray(F, y, o + 1 * yStride)).intoArray(y, o + 1 * yStride);
-                a11.fma(scale1, FloatVector.fromArray(F, y, o + 1 * yStride + L)).intoArray(y, o + 1 * yStride + L);
-                a02.fma(scale0, FloatVector.fromArray(F, y, o + 2 * yStride)).intoArray(y, o + 2 * yStride);
-                a12.fma(scale1, FloatVector.fromArray(F, y, o + 2 * yStride + L)).intoArray(y, o + 2 * yStride + L);
-                a03.fma(scale0, FloatVector.fromArray(F, y, o + 3 * yStride)).intoArray(y, o + 3 * yStride);
-                a13.fma(scale1, FloatVector.fromArray(F, y, o + 3 * yStride + L)).intoArray(y, o + 3 * yStride + L);
+                int8TwoPanelsTimesFour(d, p * cols * L, cols, scales, p * L, x, xOff + j * xStride, xStride,
+                        y, yOff + j * yStride + p * L, yStride);
             }
             for (; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    FloatVector v = FloatVector.broadcast(F, x[xj + k]);
-                    a0 = int8(d, s0 + k * L).fma(v, a0);
-                    a1 = int8(d, s1 + k * L).fma(v, a1);
-                }
-                int o = yOff + j * yStride + p * L;
-                a0.fma(FloatVector.fromArray(F, scales, p * L), FloatVector.fromArray(F, y, o)).intoArray(y, o);
-                a1.fma(FloatVector.fromArray(F, scales, p * L + L), FloatVector.fromArray(F, y, o + L)).intoArray(y, o + L);
+                int8PanelTimesOne(d, p * cols * L, cols, scales, p * L, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
+                int8PanelTimesOne(d, (p + 1) * cols * L, cols, scales, (p + 1) * L, x, xOff + j * xStride,
+                        y, yOff + j * yStride + (p + 1) * L);
             }
         }
         for (; p < full; p++) {
-            int s = p * cols * L;
-            FloatVector scale = FloatVector.fromArray(F, w.scales(), p * L);
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                int x2 = x1 + xStride;
-                int x3 = x2 + xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    FloatVector wk = int8(d, s + k * L);
-                    a0 = wk.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
-                    a1 = wk.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
-                    a2 = wk.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
-                    a3 = wk.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
-                }
-                int o = yOff + j * yStride + p * L;
-                a0.fma(scale, FloatVector.fromArray(F, y, o)).intoArray(y, o);
-                a1.fma(scale, FloatVector.fromArray(F, y, o + yStride)).intoArray(y, o + yStride);
-                a2.fma(scale, FloatVector.fromArray(F, y, o + 2 * yStride)).intoArray(y, o + 2 * yStride);
-                a3.fma(scale, FloatVector.fromArray(F, y, o + 3 * yStride)).intoArray(y, o + 3 * yStride);
-            }
-            for (; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    a = int8(d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
-                }
-                int o = yOff + j * yStride + p * L;
-                a.fma(scale, FloatVector.fromArray(F, y, o)).intoArray(y, o);
+            for (int j = 0; j < n; j++) {
+                int8PanelTimesOne(d, p * cols * L, cols, scales, p * L, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
             }
         }
     }
 
+    /** Two int8 panels (from {@code d[s0]}, the next right after) times four vectors, into y. */
+    private static void int8TwoPanelsTimesFour(byte[] d, int s0, int cols, float[] scales, int sc, float[] x, int x0, int xStride,
+                                               float[] y, int out, int yStride) {
+        int s1 = s0 + cols * L;
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        for (int k = 0; k < cols; k++) {
+            FloatVector w0 = int8(d, s0 + k * L);
+            FloatVector w1 = int8(d, s1 + k * L);
+            FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+            FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+            FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+            FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+            a00 = w0.fma(v0, a00);
+            a01 = w0.fma(v1, a01);
+            a02 = w0.fma(v2, a02);
+            a03 = w0.fma(v3, a03);
+            a10 = w1.fma(v0, a10);
+            a11 = w1.fma(v1, a11);
+            a12 = w1.fma(v2, a12);
+            a13 = w1.fma(v3, a13);
+        }
+        FloatVector scale0 = FloatVector.fromArray(F, scales, sc);
+        FloatVector scale1 = FloatVector.fromArray(F, scales, sc + L);
+        a00.fma(scale0, FloatVector.fromArray(F, y, out)).intoArray(y, out);
+        a10.fma(scale1, FloatVector.fromArray(F, y, out + L)).intoArray(y, out + L);
+        a01.fma(scale0, FloatVector.fromArray(F, y, out + yStride)).intoArray(y, out + yStride);
+        a11.fma(scale1, FloatVector.fromArray(F, y, out + yStride + L)).intoArray(y, out + yStride + L);
+        a02.fma(scale0, FloatVector.fromArray(F, y, out + 2 * yStride)).intoArray(y, out + 2 * yStride);
+        a12.fma(scale1, FloatVector.fromArray(F, y, out + 2 * yStride + L)).intoArray(y, out + 2 * yStride + L);
+        a03.fma(scale0, FloatVector.fromArray(F, y, out + 3 * yStride)).intoArray(y, out + 3 * yStride);
+        a13.fma(scale1, FloatVector.fromArray(F, y, out + 3 * yStride + L)).intoArray(y, out + 3 * yStride + L);
+    }
+
+    /** One int8 panel times one vector, into y: even and odd columns in their own accumulators. */
+    private static void int8PanelTimesOne(byte[] d, int s, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
+        FloatVector a = FloatVector.zero(F);
+        FloatVector b = FloatVector.zero(F);
+        int k = 0;
+        for (; k + 2 <= cols; k += 2) {
+            a = int8(d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
+            b = int8(d, s + (k + 1) * L).fma(FloatVector.broadcast(F, x[xj + k + 1]), b);
+        }
+        if (k < cols) {
+            a = int8(d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
+        }
+        a.add(b).fma(FloatVector.fromArray(F, scales, sc), FloatVector.fromArray(F, y, out)).intoArray(y, out);
+    }
+
     /**
-     * bf16 times n vectors, two panels by four vectors per register tile, as {@link #gemmInt8}:
-     * each column pair is widened once for four vectors. Panels [0, full).
+     * bf16 times n vectors, as {@link #gemmInt8}: two panels by four vectors per call of
+     * {@link #bf16TwoPanelsTimesFour}, each column pair widened once for four vectors. Panels
+     * [0, full).
      */
     private static void gemmBf16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
                                  float[] y, int yOff, int yStride) {
         int[] d = w.pairs();
-        int pairCount = (w.cols + 1) / 2;
-        int evenPairs = w.cols / 2;
+        int cols = w.cols;
+        int panel = (cols + 1) / 2 * L;
         int p = 0;
         for (; p + 2 <= full; p += 2) {
-            int s0 = p * pairCount * L;
-            int s1 = s0 + pairCount * L;
             int j = 0;
             for (; j + 4 <= n; j += 4) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                int x2 = x1 + xStride;
-                int x3 = x2 + xStride;
-                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-                for (int q = 0; q < evenPairs; q++) {
-                    int k = 2 * q;
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
-                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector o0 = pair0.and(0xFFFF0000).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
-                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector o1 = pair1.and(0xFFFF0000).reinterpretAsFloats();
-                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-                    FloatVector u0 = FloatVector.broadcast(F, x[x0 + k + 1]);
-                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-                    FloatVector u1 = FloatVector.broadcast(F, x[x1 + k + 1]);
-                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-                    FloatVector u2 = FloatVector.broadcast(F, x[x2 + k + 1]);
-                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-                    FloatVector u3 = FloatVector.broadcast(F, x[x3 + k + 1]);
-                    a00 = o0.fma(u0, e0.fma(v0, a00));
-                    a01 = o0.fma(u1, e0.fma(v1, a01));
-                    a02 = o0.fma(u2, e0.fma(v2, a02));
-                    a03 = o0.fma(u3, e0.fma(v3, a03));
-                    a10 = o1.fma(u0, e1.fma(v0, a10));
-                    a11 = o1.fma(u1, e1.fma(v1, a11));
-                    a12 = o1.fma(u2, e1.fma(v2, a12));
-                    a13 = o1.fma(u3, e1.fma(v3, a13));
-                }
-                if (evenPairs < pairCount) {
-                    int k = 2 * evenPairs;
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
-                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
-                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-                    a00 = e0.fma(v0, a00);
-                    a01 = e0.fma(v1, a01);
-                    a02 = e0.fma(v2, a02);
-                    a03 = e0.fma(v3, a03);
-                    a10 = e1.fma(v0, a10);
-                    a11 = e1.fma(v1, a11);
-                    a12 = e1.fma(v2, a12);
-                    a13 = e1.fma(v3, a13);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o).add(a00).intoArray(y, o);
-                FloatVector.fromArray(F, y, o + L).add(a10).intoArray(y, o + L);
-                FloatVector.fromArray(F, y, o + 1 * yStride).add(a01).intoArray(y, o + 1 * yStride);
-                FloatVector.fromArray(F, y, o + 1 * yStride + L).add(a11).intoArray(y, o + 1 * yStride + L);
-                FloatVector.fromArray(F, y, o + 2 * yStride).add(a02).intoArray(y, o + 2 * yStride);
-                FloatVector.fromArray(F, y, o + 2 * yStride + L).add(a12).intoArray(y, o + 2 * yStride + L);
-                FloatVector.fromArray(F, y, o + 3 * yStride).add(a03).intoArray(y, o + 3 * yStride);
-                FloatVector.fromArray(F, y, o + 3 * yStride + L).add(a13).intoArray(y, o + 3 * yStride + L);
+                bf16TwoPanelsTimesFour(d, p * panel, cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + p * L, yStride);
             }
             for (; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-                for (int q = 0; q < evenPairs; q++) {
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + q * L);
-                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector o0 = pair0.and(0xFFFF0000).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + q * L);
-                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector o1 = pair1.and(0xFFFF0000).reinterpretAsFloats();
-                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * q]);
-                    FloatVector u = FloatVector.broadcast(F, x[xj + 2 * q + 1]);
-                    a0 = o0.fma(u, e0.fma(v, a0));
-                    a1 = o1.fma(u, e1.fma(v, a1));
-                }
-                if (evenPairs < pairCount) {
-                    IntVector pair0 = IntVector.fromArray(I, d, s0 + evenPairs * L);
-                    FloatVector e0 = pair0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    IntVector pair1 = IntVector.fromArray(I, d, s1 + evenPairs * L);
-                    FloatVector e1 = pair1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector v = FloatVector.broadcast(F, x[xj + 2 * evenPairs]);
-                    a0 = e0.fma(v, a0);
-                    a1 = e1.fma(v, a1);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o).add(a0).intoArray(y, o);
-                FloatVector.fromArray(F, y, o + L).add(a1).intoArray(y, o + L);
+                bf16PanelTimesOne(d, p * panel, cols, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
+                bf16PanelTimesOne(d, (p + 1) * panel, cols, x, xOff + j * xStride, y, yOff + j * yStride + (p + 1) * L);
             }
         }
         for (; p < full; p++) {
-            int s = p * pairCount * L;
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                int x2 = x1 + xStride;
-                int x3 = x2 + xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-                FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-                for (int q = 0; q < evenPairs; q++) {
-                    IntVector pair = IntVector.fromArray(I, d, s + q * L);
-                    FloatVector we = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    FloatVector wo = pair.and(0xFFFF0000).reinterpretAsFloats();
-                    int k = 2 * q;
-                    a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
-                    a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
-                    a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
-                    a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
-                    b0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), b0);
-                    b1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), b1);
-                    b2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), b2);
-                    b3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), b3);
-                }
-                if (evenPairs < pairCount) {
-                    FloatVector we = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    int k = 2 * evenPairs;
-                    a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
-                    a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
-                    a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
-                    a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o).add(a0.add(b0)).intoArray(y, o);
-                FloatVector.fromArray(F, y, o + yStride).add(a1.add(b1)).intoArray(y, o + yStride);
-                FloatVector.fromArray(F, y, o + 2 * yStride).add(a2.add(b2)).intoArray(y, o + 2 * yStride);
-                FloatVector.fromArray(F, y, o + 3 * yStride).add(a3.add(b3)).intoArray(y, o + 3 * yStride);
-            }
-            for (; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a = FloatVector.zero(F);
-                FloatVector b = FloatVector.zero(F);
-                for (int q = 0; q < evenPairs; q++) {
-                    IntVector pair = IntVector.fromArray(I, d, s + q * L);
-                    a = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q]), a);
-                    b = pair.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), b);
-                }
-                if (evenPairs < pairCount) {
-                    a = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                            .fma(FloatVector.broadcast(F, x[xj + 2 * evenPairs]), a);
-                }
-                int o = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o).add(a.add(b)).intoArray(y, o);
+            for (int j = 0; j < n; j++) {
+                bf16PanelTimesOne(d, p * panel, cols, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
             }
         }
     }
 
+    /** Two bf16 panels (from {@code d[s0]}, the next right after) times four vectors, into y. */
+    private static void bf16TwoPanelsTimesFour(int[] d, int s0, int cols, float[] x, int x0, int xStride,
+                                               float[] y, int out, int yStride) {
+        int pairCount = (cols + 1) / 2;
+        int evenPairs = cols / 2;
+        int s1 = s0 + pairCount * L;
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        for (int q = 0; q < pairCount; q++) {
+            int k = 2 * q;
+            IntVector p0 = IntVector.fromArray(I, d, s0 + q * L);
+            IntVector p1 = IntVector.fromArray(I, d, s1 + q * L);
+            FloatVector e0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector e1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
+            FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
+            FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
+            FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
+            a00 = e0.fma(v0, a00);
+            a01 = e0.fma(v1, a01);
+            a02 = e0.fma(v2, a02);
+            a03 = e0.fma(v3, a03);
+            a10 = e1.fma(v0, a10);
+            a11 = e1.fma(v1, a11);
+            a12 = e1.fma(v2, a12);
+            a13 = e1.fma(v3, a13);
+            if (q == evenPairs) {
+                break; // an odd column count: the last pair has no odd column
+            }
+            FloatVector o0 = p0.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector o1 = p1.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector u0 = FloatVector.broadcast(F, x[x0 + k + 1]);
+            FloatVector u1 = FloatVector.broadcast(F, x[x1 + k + 1]);
+            FloatVector u2 = FloatVector.broadcast(F, x[x2 + k + 1]);
+            FloatVector u3 = FloatVector.broadcast(F, x[x3 + k + 1]);
+            a00 = o0.fma(u0, a00);
+            a01 = o0.fma(u1, a01);
+            a02 = o0.fma(u2, a02);
+            a03 = o0.fma(u3, a03);
+            a10 = o1.fma(u0, a10);
+            a11 = o1.fma(u1, a11);
+            a12 = o1.fma(u2, a12);
+            a13 = o1.fma(u3, a13);
+        }
+        FloatVector.fromArray(F, y, out).add(a00).intoArray(y, out);
+        FloatVector.fromArray(F, y, out + L).add(a10).intoArray(y, out + L);
+        FloatVector.fromArray(F, y, out + yStride).add(a01).intoArray(y, out + yStride);
+        FloatVector.fromArray(F, y, out + yStride + L).add(a11).intoArray(y, out + yStride + L);
+        FloatVector.fromArray(F, y, out + 2 * yStride).add(a02).intoArray(y, out + 2 * yStride);
+        FloatVector.fromArray(F, y, out + 2 * yStride + L).add(a12).intoArray(y, out + 2 * yStride + L);
+        FloatVector.fromArray(F, y, out + 3 * yStride).add(a03).intoArray(y, out + 3 * yStride);
+        FloatVector.fromArray(F, y, out + 3 * yStride + L).add(a13).intoArray(y, out + 3 * yStride + L);
+    }
+
+    /** One bf16 panel times one vector, into y: even and odd columns in their own accumulators. */
+    private static void bf16PanelTimesOne(int[] d, int s, int cols, float[] x, int xj, float[] y, int out) {
+        int pairCount = (cols + 1) / 2;
+        int evenPairs = cols / 2;
+        FloatVector a = FloatVector.zero(F);
+        FloatVector b = FloatVector.zero(F);
+        for (int q = 0; q < evenPairs; q++) {
+            IntVector pair = IntVector.fromArray(I, d, s + q * L);
+            a = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q]), a);
+            b = pair.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), b);
+        }
+        if (evenPairs < pairCount) {
+            a = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                    .fma(FloatVector.broadcast(F, x[xj + 2 * evenPairs]), a);
+        }
+        FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
+    }
+
     /**
-     * f16 times n vectors, one panel by four vectors per call of {@link #f16PanelTimesFour}.
-     * The f16 widening is large, and a register tile of two panels written out in one method
-     * grew past what C2 would compile on JDK 25 (the method stayed in C1, boxing every vector);
-     * so the tiles are methods of their own that take no vectors, and each compiles by itself.
-     * Panels [0, full).
+     * f16 times n vectors, one panel by four vectors per call of {@link #f16PanelTimesFour}
+     * (the f16 widening is large: a tile of two panels would be too), tiles that take no
+     * vectors as in {@link #gemmInt8}. Panels [0, full).
      */
     private static void gemmF16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
                                 float[] y, int yOff, int yStride) {
