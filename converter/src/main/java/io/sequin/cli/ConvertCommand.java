@@ -71,13 +71,11 @@ final class ConvertCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--calibration is for the accuracy report of quantized weights; add --weights f16, bf16 or int8");
         }
-        Map<String, Tensor> calibrationInputs = NamedFiles.read(calibration, "--calibration", null,
+        Map<String, Path> calibrationFiles = NamedFiles.paths(calibration, "--calibration", null,
                 "a calibration input needs the name of the model input it feeds");
+        Map<String, Tensor> calibrationInputs = NamedFiles.read(calibrationFiles);
         Map<String, String> calibrationSources = new LinkedHashMap<>();
-        for (String arg : calibration) {
-            int eq = arg.indexOf('=');
-            calibrationSources.put(arg.substring(0, eq), arg.substring(eq + 1));
-        }
+        calibrationFiles.forEach((name, file) -> calibrationSources.put(name, file.toString()));
         byte[] bytes = Files.readAllBytes(source);
         Map<String, Tensor> frozen = NamedFiles.read(constants, "--const", null, "a constant needs the name of the graph input it replaces");
         if (!looksLikeOnnx(source, bytes)) {

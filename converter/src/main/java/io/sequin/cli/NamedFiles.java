@@ -20,7 +20,21 @@ final class NamedFiles {
      */
     static Map<String, Tensor> read(List<String> args, String option, String defaultName, String whyNoDefault)
             throws IOException, NpyFormatException {
+        return read(paths(args, option, defaultName, whyNoDefault));
+    }
+
+    /** The tensors in the files, by the same names. */
+    static Map<String, Tensor> read(Map<String, Path> files) throws IOException, NpyFormatException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : files.entrySet()) {
+            tensors.put(e.getKey(), Npy.read(e.getValue()));
+        }
+        return tensors;
+    }
+
+    /** Each {@code NAME=FILE.npy} as a name and a path, checked as {@link #read} checks them. */
+    static Map<String, Path> paths(List<String> args, String option, String defaultName, String whyNoDefault) {
+        Map<String, Path> files = new LinkedHashMap<>();
         for (String arg : args) {
             int eq = arg.indexOf('=');
             String name;
@@ -38,11 +52,11 @@ final class NamedFiles {
             if (name.isEmpty() || file.isEmpty()) {
                 throw new Failures.UserError(option + " " + arg + ": expected NAME=FILE.npy");
             }
-            if (tensors.containsKey(name)) {
+            if (files.containsKey(name)) {
                 throw new Failures.UserError(option + ": '" + name + "' is given twice");
             }
-            tensors.put(name, Npy.read(Path.of(file)));
+            files.put(name, Path.of(file));
         }
-        return tensors;
+        return files;
     }
 }

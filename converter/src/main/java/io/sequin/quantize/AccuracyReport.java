@@ -229,9 +229,6 @@ public final class AccuracyReport {
         }
         // Two all-zero tensors agree exactly; one all-zero against another does not.
         double cosine = ee == 0 && aa == 0 ? 1 : ee == 0 || aa == 0 ? 0 : dot / Math.sqrt(ee * aa);
-        if (Double.isNaN(maxAbs) || Double.isNaN(cosine)) {
-            maxAbs = Double.NaN;
-        }
         return new Entry(name, role, expected.shape(), maxAbs, cosine);
     }
 
