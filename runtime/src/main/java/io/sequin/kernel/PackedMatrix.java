@@ -13,7 +13,11 @@ import java.util.Arrays;
  * rows are grouped in panels of {@code panel} rows (zero rows pad the last one) and a panel's
  * column k is {@code panel} consecutive elements, so one vector load reads it:
  * <ul>
- * <li>f32 and int8: element (r, k) at {@code ((r / panel) * cols + k) * panel + r % panel};
+ * <li>f32: element (r, k) at {@code ((r / panel) * cols + k) * panel + r % panel};
+ * <li>int8: panels go in groups of {@link #INT8_GROUP}, and a group stores its panels' column k
+ *     side by side, so a step over the columns reads one sequential stream rather than one per
+ *     panel: panel p's column k is at {@link #int8Offset int8Offset(p)} {@code + k *}
+ *     {@link #int8ColumnStride int8ColumnStride(p)};
  * <li>f16 and bf16: columns 2j and 2j+1 share one int, the even one in the low half, at
  *     {@code ((r / panel) * ((cols + 1) / 2) + j) * panel + r % panel} in {@link #pairs()}:
  *     one int load then yields both columns with a shift or a mask.
@@ -24,6 +28,12 @@ public final class PackedMatrix {
     /** Logical rows and columns. */
     public final int rows;
     public final int cols;
+    /**
+     * Panels per int8 group. Four panels of 16 rows make one 64-byte cache line per column: with
+     * the panels apart, the four streams an int8 step reads ran at two speeds from one run to the
+     * next (L2-resident LSTM 128x256: 18 or 31 µs), by where the pages happened to lie.
+     */
+    public static final int INT8_GROUP = 4;
     /** Rows per panel: 1 for row-major. */
     public final int panel;
     /** The stored element type. */
@@ -65,6 +75,19 @@ public final class PackedMatrix {
     /** int8 elements in this layout; null for other types. */
     public byte[] int8() {
         return bytes;
+    }
+
+    /** int8 with panels: where panel p's column 0 starts in {@link #int8()}. */
+    public int int8Offset(int p) {
+        int group = p / INT8_GROUP;
+        return (group * INT8_GROUP * cols + p % INT8_GROUP) * panel;
+    }
+
+    /** int8 with panels: the distance from panel p's column k to its column k + 1. */
+    public int int8ColumnStride(int p) {
+        int panels = (rows + panel - 1) / panel;
+        int group = p / INT8_GROUP;
+        return Math.min(INT8_GROUP, panels - group * INT8_GROUP) * panel;
     }
 
     /** int8 only: the scale of each row, padded to whole panels; otherwise null. */
@@ -114,13 +137,15 @@ public final class PackedMatrix {
             case INT8: {
                 byte[] src = part.int8();
                 byte[] data = new byte[Math.multiplyExact(padded, cols)];
+                PackedMatrix packed = new PackedMatrix(rows, cols, panel, type, null, null, null, data, Arrays.copyOf(part.scales(), padded));
                 for (int r = 0; r < rows; r++) {
-                    int base = (r / panel) * cols * panel + r % panel;
+                    int base = packed.int8Offset(r / panel) + r % panel;
+                    int stride = packed.int8ColumnStride(r / panel);
                     for (int k = 0; k < cols; k++) {
-                        data[base + k * panel] = src[r * cols + k];
+                        data[base + k * stride] = src[r * cols + k];
                     }
                 }
-                return new PackedMatrix(rows, cols, panel, type, null, null, null, data, Arrays.copyOf(part.scales(), padded));
+                return packed;
             }
             default: {
                 short[] src = part.halves();

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class StoredTypeKernelsTest {
     static final int[] COLS = {1, 2, 3, 15, 16, 17, 33, 64, 255, 1025};
-    static final int[] ROWS = {1, 5, 16, 37, 64, 72};
+    static final int[] ROWS = {1, 5, 16, 37, 64, 72, 100};
 
     static Stream<Arguments> cases() {
         List<Arguments> args = new ArrayList<>();

@@ -192,7 +192,7 @@ public final class PanamaKernels implements Kernels {
             case F32:
                 return m.elements()[(p * m.cols + k) * L + lane];
             case INT8:
-                return m.int8()[(p * m.cols + k) * L + lane];
+                return m.int8()[m.int8Offset(p) + k * m.int8ColumnStride(p) + lane];
             default: {
                 int pair = m.pairs()[(p * ((m.cols + 1) / 2) + k / 2) * L + lane];
                 short bits = (short) ((k & 1) == 0 ? pair : pair >>> 16);
@@ -207,8 +207,9 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * int8 products, laid out as f32 ones: four panels by two columns, eight fma chains; each
-     * row's sum is multiplied by its scale once, at the end.
+     * int8 products: four panels by two columns, eight fma chains, as f32, but the four panels'
+     * columns lie side by side (see {@link PackedMatrix#INT8_GROUP}), so the loop reads one
+     * sequential stream; each row's sum is multiplied by its scale once, at the end.
      */
     private static void productsInt8(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
         byte[] d = m.int8();
@@ -216,34 +217,31 @@ public final class PanamaKernels implements Kernels {
         int cols = m.cols;
         int full = m.rows / L;
         int p = 0;
-        for (; p + 4 <= full; p += 4) {
-            int s0 = p * cols * L;
-            int s1 = s0 + cols * L;
-            int s2 = s1 + cols * L;
-            int s3 = s2 + cols * L;
+        for (; p + PackedMatrix.INT8_GROUP <= full; p += PackedMatrix.INT8_GROUP) {
+            int s = m.int8Offset(p);
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
             FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
             int k = 0;
             for (; k + 2 <= cols; k += 2) {
                 FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
                 FloatVector x1 = FloatVector.broadcast(F, v[vOff + k + 1]);
-                int o = k * L;
-                a0 = int8(d, s0 + o).fma(x0, a0);
-                a1 = int8(d, s1 + o).fma(x0, a1);
-                a2 = int8(d, s2 + o).fma(x0, a2);
-                a3 = int8(d, s3 + o).fma(x0, a3);
-                b0 = int8(d, s0 + o + L).fma(x1, b0);
-                b1 = int8(d, s1 + o + L).fma(x1, b1);
-                b2 = int8(d, s2 + o + L).fma(x1, b2);
-                b3 = int8(d, s3 + o + L).fma(x1, b3);
+                int o = s + k * 4 * L;
+                a0 = int8(d, o).fma(x0, a0);
+                a1 = int8(d, o + L).fma(x0, a1);
+                a2 = int8(d, o + 2 * L).fma(x0, a2);
+                a3 = int8(d, o + 3 * L).fma(x0, a3);
+                b0 = int8(d, o + 4 * L).fma(x1, b0);
+                b1 = int8(d, o + 5 * L).fma(x1, b1);
+                b2 = int8(d, o + 6 * L).fma(x1, b2);
+                b3 = int8(d, o + 7 * L).fma(x1, b3);
             }
             if (k < cols) {
                 FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
-                int o = k * L;
-                a0 = int8(d, s0 + o).fma(x0, a0);
-                a1 = int8(d, s1 + o).fma(x0, a1);
-                a2 = int8(d, s2 + o).fma(x0, a2);
-                a3 = int8(d, s3 + o).fma(x0, a3);
+                int o = s + k * 4 * L;
+                a0 = int8(d, o).fma(x0, a0);
+                a1 = int8(d, o + L).fma(x0, a1);
+                a2 = int8(d, o + 2 * L).fma(x0, a2);
+                a3 = int8(d, o + 3 * L).fma(x0, a3);
             }
             int out = yOff + p * L;
             int sc = p * L;
@@ -253,19 +251,7 @@ public final class PanamaKernels implements Kernels {
             a3.add(b3).fma(FloatVector.fromArray(F, scales, sc + 3 * L), FloatVector.fromArray(F, y, out + 3 * L)).intoArray(y, out + 3 * L);
         }
         for (; p < full; p++) {
-            int s = p * cols * L;
-            FloatVector a = FloatVector.zero(F);
-            FloatVector b = FloatVector.zero(F);
-            int k = 0;
-            for (; k + 2 <= cols; k += 2) {
-                a = int8(d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
-                b = int8(d, s + (k + 1) * L).fma(FloatVector.broadcast(F, v[vOff + k + 1]), b);
-            }
-            if (k < cols) {
-                a = int8(d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
-            }
-            int out = yOff + p * L;
-            a.add(b).fma(FloatVector.fromArray(F, scales, p * L), FloatVector.fromArray(F, y, out)).intoArray(y, out);
+            int8PanelTimesOne(d, m.int8Offset(p), m.int8ColumnStride(p), cols, scales, p * L, v, vOff, y, yOff + p * L);
         }
     }
 
@@ -515,37 +501,44 @@ public final class PanamaKernels implements Kernels {
         float[] scales = w.scales();
         int cols = w.cols;
         int p = 0;
+        // Pairs start at even panels, so both panels of a pair are in one group, with one stride.
         for (; p + 2 <= full; p += 2) {
+            int s0 = w.int8Offset(p);
+            int stride = w.int8ColumnStride(p);
             int j = 0;
             for (; j + 4 <= n; j += 4) {
-                int8TwoPanelsTimesFour(d, p * cols * L, cols, scales, p * L, x, xOff + j * xStride, xStride,
+                int8TwoPanelsTimesFour(d, s0, stride, cols, scales, p * L, x, xOff + j * xStride, xStride,
                         y, yOff + j * yStride + p * L, yStride);
             }
             for (; j < n; j++) {
-                int8PanelTimesOne(d, p * cols * L, cols, scales, p * L, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
-                int8PanelTimesOne(d, (p + 1) * cols * L, cols, scales, (p + 1) * L, x, xOff + j * xStride,
+                int8PanelTimesOne(d, s0, stride, cols, scales, p * L, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
+                int8PanelTimesOne(d, s0 + L, stride, cols, scales, (p + 1) * L, x, xOff + j * xStride,
                         y, yOff + j * yStride + (p + 1) * L);
             }
         }
         for (; p < full; p++) {
             for (int j = 0; j < n; j++) {
-                int8PanelTimesOne(d, p * cols * L, cols, scales, p * L, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
+                int8PanelTimesOne(d, w.int8Offset(p), w.int8ColumnStride(p), cols, scales, p * L, x, xOff + j * xStride,
+                        y, yOff + j * yStride + p * L);
             }
         }
     }
 
-    /** Two int8 panels (from {@code d[s0]}, the next right after) times four vectors, into y. */
-    private static void int8TwoPanelsTimesFour(byte[] d, int s0, int cols, float[] scales, int sc, float[] x, int x0, int xStride,
+    /**
+     * Two int8 panels of one group (the first's column 0 at {@code d[s0]}, the second's right
+     * after it; columns {@code stride} apart) times four vectors, into y.
+     */
+    private static void int8TwoPanelsTimesFour(byte[] d, int s0, int stride, int cols, float[] scales, int sc, float[] x, int x0, int xStride,
                                                float[] y, int out, int yStride) {
-        int s1 = s0 + cols * L;
+        int s1 = s0 + L;
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
         FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
         FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
         for (int k = 0; k < cols; k++) {
-            FloatVector w0 = int8(d, s0 + k * L);
-            FloatVector w1 = int8(d, s1 + k * L);
+            FloatVector w0 = int8(d, s0 + k * stride);
+            FloatVector w1 = int8(d, s1 + k * stride);
             FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
             FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
             FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
@@ -571,17 +564,20 @@ public final class PanamaKernels implements Kernels {
         a13.fma(scale1, FloatVector.fromArray(F, y, out + 3 * yStride + L)).intoArray(y, out + 3 * yStride + L);
     }
 
-    /** One int8 panel times one vector, into y: even and odd columns in their own accumulators. */
-    private static void int8PanelTimesOne(byte[] d, int s, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
+    /**
+     * One int8 panel (column 0 at {@code d[s]}, columns {@code stride} apart) times one vector,
+     * into y: even and odd columns in their own accumulators.
+     */
+    private static void int8PanelTimesOne(byte[] d, int s, int stride, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
         FloatVector a = FloatVector.zero(F);
         FloatVector b = FloatVector.zero(F);
         int k = 0;
         for (; k + 2 <= cols; k += 2) {
-            a = int8(d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
-            b = int8(d, s + (k + 1) * L).fma(FloatVector.broadcast(F, x[xj + k + 1]), b);
+            a = int8(d, s + k * stride).fma(FloatVector.broadcast(F, x[xj + k]), a);
+            b = int8(d, s + (k + 1) * stride).fma(FloatVector.broadcast(F, x[xj + k + 1]), b);
         }
         if (k < cols) {
-            a = int8(d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
+            a = int8(d, s + k * stride).fma(FloatVector.broadcast(F, x[xj + k]), a);
         }
         a.add(b).fma(FloatVector.fromArray(F, scales, sc), FloatVector.fromArray(F, y, out)).intoArray(y, out);
     }
