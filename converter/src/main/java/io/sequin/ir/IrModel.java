@@ -12,9 +12,20 @@ public final class IrModel {
     public final List<TensorSpec> inputs = new ArrayList<>();
     public final List<TensorSpec> outputs = new ArrayList<>();
     public final Map<String, Tensor> constants = new LinkedHashMap<>();
-    public final List<IrRecurrentLayer> layers = new ArrayList<>();
+    public final List<IrLayer> layers = new ArrayList<>();
+    /** What importers know of every tensor between layers, by name, for reports. */
+    public final Map<String, TensorSpec> values = new LinkedHashMap<>();
     /** The format converted from, such as {@code onnx}. */
     public String sourceFormat = "";
     /** SHA-256 of the source file, hex. */
     public String sourceSha256 = "";
+
+    /** The lowest .sqn format version that can hold this model. */
+    public int formatVersion() {
+        int v = 1;
+        for (IrLayer l : layers) {
+            v = Math.max(v, l.formatVersion());
+        }
+        return v;
+    }
 }

@@ -3,6 +3,7 @@ package io.sequin.ir;
 import io.sequin.layer.Activation;
 import io.sequin.layer.CellType;
 import io.sequin.layer.Direction;
+import io.sequin.layer.RecurrentLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,17 +12,19 @@ import java.util.List;
  * activations resolved to explicit functions with alpha and beta. Field meanings are those of
  * {@code RecurrentLayer} in {@code sequin.fbs}.
  */
-public final class IrRecurrentLayer {
-    public String name;
-    /** X, sequence_lens, initial_h, initial_c; "" where absent. */
-    public List<String> inputs = new ArrayList<>();
-    /** Y, Y_h, Y_c; "" where not produced. */
-    public List<String> outputs = new ArrayList<>();
+public final class IrRecurrentLayer extends IrLayer {
+    // inputs: X, sequence_lens, initial_h, initial_c. outputs: Y, Y_h, Y_c.
     public CellType cell;
     public Direction direction = Direction.FORWARD;
     public int hiddenSize;
     public int inputSize;
     public int layout;
+    /** X [B, S, I] rather than [S, B, I]; null follows layout. */
+    public Boolean xBatchFirst;
+    public RecurrentLayout.YLayout yLayout = RecurrentLayout.YLayout.ONNX;
+    /** See {@link RecurrentLayout}: this layer's first row in initial_h and initial_c, and their row count (0 = D). */
+    public int stateOffset;
+    public int stateRows;
     public List<Activation> activations = new ArrayList<>();
     public boolean hasClip;
     public float clip;
@@ -35,4 +38,15 @@ public final class IrRecurrentLayer {
     public float[] b;
     /** [D, 3H] or null. */
     public float[] p;
+
+    /** X's batch axis comes first. */
+    public boolean xBatchFirst() {
+        return xBatchFirst != null ? xBatchFirst : layout == 1;
+    }
+
+    @Override
+    public int formatVersion() {
+        boolean plain = xBatchFirst() == (layout == 1) && yLayout == RecurrentLayout.YLayout.ONNX && stateOffset == 0 && stateRows == 0;
+        return plain ? 1 : 2;
+    }
 }

@@ -2,7 +2,10 @@ package io.sequin.quantize;
 
 import io.sequin.format.InvalidModelException;
 import io.sequin.ir.IrModel;
+import io.sequin.ir.IrEmbeddingLayer;
+import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.layer.RecurrentLayout;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
@@ -130,7 +133,7 @@ public final class AccuracyReport {
             modelOutputs.add(s.name());
         }
         List<Entry> entries = new ArrayList<>();
-        for (IrRecurrentLayer l : ir.layers) {
+        for (IrLayer l : ir.layers) {
             for (String out : l.outputs) {
                 if (!out.isEmpty() && !modelOutputs.contains(out)) {
                     entries.add(compare(out, "output of layer " + l.name, expected.get(out), actual.get(out)));
@@ -156,11 +159,16 @@ public final class AccuracyReport {
             names.add(s.name());
             probe.outputs.add(s);
         }
-        for (IrRecurrentLayer l : ir.layers) {
+        for (IrLayer l : ir.layers) {
             for (int k = 0; k < l.outputs.size(); k++) {
                 String out = l.outputs.get(k);
                 if (!out.isEmpty() && names.add(out)) {
-                    int rank = k == 0 ? 4 : 3;
+                    TensorSpec known = ir.values.get(out);
+                    if (known != null) {
+                        probe.outputs.add(known);
+                        continue;
+                    }
+                    int rank = k == 0 && l instanceof IrRecurrentLayer && ((IrRecurrentLayer) l).yLayout == RecurrentLayout.YLayout.ONNX ? 4 : 3;
                     int[] shape = new int[rank];
                     Arrays.fill(shape, TensorSpec.DYNAMIC);
                     String[] dims = new String[rank];
@@ -175,9 +183,18 @@ public final class AccuracyReport {
     private static Tensor randomInput(IrModel ir, TensorSpec spec, Map<String, Integer> bound, Random random) {
         int seqAxis = -1;
         boolean lengths = false;
-        for (IrRecurrentLayer l : ir.layers) {
+        int vocabulary = 0;
+        for (IrLayer layer : ir.layers) {
+            if (layer instanceof IrEmbeddingLayer && layer.inputs.get(0).equals(spec.name())) {
+                vocabulary = ((IrEmbeddingLayer) layer).vocabulary;
+                break;
+            }
+            if (!(layer instanceof IrRecurrentLayer)) {
+                continue;
+            }
+            IrRecurrentLayer l = (IrRecurrentLayer) layer;
             if (!l.inputs.isEmpty() && l.inputs.get(0).equals(spec.name())) {
-                seqAxis = l.layout == 0 ? 0 : 1;
+                seqAxis = l.xBatchFirst() ? 1 : 0;
                 break;
             }
             if (l.inputs.size() > 1 && l.inputs.get(1).equals(spec.name())) {
@@ -186,11 +203,33 @@ public final class AccuracyReport {
             }
         }
         int[] shape = spec.shape();
+        if (seqAxis < 0 && vocabulary > 0) {
+            // Not read by a recurrent layer (token ids, say): the first dynamic axis gets the steps.
+            for (int i = 0; i < shape.length && seqAxis < 0; i++) {
+                seqAxis = shape[i] == TensorSpec.DYNAMIC && !bound.containsKey(spec.dimNames()[i]) ? i : -1;
+            }
+        }
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] == TensorSpec.DYNAMIC) {
                 Integer size = bound.get(spec.dimNames()[i]);
                 shape[i] = size != null ? size : i == seqAxis ? RANDOM_STEPS : 1;
             }
+        }
+        if (vocabulary > 0) {
+            // Token ids for an embedding: uniform over its rows.
+            int n = (int) Tensor.elementCount(shape);
+            if (spec.type() == ElementType.INT32) {
+                int[] v = new int[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = random.nextInt(vocabulary);
+                }
+                return Tensor.ofInts(shape, v);
+            }
+            long[] v = new long[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = random.nextInt(vocabulary);
+            }
+            return Tensor.ofLongs(shape, v);
         }
         int n = (int) Tensor.elementCount(shape);
         switch (spec.type()) {

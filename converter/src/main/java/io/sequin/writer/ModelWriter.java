@@ -1,8 +1,14 @@
 package io.sequin.writer;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import io.sequin.ir.IrActivationLayer;
+import io.sequin.ir.IrConcatLayer;
+import io.sequin.ir.IrDenseLayer;
+import io.sequin.ir.IrEmbeddingLayer;
+import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.ir.IrSoftmaxLayer;
 import io.sequin.layer.Activation;
 import io.sequin.quantize.WeightQuantizer;
 import io.sequin.model.TensorSpec;
@@ -18,12 +24,14 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * Serializes an {@link IrModel} as a format-v1 {@code .sqn} FlatBuffer, with the weight
- * matrices in the chosen storage type ({@link WeightQuantizer} says which tensors and how).
+ * Serializes an {@link IrModel} as a {@code .sqn} FlatBuffer of the lowest format version that
+ * holds it (1 for recurrent layers in ONNX's forms, so older runtimes still read those), with
+ * the weight matrices in the chosen storage type ({@link WeightQuantizer} says which tensors and
+ * how).
  */
 public final class ModelWriter {
-    /** The format version this writer produces. */
-    public static final int FORMAT_VERSION = 1;
+    /** The newest format version this writer produces. */
+    public static final int FORMAT_VERSION = 2;
     /** Weight data starts on this boundary, so a reader may map it for wide vector loads. */
     private static final int DATA_ALIGNMENT = 64;
 
@@ -65,7 +73,7 @@ public final class ModelWriter {
         }
         int layersVector = io.sequin.schema.Model.createLayersVector(fb, layers);
         io.sequin.schema.Model.startModel(fb);
-        io.sequin.schema.Model.addFormatVersion(fb, FORMAT_VERSION);
+        io.sequin.schema.Model.addFormatVersion(fb, model.formatVersion());
         io.sequin.schema.Model.addProducer(fb, producer);
         io.sequin.schema.Model.addInputs(fb, inputs);
         io.sequin.schema.Model.addOutputs(fb, outputs);
@@ -154,7 +162,57 @@ public final class ModelWriter {
         return values == null ? 0 : tensor(fb, name, Tensor.ofFloats(shape, values));
     }
 
-    private int layer(FlatBufferBuilder fb, IrRecurrentLayer l) {
+    private int layer(FlatBufferBuilder fb, IrLayer layer) {
+        byte kind;
+        int body;
+        if (layer instanceof IrRecurrentLayer) {
+            kind = LayerKind.RecurrentLayer;
+            body = recurrent(fb, (IrRecurrentLayer) layer);
+        } else if (layer instanceof IrDenseLayer) {
+            IrDenseLayer l = (IrDenseLayer) layer;
+            kind = LayerKind.DenseLayer;
+            int w = matrix(fb, l.name + ".W", new int[] {l.units, l.inputSize}, l.w);
+            int b = f32(fb, l.name + ".B", new int[] {l.units}, l.b);
+            int act = l.activation == null ? 0 : activation(fb, l.activation);
+            io.sequin.schema.DenseLayer.startDenseLayer(fb);
+            io.sequin.schema.DenseLayer.addUnits(fb, l.units);
+            io.sequin.schema.DenseLayer.addInputSize(fb, l.inputSize);
+            io.sequin.schema.DenseLayer.addW(fb, w);
+            if (b != 0) {
+                io.sequin.schema.DenseLayer.addB(fb, b);
+            }
+            if (act != 0) {
+                io.sequin.schema.DenseLayer.addActivation(fb, act);
+            }
+            body = io.sequin.schema.DenseLayer.endDenseLayer(fb);
+        } else if (layer instanceof IrEmbeddingLayer) {
+            IrEmbeddingLayer l = (IrEmbeddingLayer) layer;
+            kind = LayerKind.EmbeddingLayer;
+            body = io.sequin.schema.EmbeddingLayer.createEmbeddingLayer(fb,
+                    matrix(fb, l.name + ".table", new int[] {l.vocabulary, l.size}, l.table));
+        } else if (layer instanceof IrActivationLayer) {
+            kind = LayerKind.ActivationLayer;
+            body = io.sequin.schema.ActivationLayer.createActivationLayer(fb, activation(fb, ((IrActivationLayer) layer).activation));
+        } else if (layer instanceof IrSoftmaxLayer) {
+            kind = LayerKind.SoftmaxLayer;
+            body = io.sequin.schema.SoftmaxLayer.createSoftmaxLayer(fb, ((IrSoftmaxLayer) layer).log);
+        } else if (layer instanceof IrConcatLayer) {
+            kind = LayerKind.ConcatLayer;
+            body = io.sequin.schema.ConcatLayer.createConcatLayer(fb, ((IrConcatLayer) layer).axis);
+        } else {
+            throw new IllegalArgumentException("layer '" + layer.name + "': no .sqn form for " + layer.getClass().getSimpleName());
+        }
+        int name = fb.createString(layer.name);
+        int inputs = io.sequin.schema.Layer.createInputsVector(fb, strings(fb, layer.inputs));
+        int outputs = io.sequin.schema.Layer.createOutputsVector(fb, strings(fb, layer.outputs));
+        return io.sequin.schema.Layer.createLayer(fb, name, inputs, outputs, kind, body);
+    }
+
+    private static int activation(FlatBufferBuilder fb, Activation a) {
+        return io.sequin.schema.Activation.createActivation(fb, (byte) a.function().ordinal(), a.alpha(), a.beta());
+    }
+
+    private int recurrent(FlatBufferBuilder fb, IrRecurrentLayer l) {
         int dirs = l.direction.count();
         int rows = l.cell.gates() * l.hiddenSize;
         int w = matrix(fb, l.name + ".W", new int[] {dirs, rows, l.inputSize}, l.w);
@@ -163,8 +221,7 @@ public final class ModelWriter {
         int p = f32(fb, l.name + ".P", new int[] {dirs, 3 * l.hiddenSize}, l.p);
         int[] acts = new int[l.activations.size()];
         for (int i = 0; i < acts.length; i++) {
-            Activation a = l.activations.get(i);
-            acts[i] = io.sequin.schema.Activation.createActivation(fb, (byte) a.function().ordinal(), a.alpha(), a.beta());
+            acts[i] = activation(fb, l.activations.get(i));
         }
         int actsVector = io.sequin.schema.RecurrentLayer.createActivationsVector(fb, acts);
         io.sequin.schema.RecurrentLayer.startRecurrentLayer(fb);
@@ -186,12 +243,13 @@ public final class ModelWriter {
         if (p != 0) {
             io.sequin.schema.RecurrentLayer.addP(fb, p);
         }
-        int body = io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
-
-        int name = fb.createString(l.name);
-        int inputs = io.sequin.schema.Layer.createInputsVector(fb, strings(fb, l.inputs));
-        int outputs = io.sequin.schema.Layer.createOutputsVector(fb, strings(fb, l.outputs));
-        return io.sequin.schema.Layer.createLayer(fb, name, inputs, outputs, LayerKind.RecurrentLayer, body);
+        if (l.formatVersion() > 1) {
+            io.sequin.schema.RecurrentLayer.addXLayout(fb, l.xBatchFirst() ? 1 : 0);
+            io.sequin.schema.RecurrentLayer.addYLayout(fb, (byte) l.yLayout.ordinal());
+            io.sequin.schema.RecurrentLayer.addStateOffset(fb, l.stateOffset);
+            io.sequin.schema.RecurrentLayer.addStateRows(fb, l.stateRows);
+        }
+        return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
     }
 
     private static int[] strings(FlatBufferBuilder fb, List<String> values) {

@@ -17,22 +17,26 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every ONNX fixture under src/test/resources/fixtures/onnx goes through the command line
- * ({@code convert}, then {@code run} on each data set) and must reproduce the expected outputs
- * within 1e-5. The models and expected outputs were written by tools/MakeOnnxFixtures.java;
- * the numbers come from ONNX Runtime's Java binding (each case's reference.txt says how, in
- * particular for layout 1, which ORT runs only as a transposed layout-0 twin).
+ * Every ONNX fixture under src/test/resources/fixtures/onnx and fixtures/pytorch-onnx goes
+ * through the command line ({@code convert}, then {@code run} on each data set) and must
+ * reproduce the expected outputs within 1e-5. Each case's reference.txt says where its numbers
+ * come from: fixtures/onnx from ONNX Runtime's Java binding (tools/MakeOnnxFixtures.java; layout
+ * 1, which ORT runs only as a transposed layout-0 twin, is explained there), fixtures/pytorch-onnx
+ * from PyTorch itself on models it exported (tools/make-pytorch-onnx-fixtures.py).
  */
 class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
 
     static Stream<Path> fixtures() throws Exception {
-        Path root = root();
+        return Stream.concat(cases(root(), 17), cases(Path.of(OnnxFixtureTest.class.getResource("/fixtures/pytorch-onnx").toURI()), 9));
+    }
+
+    private static Stream<Path> cases(Path root, int atLeast) throws Exception {
         List<Path> cases = new ArrayList<>();
         try (Stream<Path> s = Files.list(root)) {
             s.filter(Files::isDirectory).sorted().forEach(cases::add);
         }
-        assertTrue(cases.size() >= 17, "fixtures missing under " + root);
+        assertTrue(cases.size() >= atLeast, "fixtures missing under " + root);
         return cases.stream();
     }
 
@@ -41,7 +45,7 @@ class OnnxFixtureTest {
         List<Arguments> args = new ArrayList<>();
         for (Path fixture : (Iterable<Path>) fixtures()::iterator) {
             for (String kernels : List.of("scalar", "panama")) {
-                args.add(Arguments.of(fixture.getFileName().toString(), kernels, fixture));
+                args.add(Arguments.of(fixture.getParent().getFileName() + "/" + fixture.getFileName(), kernels, fixture));
             }
         }
         return args.stream();
@@ -53,7 +57,7 @@ class OnnxFixtureTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("fixturesAndKernels")
-    void reproducesOnnxRuntime(String fixtureName, String kernels, Path fixture, @TempDir Path tmp) throws Exception {
+    void reproducesTheReference(String fixtureName, String kernels, Path fixture, @TempDir Path tmp) throws Exception {
         Path sqn = tmp.resolve("model.sqn");
         CliRunner.run("convert", fixture.resolve("model.onnx").toString(), "-o", sqn.toString()).requireSuccess();
         List<Path> dataSets = new ArrayList<>();

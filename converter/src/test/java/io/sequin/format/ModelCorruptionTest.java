@@ -136,7 +136,7 @@ class ModelCorruptionTest {
         io.sequin.schema.Model.addFormatVersion(fb, 7);
         io.sequin.schema.Model.finishModelBuffer(fb, io.sequin.schema.Model.endModel(fb));
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(fb.sizedByteArray()));
-        assertTrue(e.getMessage().contains("format version 7") && e.getMessage().contains("version 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("format version 7") && e.getMessage().contains("version " + ModelWriter.FORMAT_VERSION), e.getMessage());
     }
 
     @Test

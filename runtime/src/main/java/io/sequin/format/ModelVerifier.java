@@ -26,11 +26,18 @@ public final class ModelVerifier {
     private static final int LAYER_NAME = 0, LAYER_INPUTS = 1, LAYER_OUTPUTS = 2, LAYER_KIND_TYPE = 3, LAYER_KIND = 4;
     private static final int RNN_CELL = 0, RNN_DIRECTION = 1, RNN_HIDDEN = 2, RNN_INPUT = 3, RNN_LAYOUT = 4,
             RNN_ACTIVATIONS = 5, RNN_HAS_CLIP = 6, RNN_CLIP = 7, RNN_INPUT_FORGET = 8, RNN_LBR = 9,
-            RNN_W = 10, RNN_R = 11, RNN_B = 12, RNN_P = 13;
+            RNN_W = 10, RNN_R = 11, RNN_B = 12, RNN_P = 13, RNN_X_LAYOUT = 14, RNN_Y_LAYOUT = 15, RNN_STATE_OFFSET = 16,
+            RNN_STATE_ROWS = 17;
+    private static final int DENSE_UNITS = 0, DENSE_INPUT = 1, DENSE_W = 2, DENSE_B = 3, DENSE_ACTIVATION = 4;
+    private static final int EMBEDDING_TABLE = 0;
+    private static final int ACTIVATION_LAYER_ACTIVATION = 0;
+    private static final int SOFTMAX_LOG = 0;
+    private static final int CONCAT_AXIS = 0;
     private static final int ACT_KIND = 0, ACT_ALPHA = 1, ACT_BETA = 2;
     private static final int PRODUCER_FIELDS = 4;
-    /** LayerKind union: 1 = RecurrentLayer (0 is NONE). */
-    private static final byte KIND_RECURRENT = 1;
+    /** LayerKind union members, in declaration order from 1 (0 is NONE). */
+    private static final byte KIND_RECURRENT = 1, KIND_DENSE = 2, KIND_EMBEDDING = 3, KIND_ACTIVATION = 4, KIND_SOFTMAX = 5,
+            KIND_CONCAT = 6;
 
     private final BufferVerifier v;
 
@@ -121,10 +128,53 @@ public final class ModelVerifier {
         stringVector(layer, LAYER_OUTPUTS, what + ".outputs");
         int typeOffset = v.field(layer, LAYER_KIND_TYPE, 1, what + ".kind_type");
         byte type = typeOffset == 0 ? 0 : v.getByte(layer + typeOffset);
-        BufferVerifier.require(type == KIND_RECURRENT, what + ": layer kind " + type + " is not one this runtime knows (1 = RecurrentLayer)");
+        BufferVerifier.require(type >= KIND_RECURRENT && type <= KIND_CONCAT, what + ": layer kind " + type
+                + " is not one this runtime knows (1 to " + KIND_CONCAT + ")");
         int body = v.unionTable(layer, LAYER_KIND, what + ".kind");
         BufferVerifier.require(body >= 0, what + ": layer has no body");
-        recurrent(body, what);
+        switch (type) {
+            case KIND_RECURRENT:
+                recurrent(body, what);
+                break;
+            case KIND_DENSE:
+                v.scalar(body, DENSE_UNITS, 4, what + ".units");
+                v.scalar(body, DENSE_INPUT, 4, what + ".input_size");
+                tensorField(body, DENSE_W, what + ".w");
+                tensorField(body, DENSE_B, what + ".b");
+                activationField(body, DENSE_ACTIVATION, what + ".activation");
+                break;
+            case KIND_EMBEDDING:
+                tensorField(body, EMBEDDING_TABLE, what + ".table");
+                break;
+            case KIND_ACTIVATION:
+                activationField(body, ACTIVATION_LAYER_ACTIVATION, what + ".activation");
+                break;
+            case KIND_SOFTMAX:
+                v.scalar(body, SOFTMAX_LOG, 1, what + ".log");
+                break;
+            default:
+                v.scalar(body, CONCAT_AXIS, 4, what + ".axis");
+        }
+    }
+
+    private void tensorField(int table, int slot, String what) throws InvalidModelException {
+        int t = v.indirect(table, slot, what);
+        if (t >= 0) {
+            tensor(v.table(t, what), what);
+        }
+    }
+
+    private void activationField(int table, int slot, String what) throws InvalidModelException {
+        int a = v.indirect(table, slot, what);
+        if (a >= 0) {
+            activation(v.table(a, what), what);
+        }
+    }
+
+    private void activation(int act, String what) throws InvalidModelException {
+        v.scalar(act, ACT_KIND, 1, what + ".kind");
+        v.scalar(act, ACT_ALPHA, 4, what + ".alpha");
+        v.scalar(act, ACT_BETA, 4, what + ".beta");
     }
 
     private void recurrent(int layer, String what) throws InvalidModelException {
@@ -136,10 +186,7 @@ public final class ModelVerifier {
         int activations = tableVector(layer, RNN_ACTIVATIONS, what + ".activations");
         for (int i = 0; i < activations; i++) {
             String a = what + ".activations[" + i + "]";
-            int act = v.table(v.vectorIndirect(layer, RNN_ACTIVATIONS, i, a), a);
-            v.scalar(act, ACT_KIND, 1, a + ".kind");
-            v.scalar(act, ACT_ALPHA, 4, a + ".alpha");
-            v.scalar(act, ACT_BETA, 4, a + ".beta");
+            activation(v.table(v.vectorIndirect(layer, RNN_ACTIVATIONS, i, a), a), a);
         }
         v.scalar(layer, RNN_HAS_CLIP, 1, what + ".has_clip");
         v.scalar(layer, RNN_CLIP, 4, what + ".clip");
@@ -148,11 +195,12 @@ public final class ModelVerifier {
         String[] names = {"w", "r", "b", "p"};
         int[] slots = {RNN_W, RNN_R, RNN_B, RNN_P};
         for (int k = 0; k < slots.length; k++) {
-            int t = v.indirect(layer, slots[k], what + "." + names[k]);
-            if (t >= 0) {
-                tensor(v.table(t, what + "." + names[k]), what + "." + names[k]);
-            }
+            tensorField(layer, slots[k], what + "." + names[k]);
         }
+        v.scalar(layer, RNN_X_LAYOUT, 4, what + ".x_layout");
+        v.scalar(layer, RNN_Y_LAYOUT, 1, what + ".y_layout");
+        v.scalar(layer, RNN_STATE_OFFSET, 4, what + ".state_offset");
+        v.scalar(layer, RNN_STATE_ROWS, 4, what + ".state_rows");
     }
 
     private static String printable(String s) {

@@ -31,6 +31,21 @@ public interface Layer {
     List<StoredTensor> weights();
 
     /**
+     * Floats per stream that one streaming step of this layer writes when it reads
+     * {@code inputWidth} floats per stream.
+     *
+     * @throws IllegalStateException if the layer cannot be stepped (the message says why)
+     * @throws IllegalArgumentException if it cannot read {@code inputWidth} floats per stream
+     */
+    int stepOutputWidth(int inputWidth);
+
+    /**
+     * Floats per stream the layer reads in a streaming step when it is the first layer, or -1
+     * when that is set by what it is given (an elementwise layer).
+     */
+    int stepInputWidth();
+
+    /**
      * A runner with its own scratch memory, for one session.
      *
      * @param streams how many independent streams {@link Runner#step} advances together
@@ -58,14 +73,15 @@ public interface Layer {
 
         /**
          * Streaming: one time step for every stream, with the state kept from the previous step
-         * (zero after {@link #reset}). {@code x} holds [streams][input] floats from {@code xOff};
-         * the new hidden states, [streams][hidden], go to {@code y} from {@code yOff}.
+         * (zero after {@link #reset}). {@code x} holds [streams][width] floats from {@code xOff};
+         * the results, [streams][{@link Layer#stepOutputWidth stepOutputWidth(width)}], go to
+         * {@code y} from {@code yOff}. A recurrent layer writes its new hidden states.
          *
-         * @throws IllegalStateException if the layer reads its sequence backwards
+         * @throws IllegalStateException if the layer cannot be stepped
          */
-        void step(float[] x, int xOff, float[] y, int yOff);
+        void step(float[] x, int xOff, int width, float[] y, int yOff);
 
-        /** Zeroes the streaming state. */
+        /** Zeroes the streaming state (layers without state do nothing). */
         void reset();
     }
 }

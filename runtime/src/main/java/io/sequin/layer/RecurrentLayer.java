@@ -21,7 +21,8 @@ import java.util.Map;
  *
  * <p>Inputs by position: X, sequence_lens, initial_h, initial_c. Outputs: Y, Y_h, Y_c.
  * With layout 0, X is [S, B, I], Y is [S, D, B, H] and the states are [D, B, H]; with layout 1,
- * X is [B, S, I], Y is [B, S, D, H] and the states are [B, D, H].
+ * X is [B, S, I], Y is [B, S, D, H] and the states are [B, D, H]. A {@link RecurrentLayout}
+ * can override X's and Y's forms and read the initial states from part of a larger tensor.
  */
 public final class RecurrentLayer implements Layer {
     private final String name;
@@ -32,6 +33,7 @@ public final class RecurrentLayer implements Layer {
     private final int hidden;
     private final int inputSize;
     private final int layout;
+    private final RecurrentLayout forms;
     private final Activation[] activations;
     private final boolean hasClip;
     private final float clip;
@@ -63,6 +65,15 @@ public final class RecurrentLayer implements Layer {
                           Direction direction, int hidden, int inputSize, int layout, Activation[] activations,
                           boolean hasClip, float clip, boolean inputForget, boolean linearBeforeReset,
                           WeightMatrix w, WeightMatrix r, float[] b, float[] p, List<StoredTensor> stored) {
+        this(name, inputs, outputs, cellType, direction, hidden, inputSize, RecurrentLayout.onnx(checkLayout(name, layout)),
+                activations, hasClip, clip, inputForget, linearBeforeReset, w, r, b, p, stored);
+    }
+
+    /** As the constructor with a layout attribute, with the tensors' forms given in full. */
+    public RecurrentLayer(String name, List<String> inputs, List<String> outputs, CellType cellType,
+                          Direction direction, int hidden, int inputSize, RecurrentLayout forms, Activation[] activations,
+                          boolean hasClip, float clip, boolean inputForget, boolean linearBeforeReset,
+                          WeightMatrix w, WeightMatrix r, float[] b, float[] p, List<StoredTensor> stored) {
         this.name = name;
         this.inputs = Collections.unmodifiableList(new ArrayList<>(inputs));
         this.outputs = Collections.unmodifiableList(new ArrayList<>(outputs));
@@ -70,7 +81,8 @@ public final class RecurrentLayer implements Layer {
         this.direction = direction;
         this.hidden = hidden;
         this.inputSize = inputSize;
-        this.layout = layout;
+        this.layout = forms.layout;
+        this.forms = forms;
         this.activations = activations.clone();
         this.hasClip = hasClip;
         this.clip = clip;
@@ -93,8 +105,9 @@ public final class RecurrentLayer implements Layer {
         if (activations.length != dirs * cellType.activations()) {
             throw new IllegalArgumentException(name + ": " + activations.length + " activations, expected " + dirs * cellType.activations());
         }
-        if (layout != 0 && layout != 1) {
-            throw new IllegalArgumentException(name + ": layout " + layout + ", expected 0 or 1");
+        if (forms.stateOffset + dirs > forms.stateRows(dirs)) {
+            throw new IllegalArgumentException(name + ": states at rows " + forms.stateOffset + ".." + (forms.stateOffset + dirs - 1)
+                    + " of " + forms.stateRows(dirs));
         }
         this.weights = new CellWeights[dirs];
         for (int d = 0; d < dirs; d++) {
@@ -107,6 +120,13 @@ public final class RecurrentLayer implements Layer {
                     ? CellWeights.gru(hidden, wd, rd, wb, rb, linearBeforeReset)
                     : CellWeights.fused(wd, rd, wb, rb, pd);
         }
+    }
+
+    private static int checkLayout(String name, int layout) {
+        if (layout != 0 && layout != 1) {
+            throw new IllegalArgumentException(name + ": layout " + layout + ", expected 0 or 1");
+        }
+        return layout;
     }
 
     private static WeightMatrix floats(String name, String what, float[] v, int rows, int cols) {
@@ -182,6 +202,11 @@ public final class RecurrentLayer implements Layer {
         return layout;
     }
 
+    /** The forms of X, Y and the states. */
+    public RecurrentLayout forms() {
+        return forms;
+    }
+
     @Override
     public Map<String, Object> attributes() {
         Map<String, Object> a = new LinkedHashMap<>();
@@ -189,6 +214,14 @@ public final class RecurrentLayer implements Layer {
         a.put("hidden_size", hidden);
         a.put("input_size", inputSize);
         a.put("layout", layout);
+        if (!forms.isOnnx()) {
+            a.put("x", forms.xBatchFirst ? "[batch, seq, input]" : "[seq, batch, input]");
+            a.put("y", forms.y.name().toLowerCase(java.util.Locale.ROOT));
+            if (forms.stateOffset != 0 || forms.stateRows != 0) {
+                a.put("state_rows", forms.stateOffset + ".." + (forms.stateOffset + direction.count() - 1) + " of "
+                        + forms.stateRows(direction.count()));
+            }
+        }
         List<String> acts = new ArrayList<>();
         for (Activation act : activations) {
             acts.add(act.toString());
@@ -210,6 +243,23 @@ public final class RecurrentLayer implements Layer {
     @Override
     public List<StoredTensor> weights() {
         return stored;
+    }
+
+    @Override
+    public int stepOutputWidth(int inputWidth) {
+        if (direction != Direction.FORWARD) {
+            throw new IllegalStateException(name + ": a " + direction.name().toLowerCase(java.util.Locale.ROOT)
+                    + " layer needs the whole sequence; it cannot be stepped");
+        }
+        if (inputWidth != inputSize) {
+            throw new IllegalArgumentException(name + ": steps of " + inputWidth + " floats per stream, expected input_size " + inputSize);
+        }
+        return hidden;
+    }
+
+    @Override
+    public int stepInputWidth() {
+        return inputSize;
     }
 
     @Override
@@ -236,8 +286,37 @@ public final class RecurrentLayer implements Layer {
     int[][] outputShapes(int seq, int batch) {
         int dirs = direction.count();
         int[] state = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
-        int[] y = layout == 0 ? new int[] {seq, dirs, batch, hidden} : new int[] {batch, seq, dirs, hidden};
+        int[] y;
+        switch (forms.y) {
+            case SEQ_BATCH:
+                y = new int[] {seq, batch, dirs * hidden};
+                break;
+            case BATCH_SEQ:
+                y = new int[] {batch, seq, dirs * hidden};
+                break;
+            default:
+                y = layout == 0 ? new int[] {seq, dirs, batch, hidden} : new int[] {batch, seq, dirs, hidden};
+        }
         return new int[][] {y, state, state};
+    }
+
+    /** The shape initial_h and initial_c must have. */
+    int[] initialStateShape(int batch) {
+        int rows = forms.stateRows(direction.count());
+        return layout == 0 ? new int[] {rows, batch, hidden} : new int[] {batch, rows, hidden};
+    }
+
+    /** Where Y holds step t, direction d, batch row b. */
+    private int yOffset(int t, int d, int b, int seq, int batch) {
+        int dirs = direction.count();
+        switch (forms.y) {
+            case SEQ_BATCH:
+                return ((t * batch + b) * dirs + d) * hidden;
+            case BATCH_SEQ:
+                return ((b * seq + t) * dirs + d) * hidden;
+            default:
+                return layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * seq + t) * dirs + d) * hidden;
+        }
     }
 
     /**
@@ -289,8 +368,8 @@ public final class RecurrentLayer implements Layer {
         @Override
         public Tensor[] run(Tensor[] in) {
             Tensor x = checkX(in);
-            int seq = layout == 0 ? x.dim(0) : x.dim(1);
-            int batch = layout == 0 ? x.dim(1) : x.dim(0);
+            int seq = forms.xBatchFirst ? x.dim(1) : x.dim(0);
+            int batch = forms.xBatchFirst ? x.dim(0) : x.dim(1);
             int[][] shapes = outputShapes(seq, batch);
             Tensor[] out = new Tensor[3];
             for (int k = 0; k < 3; k++) {
@@ -305,8 +384,8 @@ public final class RecurrentLayer implements Layer {
         @Override
         public Tensor[] run(Tensor[] in, Tensor[] given) {
             Tensor x = checkX(in);
-            int seq = layout == 0 ? x.dim(0) : x.dim(1);
-            int batch = layout == 0 ? x.dim(1) : x.dim(0);
+            int seq = forms.xBatchFirst ? x.dim(1) : x.dim(0);
+            int batch = forms.xBatchFirst ? x.dim(0) : x.dim(1);
             int[][] shapes = shapes(seq, batch);
             for (int k = 0; k < 3; k++) {
                 Tensor g = k < given.length ? given[k] : null;
@@ -327,8 +406,8 @@ public final class RecurrentLayer implements Layer {
 
         private void compute(Tensor[] in, Tensor[] out) {
             Tensor x = checkX(in);
-            int seq = layout == 0 ? x.dim(0) : x.dim(1);
-            int batch = layout == 0 ? x.dim(1) : x.dim(0);
+            int seq = forms.xBatchFirst ? x.dim(1) : x.dim(0);
+            int batch = forms.xBatchFirst ? x.dim(0) : x.dim(1);
             int dirs = direction.count();
             int[][] shapes = shapes(seq, batch);
             float[] y = output(out, 0, shapes[0]);
@@ -336,8 +415,9 @@ public final class RecurrentLayer implements Layer {
             float[] yc = cellType == CellType.LSTM ? output(out, 2, shapes[2]) : null;
             reserve(seq, batch);
             sequenceLengths(in.length > 1 ? in[1] : null, seq, batch);
-            float[] initialH = initialState(in.length > 2 ? in[2] : null, "initial_h", shapes[1]);
-            float[] initialC = initialState(in.length > 3 ? in[3] : null, "initial_c", shapes[1]);
+            int[] stateShape = shapes[3];
+            float[] initialH = initialState(in.length > 2 ? in[2] : null, "initial_h", stateShape);
+            float[] initialC = initialState(in.length > 3 ? in[3] : null, "initial_c", stateShape);
             fillZero(y);
             fillZero(yh);
             fillZero(yc);
@@ -348,13 +428,13 @@ public final class RecurrentLayer implements Layer {
                 boolean backward = direction.isBackward(d);
                 int maxLength = 0;
                 for (int b = 0; b < batch; b++) {
-                    int state = stateIndex(d, b, batch);
+                    int state = initialStateIndex(d, b, batch);
                     load(initialH, state, h, b * hidden);
                     load(initialC, state, c, b * hidden);
                     maxLength = Math.max(maxLength, lengths[b]);
                 }
                 // bias + W·x for every step at once: one pass over W for the whole sequence.
-                // The projection keeps X's order, (t, b) for layout 0 and (b, t) for layout 1.
+                // The projection keeps X's order, (t, b) or (b, t) when the batch comes first.
                 int rows = seq * batch;
                 for (int i = 0; i < rows; i++) {
                     System.arraycopy(wd.bias, 0, projection, i * gateRows, gateRows);
@@ -365,7 +445,7 @@ public final class RecurrentLayer implements Layer {
                         active[b] = k < lengths[b];
                         if (active[b]) {
                             int t = backward ? lengths[b] - 1 - k : k;
-                            int p = layout == 0 ? t * batch + b : b * seq + t;
+                            int p = forms.xBatchFirst ? b * seq + t : t * batch + b;
                             System.arraycopy(projection, p * gateRows, gates, b * gateRows, gateRows);
                         }
                     }
@@ -375,8 +455,7 @@ public final class RecurrentLayer implements Layer {
                         for (int b = 0; b < batch; b++) {
                             if (active[b]) {
                                 int t = backward ? lengths[b] - 1 - k : k;
-                                int yOff = layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * seq + t) * dirs + d) * hidden;
-                                System.arraycopy(h, b * hidden, y, yOff, hidden);
+                                System.arraycopy(h, b * hidden, y, yOffset(t, d, b, seq, batch), hidden);
                             }
                         }
                     }
@@ -396,11 +475,8 @@ public final class RecurrentLayer implements Layer {
         }
 
         @Override
-        public void step(float[] x, int xOff, float[] y, int yOff) {
-            if (direction != Direction.FORWARD) {
-                throw new IllegalStateException(name + ": a " + direction.name().toLowerCase(java.util.Locale.ROOT)
-                        + " layer needs the whole sequence; it cannot be stepped");
-            }
+        public void step(float[] x, int xOff, int width, float[] y, int yOff) {
+            stepOutputWidth(width);
             Cell cell = cells[0];
             CellWeights wd = weights[0];
             for (int b = 0; b < streams; b++) {
@@ -431,10 +507,14 @@ public final class RecurrentLayer implements Layer {
             }
         }
 
-        /** Output shapes for the last (seq, batch) asked for, kept so that repeated runs allocate nothing. */
+        /**
+         * Shapes of Y, Y_h, Y_c and the initial states for the last (seq, batch) asked for, kept
+         * so that repeated runs allocate nothing.
+         */
         private int[][] shapes(int seq, int batch) {
             if (seq != shapesSeq || batch != shapesBatch) {
-                lastShapes = outputShapes(seq, batch);
+                int[][] out = outputShapes(seq, batch);
+                lastShapes = new int[][] {out[0], out[1], out[2], initialStateShape(batch)};
                 shapesSeq = seq;
                 shapesBatch = batch;
             }
@@ -470,7 +550,7 @@ public final class RecurrentLayer implements Layer {
             requireFloat(x, "X");
             if (x.rank() != 3 || x.dim(2) != inputSize) {
                 throw new IllegalArgumentException(name + ": X has shape " + Tensor.format(x.shape()) + ", expected "
-                        + (layout == 0 ? "[seq, batch, " : "[batch, seq, ") + inputSize + "]");
+                        + (forms.xBatchFirst ? "[batch, seq, " : "[seq, batch, ") + inputSize + "]");
             }
             return x;
         }
@@ -493,6 +573,12 @@ public final class RecurrentLayer implements Layer {
 
         private int stateIndex(int d, int b, int batch) {
             return layout == 0 ? (d * batch + b) * hidden : (b * direction.count() + d) * hidden;
+        }
+
+        private int initialStateIndex(int d, int b, int batch) {
+            int rows = forms.stateRows(direction.count());
+            int row = forms.stateOffset + d;
+            return layout == 0 ? (row * batch + b) * hidden : (b * rows + row) * hidden;
         }
 
         private void load(float[] initial, int offset, float[] state, int stateOff) {

@@ -8,7 +8,13 @@ import io.sequin.layer.ActivationFunction;
 import io.sequin.layer.CellType;
 import io.sequin.layer.Direction;
 import io.sequin.layer.Layer;
+import io.sequin.layer.ActivationLayer;
+import io.sequin.layer.ConcatLayer;
+import io.sequin.layer.DenseLayer;
+import io.sequin.layer.EmbeddingLayer;
 import io.sequin.layer.RecurrentLayer;
+import io.sequin.layer.RecurrentLayout;
+import io.sequin.layer.SoftmaxLayer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
 import io.sequin.tensor.ElementType;
@@ -37,7 +43,7 @@ import java.util.Set;
  */
 final class ModelLoader {
     /** The newest format version this runtime reads. */
-    static final int FORMAT_VERSION = 1;
+    static final int FORMAT_VERSION = 2;
 
     private final Set<String> tensorNames = new HashSet<>();
 
@@ -196,14 +202,117 @@ final class ModelLoader {
         return new StoredTensor(name, type, shape, t.dataLength() + 4L * t.scalesLength());
     }
 
-    private Layer layer(io.sequin.schema.Layer l, String what) throws InvalidModelException {
-        String name = requireName(l.name(), what);
-        what = what + " '" + name + "'";
-        if (l.kindType() != LayerKind.RecurrentLayer) {
-            throw new InvalidModelException(what + ": unknown layer kind " + l.kindType());
+    private Layer layer(io.sequin.schema.Layer l, String where) throws InvalidModelException {
+        String name = requireName(l.name(), where);
+        String what = where + " '" + name + "'";
+        switch (l.kindType()) {
+            case LayerKind.RecurrentLayer:
+                return recurrent(name, l, (io.sequin.schema.RecurrentLayer) l.kind(new io.sequin.schema.RecurrentLayer()), what);
+            case LayerKind.DenseLayer:
+                return dense(name, l, (io.sequin.schema.DenseLayer) l.kind(new io.sequin.schema.DenseLayer()), what);
+            case LayerKind.EmbeddingLayer:
+                return embedding(name, l, (io.sequin.schema.EmbeddingLayer) l.kind(new io.sequin.schema.EmbeddingLayer()), what);
+            case LayerKind.ActivationLayer: {
+                io.sequin.schema.ActivationLayer a = (io.sequin.schema.ActivationLayer) l.kind(new io.sequin.schema.ActivationLayer());
+                if (a.activation() == null) {
+                    throw new InvalidModelException(what + ".activation is missing");
+                }
+                Activation f = activation(a.activation(), what + ".activation");
+                return build(what, () -> new ActivationLayer(name, inputs(l, 1, what), outputs(l, what), f));
+            }
+            case LayerKind.SoftmaxLayer: {
+                io.sequin.schema.SoftmaxLayer sl = (io.sequin.schema.SoftmaxLayer) l.kind(new io.sequin.schema.SoftmaxLayer());
+                return build(what, () -> new SoftmaxLayer(name, inputs(l, 1, what), outputs(l, what), sl.log()));
+            }
+            case LayerKind.ConcatLayer: {
+                io.sequin.schema.ConcatLayer c = (io.sequin.schema.ConcatLayer) l.kind(new io.sequin.schema.ConcatLayer());
+                if (Math.abs(c.axis()) > Limits.MAX_RANK) {
+                    throw new InvalidModelException(what + ": axis " + c.axis() + " is outside [-" + Limits.MAX_RANK + ", " + Limits.MAX_RANK + "]");
+                }
+                return build(what, () -> new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis()));
+            }
+            default:
+                throw new InvalidModelException(what + ": unknown layer kind " + l.kindType());
         }
-        io.sequin.schema.RecurrentLayer r = (io.sequin.schema.RecurrentLayer) l.kind(new io.sequin.schema.RecurrentLayer());
-        return recurrent(name, l, r, what);
+    }
+
+    /** What builds a layer, and may throw for bad input. */
+    private interface LayerBuilder {
+        Layer build() throws InvalidModelException;
+    }
+
+    /** Builds a layer, the layer's own checks reported as an invalid model. */
+    private static Layer build(String what, LayerBuilder builder) throws InvalidModelException {
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A one-output layer's inputs: at least one, at most {@code max}, each defined before. */
+    private List<String> inputs(io.sequin.schema.Layer l, int max, String what) throws InvalidModelException {
+        List<String> inputs = names(l.inputsLength(), l::inputs, max, what + ".inputs");
+        if (inputs.isEmpty()) {
+            throw new InvalidModelException(what + ": the layer has no input");
+        }
+        for (String in : inputs) {
+            if (in.isEmpty() || !tensorNames.contains(in)) {
+                throw new InvalidModelException(what + ": input '" + in + "' is neither a model input, a constant nor an earlier layer's output");
+            }
+        }
+        return inputs;
+    }
+
+    /** A one-output layer's output, declared. */
+    private List<String> outputs(io.sequin.schema.Layer l, String what) throws InvalidModelException {
+        List<String> outputs = names(l.outputsLength(), l::outputs, 1, what + ".outputs");
+        if (outputs.size() != 1 || outputs.get(0).isEmpty()) {
+            throw new InvalidModelException(what + ": the layer needs one output");
+        }
+        declare(outputs.get(0), what + ".outputs");
+        return outputs;
+    }
+
+    private Layer dense(String name, io.sequin.schema.Layer l, io.sequin.schema.DenseLayer d, String what) throws InvalidModelException {
+        int units = d.units();
+        int inputSize = d.inputSize();
+        if (units < 1 || units > Limits.MAX_LAYER_WIDTH || inputSize < 1 || inputSize > Limits.MAX_LAYER_WIDTH) {
+            throw new InvalidModelException(what + ": units " + units + " or input_size " + inputSize + " is outside [1, "
+                    + Limits.MAX_LAYER_WIDTH + "]");
+        }
+        List<StoredTensor> stored = new ArrayList<>();
+        WeightMatrix w = matrix(d.w(), what + ".w", new int[] {units, inputSize}, stored);
+        float[] b = weight(d.b(), what + ".b", new int[] {units}, false, stored);
+        Activation activation = d.activation() == null ? null : activation(d.activation(), what + ".activation");
+        List<String> inputs = inputs(l, 1, what);
+        List<String> outputs = outputs(l, what);
+        return build(what, () -> new DenseLayer(name, inputs, outputs, w, b, activation, stored));
+    }
+
+    private Layer embedding(String name, io.sequin.schema.Layer l, io.sequin.schema.EmbeddingLayer e, String what)
+            throws InvalidModelException {
+        if (e.table() == null) {
+            throw new InvalidModelException(what + ".table is missing");
+        }
+        int[] shape = shapeOf(e.table(), what + ".table");
+        if (shape.length != 2 || shape[0] < 1 || shape[1] < 1 || shape[1] > Limits.MAX_LAYER_WIDTH) {
+            throw new InvalidModelException(what + ".table: shape " + Arrays.toString(shape) + ", expected [vocabulary, size] with size in [1, "
+                    + Limits.MAX_LAYER_WIDTH + "]");
+        }
+        List<StoredTensor> stored = new ArrayList<>();
+        WeightMatrix table = matrix(e.table(), what + ".table", shape, stored);
+        List<String> inputs = inputs(l, 1, what);
+        List<String> outputs = outputs(l, what);
+        return build(what, () -> new EmbeddingLayer(name, inputs, outputs, table, stored));
+    }
+
+    private static Activation activation(io.sequin.schema.Activation a, String what) throws InvalidModelException {
+        ActivationFunction f = enumValue(ActivationFunction.values(), a.kind(), what + ".kind");
+        if (!Float.isFinite(a.alpha()) || !Float.isFinite(a.beta())) {
+            throw new InvalidModelException(what + ": alpha and beta must be finite");
+        }
+        return new Activation(f, a.alpha(), a.beta());
     }
 
     private Layer recurrent(String name, io.sequin.schema.Layer l, io.sequin.schema.RecurrentLayer r, String what)
@@ -230,13 +339,7 @@ final class ModelLoader {
         }
         Activation[] activations = new Activation[expectedActivations];
         for (int i = 0; i < expectedActivations; i++) {
-            io.sequin.schema.Activation a = r.activations(i);
-            String aw = what + ".activations[" + i + "]";
-            ActivationFunction f = enumValue(ActivationFunction.values(), a.kind(), aw + ".kind");
-            if (!Float.isFinite(a.alpha()) || !Float.isFinite(a.beta())) {
-                throw new InvalidModelException(aw + ": alpha and beta must be finite");
-            }
-            activations[i] = new Activation(f, a.alpha(), a.beta());
+            activations[i] = activation(r.activations(i), what + ".activations[" + i + "]");
         }
         if (r.hasClip() && !(Float.isFinite(r.clip()) && r.clip() > 0)) {
             throw new InvalidModelException(what + ": clip " + r.clip() + " must be finite and positive");
@@ -276,12 +379,18 @@ final class ModelLoader {
                 declare(out, what + ".outputs");
             }
         }
-        try {
-            return new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, layout, activations,
-                    r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, stored);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidModelException(what + ": " + e.getMessage(), e);
+        if (r.xLayout() < -1 || r.xLayout() > 1) {
+            throw new InvalidModelException(what + ": x_layout " + r.xLayout() + ", expected -1, 0 or 1");
         }
+        RecurrentLayout.YLayout y = enumValue(RecurrentLayout.YLayout.values(), r.yLayout(), what + ".y_layout");
+        if (r.stateOffset() < 0 || r.stateRows() < 0 || r.stateRows() > Limits.MAX_COUNT || r.stateOffset() > Limits.MAX_COUNT) {
+            throw new InvalidModelException(what + ": state_offset " + r.stateOffset() + " or state_rows " + r.stateRows()
+                    + " is outside [0, " + Limits.MAX_COUNT + "]");
+        }
+        boolean xBatchFirst = r.xLayout() == -1 ? layout == 1 : r.xLayout() == 1;
+        RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows());
+        return build(what, () -> new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, forms, activations,
+                r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, stored));
     }
 
     /**

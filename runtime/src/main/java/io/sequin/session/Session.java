@@ -45,6 +45,8 @@ public final class Session {
     // Streaming: the chain of layers, and the buffers between them.
     private final String streamingRefusal;
     private final float[][] stepBuffers;
+    /** Floats per stream each layer reads in a step. */
+    private final int[] stepWidths;
     /** Floats per stream that {@link #step} reads and writes; 0 when the model cannot be stepped. */
     private final int stepIn;
     private final int stepOut;
@@ -99,14 +101,19 @@ public final class Session {
         for (int i = 0; i < inputSlots.length; i++) {
             inputSlots[i] = slots.get(model.inputs().get(i).name());
         }
-        streamingRefusal = streamingRefusal();
+        stepWidths = new int[layers.size() + 1];
+        String refusal = streamingRefusal();
+        if (refusal == null) {
+            refusal = stepWidths();
+        }
+        streamingRefusal = refusal;
         stepBuffers = new float[layers.size()][];
         if (streamingRefusal == null) {
             for (int i = 0; i < layers.size(); i++) {
-                stepBuffers[i] = new float[streams * outputWidth(layers.get(i))];
+                stepBuffers[i] = new float[streams * stepWidths[i + 1]];
             }
-            stepIn = ((io.sequin.layer.RecurrentLayer) layers.get(0)).inputSize();
-            stepOut = outputWidth(layers.get(layers.size() - 1));
+            stepIn = stepWidths[0];
+            stepOut = stepWidths[layers.size()];
         } else {
             stepIn = 0;
             stepOut = 0;
@@ -236,21 +243,26 @@ public final class Session {
         }
     }
 
-    /** Floats one stream reads per {@link #step}: the model's sequence input's feature size. */
+    /**
+     * Floats one stream reads per {@link #step}: the model's sequence input's feature size, or 1
+     * when the first layer is an embedding (the index, as a float holding a whole number).
+     */
     public int stepInputSize() {
         requireStreamable();
         return stepIn;
     }
 
-    /** Floats one stream writes per {@link #step}: the last layer's hidden size. */
+    /** Floats one stream writes per {@link #step}: the last layer's output width (a recurrent layer's hidden size). */
     public int stepOutputSize() {
         requireStreamable();
         return stepOut;
     }
 
     /**
-     * Streaming: advances every stream by one time step. {@code x} holds [streams][input]
-     * floats; the last layer's new hidden state, [streams][hidden], is written to {@code y}.
+     * Streaming: advances every stream by one time step. {@code x} holds
+     * [streams][{@link #stepInputSize}] floats; the last layer's output for the step,
+     * [streams][{@link #stepOutputSize}] (a recurrent layer's new hidden state), is written to
+     * {@code y}.
      * The state starts at zero and is carried from call to call; the model's initial-state and
      * sequence-length inputs do not apply. Allocates nothing.
      *
@@ -269,7 +281,7 @@ public final class Session {
         float[] current = x;
         for (int i = 0; i < runners.length; i++) {
             float[] next = i == runners.length - 1 ? y : stepBuffers[i];
-            runners[i].step(current, 0, next, 0);
+            runners[i].step(current, 0, stepWidths[i], next, 0);
             current = next;
         }
     }
@@ -287,38 +299,46 @@ public final class Session {
         }
     }
 
-    /** Why {@link #step} cannot run this model, or null if it can. */
+    /** Why {@link #step} cannot run this model, or null if it can: the layers must form a chain. */
     private String streamingRefusal() {
         if (layers.isEmpty()) {
             return "it has no layers";
         }
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            if (!(layer instanceof io.sequin.layer.RecurrentLayer)) {
-                return "layer '" + layer.name() + "' is not recurrent";
-            }
-            io.sequin.layer.RecurrentLayer r = (io.sequin.layer.RecurrentLayer) layer;
-            if (r.direction() != io.sequin.layer.Direction.FORWARD) {
-                return "layer '" + layer.name() + "' is " + r.direction().name().toLowerCase(java.util.Locale.ROOT)
-                        + " and needs the whole sequence";
-            }
-            String x = layer.inputs().get(0);
+            String x = layer.inputs().isEmpty() ? "" : layer.inputs().get(0);
             if (i == 0) {
                 if (model.inputs().stream().noneMatch(s -> s.name().equals(x))) {
                     return "layer '" + layer.name() + "' does not read a model input";
                 }
             } else {
-                int from = layers.get(i - 1).outputs().indexOf(x);
-                if (from != 0 && from != 1) {
-                    return "layer '" + layer.name() + "' does not read the previous layer's Y or Y_h";
+                Layer previous = layers.get(i - 1);
+                int from = previous.outputs().indexOf(x);
+                boolean recurrent = previous instanceof io.sequin.layer.RecurrentLayer;
+                if (from != 0 && !(recurrent && from == 1)) {
+                    return "layer '" + layer.name() + "' does not read the output of the layer before it ('" + previous.name() + "')";
                 }
             }
         }
         return null;
     }
 
-    private static int outputWidth(Layer layer) {
-        return ((io.sequin.layer.RecurrentLayer) layer).hiddenSize();
+    /** Fills {@link #stepWidths}; returns why the chain cannot be stepped, or null. */
+    private String stepWidths() {
+        int width = layers.get(0).stepInputWidth();
+        if (width < 0) {
+            return "its first layer, '" + layers.get(0).name() + "', takes any width, so a step's width is unknown";
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            stepWidths[i] = width;
+            try {
+                width = layers.get(i).stepOutputWidth(width);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }
+        stepWidths[layers.size()] = width;
+        return null;
     }
 
     private static String names(List<TensorSpec> specs) {

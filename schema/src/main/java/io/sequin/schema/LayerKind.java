@@ -7,8 +7,13 @@ public final class LayerKind {
   private LayerKind() { }
   public static final byte NONE = 0;
   public static final byte RecurrentLayer = 1;
+  public static final byte DenseLayer = 2;
+  public static final byte EmbeddingLayer = 3;
+  public static final byte ActivationLayer = 4;
+  public static final byte SoftmaxLayer = 5;
+  public static final byte ConcatLayer = 6;
 
-  public static final String[] names = { "NONE", "RecurrentLayer", };
+  public static final String[] names = { "NONE", "RecurrentLayer", "DenseLayer", "EmbeddingLayer", "ActivationLayer", "SoftmaxLayer", "ConcatLayer", };
 
   public static String name(int e) { return names[e]; }
 }

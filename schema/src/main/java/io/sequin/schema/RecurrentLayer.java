@@ -37,6 +37,10 @@ public final class RecurrentLayer extends Table {
   public io.sequin.schema.Tensor b(io.sequin.schema.Tensor obj) { int o = __offset(28); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
   public io.sequin.schema.Tensor p() { return p(new io.sequin.schema.Tensor()); }
   public io.sequin.schema.Tensor p(io.sequin.schema.Tensor obj) { int o = __offset(30); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
+  public int xLayout() { int o = __offset(32); return o != 0 ? bb.getInt(o + bb_pos) : -1; }
+  public byte yLayout() { int o = __offset(34); return o != 0 ? bb.get(o + bb_pos) : 0; }
+  public int stateOffset() { int o = __offset(36); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
+  public int stateRows() { int o = __offset(38); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
 
   public static int createRecurrentLayer(FlatBufferBuilder builder,
       byte cell,
@@ -52,8 +56,15 @@ public final class RecurrentLayer extends Table {
       int wOffset,
       int rOffset,
       int bOffset,
-      int pOffset) {
-    builder.startTable(14);
+      int pOffset,
+      int xLayout,
+      byte yLayout,
+      int stateOffset,
+      int stateRows) {
+    builder.startTable(18);
+    RecurrentLayer.addStateRows(builder, stateRows);
+    RecurrentLayer.addStateOffset(builder, stateOffset);
+    RecurrentLayer.addXLayout(builder, xLayout);
     RecurrentLayer.addP(builder, pOffset);
     RecurrentLayer.addB(builder, bOffset);
     RecurrentLayer.addR(builder, rOffset);
@@ -63,6 +74,7 @@ public final class RecurrentLayer extends Table {
     RecurrentLayer.addLayout(builder, layout);
     RecurrentLayer.addInputSize(builder, inputSize);
     RecurrentLayer.addHiddenSize(builder, hiddenSize);
+    RecurrentLayer.addYLayout(builder, yLayout);
     RecurrentLayer.addLinearBeforeReset(builder, linearBeforeReset);
     RecurrentLayer.addInputForget(builder, inputForget);
     RecurrentLayer.addHasClip(builder, hasClip);
@@ -71,7 +83,7 @@ public final class RecurrentLayer extends Table {
     return RecurrentLayer.endRecurrentLayer(builder);
   }
 
-  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(14); }
+  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(18); }
   public static void addCell(FlatBufferBuilder builder, byte cell) { builder.addByte(0, cell, 0); }
   public static void addDirection(FlatBufferBuilder builder, byte direction) { builder.addByte(1, direction, 0); }
   public static void addHiddenSize(FlatBufferBuilder builder, int hiddenSize) { builder.addInt(2, hiddenSize, 0); }
@@ -88,6 +100,10 @@ public final class RecurrentLayer extends Table {
   public static void addR(FlatBufferBuilder builder, int rOffset) { builder.addOffset(11, rOffset, 0); }
   public static void addB(FlatBufferBuilder builder, int bOffset) { builder.addOffset(12, bOffset, 0); }
   public static void addP(FlatBufferBuilder builder, int pOffset) { builder.addOffset(13, pOffset, 0); }
+  public static void addXLayout(FlatBufferBuilder builder, int xLayout) { builder.addInt(14, xLayout, -1); }
+  public static void addYLayout(FlatBufferBuilder builder, byte yLayout) { builder.addByte(15, yLayout, 0); }
+  public static void addStateOffset(FlatBufferBuilder builder, int stateOffset) { builder.addInt(16, stateOffset, 0); }
+  public static void addStateRows(FlatBufferBuilder builder, int stateRows) { builder.addInt(17, stateRows, 0); }
   public static int endRecurrentLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;

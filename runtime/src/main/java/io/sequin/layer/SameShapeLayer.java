@@ -1,0 +1,69 @@
+package io.sequin.layer;
+
+import io.sequin.kernel.Kernels;
+import io.sequin.tensor.Tensor;
+import java.util.List;
+
+/**
+ * A layer whose one output has its input's shape, computed row by row along the last axis
+ * (elementwise functions, softmax): the runner and its buffers are shared here.
+ */
+abstract class SameShapeLayer extends BaseLayer {
+    SameShapeLayer(String name, List<String> inputs, List<String> outputs) {
+        super(name, inputs, outputs, List.of(), 1, 1);
+    }
+
+    /** y[yOff..] = f(x[xOff..]) for {@code rows} rows of {@code width} floats. */
+    abstract void compute(Kernels kernels, float[] x, int xOff, float[] y, int yOff, int rows, int width);
+
+    @Override
+    public int stepOutputWidth(int inputWidth) {
+        return inputWidth;
+    }
+
+    @Override
+    public int stepInputWidth() {
+        return -1;
+    }
+
+    @Override
+    public Runner newRunner(Kernels kernels, int streams) {
+        return new Runner() {
+            private final OutputBuffer out = new OutputBuffer(name, shape -> shape);
+            private final Tensor[] results = new Tensor[1];
+
+            @Override
+            public Tensor[] run(Tensor[] in) {
+                Tensor x = floatInput(in, 0, "x");
+                Tensor y = out.fresh(x);
+                whole(x, y);
+                return new Tensor[] {y};
+            }
+
+            @Override
+            public Tensor[] run(Tensor[] in, Tensor[] given) {
+                Tensor x = floatInput(in, 0, "x");
+                Tensor y = out.take(x, given.length > 0 ? given[0] : null);
+                whole(x, y);
+                results[0] = y;
+                return results;
+            }
+
+            @Override
+            public void step(float[] x, int xOff, int width, float[] y, int yOff) {
+                compute(kernels, x, xOff, y, yOff, streams, width);
+            }
+
+            @Override
+            public void reset() {
+            }
+
+            private void whole(Tensor x, Tensor y) {
+                int width = x.rank() == 0 ? 1 : x.dim(x.rank() - 1);
+                if (width > 0) {
+                    compute(kernels, x.floats(), 0, y.floats(), 0, x.size() / width, width);
+                }
+            }
+        };
+    }
+}
