@@ -45,6 +45,15 @@ public final class ConcatLayer extends BaseLayer {
         return -1;
     }
 
+    /** Input k, present and float32 (its message is only built when it is not). */
+    private Tensor part(Tensor[] in, int k) {
+        Tensor t = k < in.length ? in[k] : null;
+        if (t == null || t.type() != io.sequin.tensor.ElementType.FLOAT32) {
+            return floatInput(in, k, "part " + k);
+        }
+        return t;
+    }
+
     @Override
     public Runner newRunner(Kernels kernels, int streams) {
         return new Runner() {
@@ -80,7 +89,7 @@ public final class ConcatLayer extends BaseLayer {
 
             /** The joined shape, in an array kept while it does not change. */
             private int[] outputShape(Tensor[] in) {
-                Tensor first = floatInput(in, 0, "0");
+                Tensor first = part(in, 0);
                 int rank = first.rank();
                 int a = axis < 0 ? axis + rank : axis;
                 if (a < 0 || a >= rank) {
@@ -88,7 +97,7 @@ public final class ConcatLayer extends BaseLayer {
                 }
                 long total = 0;
                 for (int k = 0; k < in.length; k++) {
-                    Tensor t = floatInput(in, k, String.valueOf(k));
+                    Tensor t = part(in, k);
                     if (t.rank() != rank) {
                         throw new IllegalArgumentException(name + ": input " + k + " has shape " + Tensor.format(t.shape())
                                 + ", expected rank " + rank + " like input 0");

@@ -1,0 +1,294 @@
+package io.sequin.importer.onnx;
+
+import ai.onnx.proto.OnnxMl.TensorProto;
+import io.sequin.importer.ImportException;
+import io.sequin.tensor.ElementType;
+import io.sequin.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The glue exporters put around layers, evaluated at conversion time: Constant, Cast, Shape,
+ * Gather and Concat on sizes, Squeeze/Unsqueeze, ConstantOfShape (zeros), Slice and Reshape.
+ * Sizes known only at run time stay symbols ({@link Sym}); run-time tensors change their view.
+ */
+final class GlueNodes {
+    private final ImportContext cx;
+
+    GlueNodes(ImportContext cx) {
+        this.cx = cx;
+    }
+
+    Tensor constantNode(OnnxNode node) throws ImportException {
+        if (node.has("value")) {
+            return OnnxTensors.decode(node.attribute("value").getT(), node.where + ": value");
+        }
+        if (node.has("value_float")) {
+            return Tensor.ofFloats(new int[0], new float[] {node.floatAttr("value_float", 0)});
+        }
+        if (node.has("value_floats")) {
+            List<Float> f = node.floatsAttr("value_floats");
+            float[] v = new float[f.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = f.get(i);
+            }
+            return Tensor.ofFloats(new int[] {v.length}, v);
+        }
+        if (node.has("value_int")) {
+            return Tensor.ofLongs(new int[0], new long[] {node.intAttr("value_int", 0)});
+        }
+        if (node.has("value_ints")) {
+            long[] v = node.intsAttr("value_ints");
+            return Tensor.ofLongs(new int[] {v.length}, v);
+        }
+        throw node.error("a Constant without value, value_float(s) or value_int(s) is not supported");
+    }
+
+    void cast(OnnxNode node) throws ImportException {
+        Value v = cx.value(node, 0, "input");
+        long to = node.intAttr("to", 0);
+        boolean toInt = to == TensorProto.DataType.INT64_VALUE || to == TensorProto.DataType.INT32_VALUE;
+        if (v.kind == Value.Kind.SHAPE && toInt) {
+            cx.put(node, 0, v);
+        } else if (v.kind == Value.Kind.CONSTANT && toInt && v.constant.type() != ElementType.FLOAT32) {
+            cx.put(node, 0, Value.shape(ImportContext.ints(v, node, "input"), v.constant.rank() == 0));
+        } else if (v.kind == Value.Kind.RUNTIME && to == elementCode(v.source.type)) {
+            cx.put(node, 0, v);
+        } else if (v.kind == Value.Kind.ZEROS && to == TensorProto.DataType.FLOAT_VALUE) {
+            cx.put(node, 0, v);
+        } else {
+            throw node.error("cast of " + v + " to " + OnnxTensors.dataTypeName((int) to) + " is not supported");
+        }
+    }
+
+    private static long elementCode(ElementType t) {
+        switch (t) {
+            case FLOAT32:
+                return TensorProto.DataType.FLOAT_VALUE;
+            case INT32:
+                return TensorProto.DataType.INT32_VALUE;
+            default:
+                return TensorProto.DataType.INT64_VALUE;
+        }
+    }
+
+    void shape(OnnxNode node) throws ImportException {
+        Value v = cx.value(node, 0, "input");
+        List<Sym> dims;
+        switch (v.kind) {
+            case RUNTIME:
+                dims = v.dims();
+                break;
+            case ZEROS:
+                dims = v.sizes;
+                break;
+            case CONSTANT:
+                dims = new ArrayList<>();
+                for (int d : v.constant.shape()) {
+                    dims.add(Sym.of(d));
+                }
+                break;
+            default:
+                dims = v.scalar ? List.of() : List.of(Sym.of(v.sizes.size()));
+        }
+        int rank = dims.size();
+        int start = (int) clampAxis(node.intAttr("start", 0), rank);
+        int end = (int) clampAxis(node.intAttr("end", rank), rank);
+        cx.put(node, 0, Value.shape(dims.subList(start, Math.max(start, end)), false));
+    }
+
+    private static long clampAxis(long a, int rank) {
+        long axis = a < 0 ? a + rank : a;
+        return Math.max(0, Math.min(rank, axis));
+    }
+
+    void squeeze(OnnxNode node, boolean unsqueeze) throws ImportException {
+        Value v = cx.value(node, 0, "input");
+        long[] axes = cx.opset >= 13 ? (node.input(1).isEmpty() ? null : cx.knownInts(node, 1, "axes")) : node.intsAttr("axes");
+        if (unsqueeze && axes == null) {
+            throw node.error("axes are missing");
+        }
+        switch (v.kind) {
+            case RUNTIME:
+                cx.put(node, 0, unsqueeze ? Views.unsqueeze(v, axes, node) : Views.squeeze(v, axes, node));
+                return;
+            case SHAPE:
+            case CONSTANT: {
+                List<Sym> elements = ImportContext.ints(v, node, "input");
+                int rank = ImportContext.isScalar(v) ? 0 : 1;
+                if (unsqueeze && rank == 0 && axes.length == 1 && Views.axis(axes[0], 1, node) == 0) {
+                    cx.put(node, 0, Value.shape(elements, false));
+                    return;
+                }
+                if (!unsqueeze && rank == 1 && elements.size() == 1 && (axes == null || (axes.length == 1 && Views.axis(axes[0], 1, node) == 0))) {
+                    cx.put(node, 0, Value.shape(elements, true));
+                    return;
+                }
+                break;
+            }
+            case ZEROS: {
+                List<Sym> shape = new ArrayList<>(v.sizes);
+                if (unsqueeze) {
+                    long[] sorted = axes.clone();
+                    Arrays.sort(sorted);
+                    for (long a : sorted) {
+                        shape.add(Views.axis(a, shape.size() + 1, node), Sym.of(1));
+                    }
+                } else {
+                    for (int i = shape.size() - 1; i >= 0; i--) {
+                        boolean listed = axes == null ? shape.get(i).equals(Sym.of(1)) : contains(axes, i, shape.size());
+                        if (listed) {
+                            shape.remove(i);
+                        }
+                    }
+                }
+                cx.put(node, 0, Value.zeros(shape));
+                return;
+            }
+            default:
+                break;
+        }
+        throw node.error((unsqueeze ? "Unsqueeze" : "Squeeze") + " of " + v + " is not supported");
+    }
+
+    private static boolean contains(long[] axes, int axis, int rank) {
+        for (long a : axes) {
+            if ((a < 0 ? a + rank : a) == axis) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void constantOfShape(OnnxNode node) throws ImportException {
+        List<Sym> shape = ImportContext.ints(cx.value(node, 0, "shape"), node, "shape");
+        float fill = 0;
+        if (node.has("value")) {
+            Tensor t = OnnxTensors.decode(node.attribute("value").getT(), node.where + ": value");
+            if (t.type() != ElementType.FLOAT32 || t.size() != 1) {
+                throw node.error("only a float fill value is supported, not " + t);
+            }
+            fill = t.floats()[0];
+        }
+        if (fill != 0) {
+            throw node.error("a fill value of " + fill + " is not supported; zero tensors are folded into absent initial states");
+        }
+        cx.put(node, 0, Value.zeros(shape));
+    }
+
+    void slice(OnnxNode node) throws ImportException {
+        Value v = cx.value(node, 0, "data");
+        long[] starts;
+        long[] ends;
+        long[] axes;
+        long[] steps = null;
+        if (cx.opset < 10) {
+            starts = node.intsAttr("starts");
+            ends = node.intsAttr("ends");
+            axes = node.intsAttr("axes");
+        } else {
+            starts = cx.knownInts(node, 1, "starts");
+            ends = cx.knownInts(node, 2, "ends");
+            axes = node.input(3).isEmpty() ? null : cx.knownInts(node, 3, "axes");
+            steps = node.input(4).isEmpty() ? null : cx.knownInts(node, 4, "steps");
+        }
+        if (starts == null || ends == null || starts.length != ends.length || (axes != null && axes.length != starts.length)) {
+            throw node.error("starts, ends and axes must be given and of one length");
+        }
+        if (steps != null) {
+            for (long s : steps) {
+                if (s != 1) {
+                    throw node.error("steps other than 1 are not supported");
+                }
+            }
+        }
+        List<Sym> dims = v.kind == Value.Kind.RUNTIME ? v.dims() : v.kind == Value.Kind.ZEROS ? v.sizes
+                : v.kind == Value.Kind.SHAPE && !v.scalar ? List.of(Sym.of(v.sizes.size())) : null;
+        if (dims == null) {
+            throw node.error("Slice of " + v + " is not supported");
+        }
+        List<Sym> out = new ArrayList<>(dims);
+        int slicedAxis = -1;
+        long from = 0;
+        long to = 0;
+        for (int i = 0; i < starts.length; i++) {
+            int a = Views.axis(axes == null ? i : axes[i], dims.size(), node);
+            Sym size = dims.get(a);
+            boolean all = starts[i] == 0 && ends[i] >= Integer.MAX_VALUE;
+            if (all) {
+                continue;
+            }
+            if (!size.known()) {
+                throw node.error("slicing axis " + a + " of run-time size " + size + " is not supported");
+            }
+            long s = clampIndex(starts[i], size.value);
+            long e = clampIndex(ends[i], size.value);
+            if (slicedAxis >= 0) {
+                throw node.error("slicing more than one axis is not supported");
+            }
+            slicedAxis = a;
+            from = s;
+            to = Math.max(s, e);
+            out.set(a, Sym.of(to - from));
+        }
+        switch (v.kind) {
+            case ZEROS:
+                cx.put(node, 0, Value.zeros(out));
+                return;
+            case SHAPE:
+                cx.put(node, 0, Value.shape(slicedAxis < 0 ? v.sizes : v.sizes.subList((int) from, (int) to), false));
+                return;
+            default:
+                if (slicedAxis < 0) {
+                    cx.put(node, 0, v);
+                    return;
+                }
+                // A slice of the source's axis 0 seen whole: the rows of a stack's states.
+                if (v.sliceCount >= 0 || v.groups[slicedAxis].length != 1 || v.groups[slicedAxis][0] != 0 || slicedAxis != 0) {
+                    throw node.error("only a slice of a tensor's first axis is folded (a stack's initial states), not of "
+                            + "axis " + slicedAxis + " of " + v);
+                }
+                cx.put(node, 0, v.withSlice((int) from, (int) (to - from)));
+        }
+    }
+
+    private static long clampIndex(long i, long size) {
+        long k = i < 0 ? i + size : i;
+        return Math.max(0, Math.min(size, k));
+    }
+
+    void reshape(OnnxNode node) throws ImportException {
+        Value v = cx.value(node, 0, "data");
+        List<Sym> target = ImportContext.ints(cx.value(node, 1, "shape"), node, "shape");
+        boolean allowZero = node.intAttr("allowzero", 0) != 0;
+        if (v.kind == Value.Kind.RUNTIME) {
+            cx.put(node, 0, Views.reshape(v, target, allowZero, node));
+            return;
+        }
+        throw node.error("Reshape of " + v + " is not supported");
+    }
+
+    /** Gather on shape values: picks sizes (the importer sends Gather on a table to {@link LayerNodes#embedding}). */
+    void gather(OnnxNode node, Value data, Value indices) throws ImportException {
+        List<Sym> from = data.sizes;
+        List<Sym> picked = new ArrayList<>();
+        for (Sym i : ImportContext.ints(indices, node, "indices")) {
+            long k = i.value < 0 ? i.value + from.size() : i.value;
+            if (k < 0 || k >= from.size()) {
+                throw node.error("index " + i + " is outside the " + from.size() + " shape values");
+            }
+            picked.add(from.get((int) k));
+        }
+        cx.put(node, 0, Value.shape(picked, ImportContext.isScalar(indices)));
+    }
+
+    /** Concat of integer vectors: joined sizes. */
+    void concatInts(OnnxNode node, List<Value> parts) throws ImportException {
+        List<Sym> joined = new ArrayList<>();
+        for (Value v : parts) {
+            joined.addAll(ImportContext.ints(v, node, "input"));
+        }
+        cx.put(node, 0, Value.shape(joined, false));
+    }
+}

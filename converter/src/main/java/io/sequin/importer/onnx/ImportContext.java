@@ -1,0 +1,229 @@
+package io.sequin.importer.onnx;
+
+import ai.onnx.proto.OnnxMl.TensorProto;
+import io.sequin.ir.IrLayer;
+import io.sequin.ir.IrModel;
+import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.layer.RecurrentLayout.YLayout;
+import io.sequin.model.TensorSpec;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import io.sequin.importer.ImportException;
+import io.sequin.tensor.ElementType;
+import io.sequin.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What an import knows while it walks the graph: every value so far ({@link Value}), how often
+ * each is read, the model being built, and how views become tensors a layer can read.
+ */
+final class ImportContext {
+    /** The canonical axes of a recurrent Y: S, D, B, H. */
+    static final int[][] Y_ONNX0 = {{0}, {1}, {2}, {3}};
+    static final int[][] Y_ONNX1 = {{2}, {0}, {1}, {3}};
+    static final int[][] Y_SEQ_BATCH = {{0}, {2}, {1, 3}};
+    static final int[][] Y_BATCH_SEQ = {{2}, {0}, {1, 3}};
+
+    final Map<String, TensorProto> initializers = new HashMap<>();
+    final Map<String, TensorSpec> graphInputs = new LinkedHashMap<>();
+    final Map<String, Value> values = new HashMap<>();
+    /** How many node inputs and graph outputs read each value. */
+    final Map<String, Integer> uses = new HashMap<>();
+    /** The dim_param names of the graph inputs: the names dynamic output axes keep. */
+    final Set<String> dimParams = new HashSet<>();
+    final Set<String> usedInputs = new LinkedHashSet<>();
+    final Set<String> layerNames = new HashSet<>();
+    /** Every run-time tensor made, model inputs and layer outputs. */
+    final List<Source> sources = new ArrayList<>();
+    final IrModel ir = new IrModel();
+    long opset = 1;
+
+    void put(OnnxNode node, int k, Value v) throws ImportException {
+        String name = node.output(k);
+        if (name.isEmpty()) {
+            return;
+        }
+        if (values.containsKey(name) || initializers.containsKey(name)) {
+            throw node.error("output '" + name + "' is already defined");
+        }
+        values.put(name, v);
+    }
+
+    /** Input k of a node: a value defined before it, or an initializer. */
+    Value value(OnnxNode node, int k, String role) throws ImportException {
+        String name = node.input(k);
+        if (name.isEmpty()) {
+            throw node.error("input " + role + " is missing");
+        }
+        Value v = values.get(name);
+        if (v == null) {
+            TensorProto p = initializers.get(name);
+            if (p == null) {
+                throw node.error(role + " '" + name + "' is not defined before this node");
+            }
+            v = Value.constant(OnnxTensors.decode(p, node.where + ": " + role + " '" + name + "'"));
+            values.put(name, v);
+        }
+        return v;
+    }
+
+    /** Input k, optional: null when absent. */
+    Value optional(OnnxNode node, int k, String role) throws ImportException {
+        return node.input(k).isEmpty() ? null : value(node, k, role);
+    }
+
+    Value runtime(OnnxNode node, int k, String role) throws ImportException {
+        Value v = value(node, k, role);
+        if (v.kind != Value.Kind.RUNTIME) {
+            throw node.error(role + " '" + node.input(k) + "' is " + v + "; Sequin folds this operator only on tensors computed at run time");
+        }
+        return v;
+    }
+
+    Tensor constant(OnnxNode node, int k, String role) throws ImportException {
+        Value v = value(node, k, role);
+        if (v.kind != Value.Kind.CONSTANT) {
+            throw node.error(role + " '" + node.input(k) + "' must be a constant, but is " + v);
+        }
+        return v.constant;
+    }
+
+    /** An int64/int32 vector known now: a constant, or shape values that are all known. */
+    long[] knownInts(OnnxNode node, int k, String role) throws ImportException {
+        Value v = value(node, k, role);
+        List<Sym> s = ints(v, node, role);
+        long[] out = new long[s.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!s.get(i).known()) {
+                throw node.error(role + " " + s + " depends on sizes known only at run time");
+            }
+            out[i] = s.get(i).value;
+        }
+        return out;
+    }
+
+    /** An integer value (constant or shape values) as sizes. */
+    static List<Sym> ints(Value v, OnnxNode node, String role) throws ImportException {
+        if (v.kind == Value.Kind.SHAPE) {
+            return v.sizes;
+        }
+        if (v.kind == Value.Kind.CONSTANT && (v.constant.type() == ElementType.INT64 || v.constant.type() == ElementType.INT32)) {
+            List<Sym> out = new ArrayList<>();
+            for (int i = 0; i < v.constant.size(); i++) {
+                out.add(Sym.of(v.constant.type() == ElementType.INT64 ? v.constant.longs()[i] : v.constant.ints()[i]));
+            }
+            return out;
+        }
+        throw node.error(role + " must be integers, but is " + v);
+    }
+
+    static boolean isScalar(Value v) {
+        return v.kind == Value.Kind.SHAPE ? v.scalar : v.kind == Value.Kind.CONSTANT && v.constant.rank() == 0;
+    }
+
+    String layerName(OnnxNode node, String fallback) {
+        String base = node.proto.getName().isEmpty() ? fallback + "_" + node.index : node.proto.getName();
+        String name = base;
+        for (int i = 1; !layerNames.add(name); i++) {
+            name = base + "_" + i;
+        }
+        return name;
+    }
+
+    /** Adds a layer whose output k is {@code node}'s output k, a tensor of {@code dims}. */
+    Source addLayer(OnnxNode node, IrLayer layer, int k, Sym[] dims, ElementType type) throws ImportException {
+        ir.layers.add(layer);
+        String out = node.output(k);
+        while (layer.outputs.size() <= k) {
+            layer.outputs.add("");
+        }
+        layer.outputs.set(k, out);
+        Source s = new Source(out, dims, type, layer, null);
+        sources.add(s);
+        put(node, k, Value.of(s));
+        return s;
+    }
+
+    /** The name of a tensor that is exactly value v, or an error naming the node. */
+    String materialize(Value v, OnnxNode node, String role) throws ImportException {
+        String name = v.kind == Value.Kind.RUNTIME ? materializeOrNull(v, node) : null;
+        if (name == null) {
+            throw new ImportException((node == null ? "" : node.where + ": ") + role + " is " + describeView(v)
+                    + ", which Sequin cannot fold into the layers around it");
+        }
+        return name;
+    }
+
+    /**
+     * The source's name when v is the whole source as it is laid out, fixing a recurrent Y's
+     * layout to the view when that is one the layer can write; null when it cannot be.
+     */
+    String materializeOrNull(Value v, OnnxNode node) throws ImportException {
+        if (v.kind != Value.Kind.RUNTIME || v.sliceCount >= 0) {
+            return null;
+        }
+        Source s = v.source;
+        if (s.recurrentY == null) {
+            if (!v.isWholeSource()) {
+                return null;
+            }
+            if (s.producer == null) {
+                usedInputs.add(s.name);
+            }
+            return s.name;
+        }
+        IrRecurrentLayer l = s.recurrentY;
+        YLayout form = null;
+        if (Value.sameGroups(v.groups, l.layout == 0 ? Y_ONNX0 : Y_ONNX1, s)) {
+            form = YLayout.ONNX;
+        } else if (Value.sameGroups(v.groups, Y_SEQ_BATCH, s)) {
+            form = YLayout.SEQ_BATCH;
+        } else if (Value.sameGroups(v.groups, Y_BATCH_SEQ, s)) {
+            form = YLayout.BATCH_SEQ;
+        }
+        if (form == null) {
+            return null;
+        }
+        if (s.fixed && l.yLayout != form) {
+            throw new ImportException((node == null ? "" : node.where + ": ") + "Y of layer '" + l.name + "' is read as "
+                    + l.yLayout.name().toLowerCase(java.util.Locale.ROOT) + " and as " + form.name().toLowerCase(java.util.Locale.ROOT)
+                    + "; Sequin writes one layout");
+        }
+        l.yLayout = form;
+        s.fixed = true;
+        return s.name;
+    }
+
+    static String describeView(Value v) {
+        if (v.kind != Value.Kind.RUNTIME) {
+            return v.toString();
+        }
+        return "a view " + Arrays.deepToString(v.groups) + (v.sliceCount >= 0 ? " (rows " + v.sliceStart + ".." + (v.sliceStart
+                + v.sliceCount - 1) + ")" : "") + " of tensor '" + v.source.name + "' " + Arrays.toString(v.source.dims);
+    }
+
+    void rename(Source s, String name) throws ImportException {
+        if (s.name.equals(name)) {
+            return;
+        }
+        for (IrLayer l : ir.layers) {
+            l.outputs.replaceAll(n -> n.equals(s.name) ? name : n);
+            l.inputs.replaceAll(n -> n.equals(s.name) ? name : n);
+        }
+        s.name = name;
+    }
+
+    static Sym[] syms(int[] shape) {
+        Sym[] out = new Sym[shape.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Sym.of(shape[i]);
+        }
+        return out;
+    }
+}
