@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sequin.format.InvalidModelException;
 import io.sequin.importer.onnx.OnnxImporter;
+import io.sequin.importer.pytorch.StateDictReader;
+import io.sequin.importer.pytorch.TorchRnnImporter;
 import io.sequin.io.AtomicFiles;
 import io.sequin.ir.IrModel;
 import io.sequin.model.Model;
@@ -30,13 +32,16 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code sequin convert SRC -o OUT.sqn}: imports a trained model and writes a verified .sqn file. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Converts an ONNX model with LSTM, GRU or RNN nodes into a Sequin .sqn file.",
+        description = {"Converts a trained model into a Sequin .sqn file: an ONNX model (LSTM, GRU and RNN nodes, as ONNX "
+                + "writes them or as torch.onnx.export does, with embeddings, linear layers, activations and softmax), "
+                + "or the state_dict of a bare nn.LSTM, nn.GRU or nn.RNN saved by torch.save.",
             "The output is written to a temporary file and renamed into place, so a failed conversion leaves nothing behind."})
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SRC", description = "The source model (.onnx).")
+    @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, or a torch.save state_dict (.pt); "
+            + "the format is read from the file.")
     Path source;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.sqn", description = "Where to write the model.")
@@ -60,6 +65,14 @@ final class ConvertCommand implements Callable<Integer> {
             description = "Freeze graph input NAME into a constant with the array in FILE.npy (repeatable).")
     List<String> constants = new ArrayList<>();
 
+    @Option(names = "--batch-first", description = "PyTorch state_dict only: the module was built with batch_first=True "
+            + "(x and y are [batch, seq, ...]; h0 and h_n are not).")
+    boolean batchFirst;
+
+    @Option(names = "--nonlinearity", paramLabel = "tanh|relu", description = "PyTorch nn.RNN state_dict only: the "
+            + "module's nonlinearity (default: tanh, PyTorch's default).")
+    String nonlinearity;
+
     @Override
     public Integer call() throws Exception {
         WeightType type = WeightType.byName(weights);
@@ -78,12 +91,29 @@ final class ConvertCommand implements Callable<Integer> {
         calibrationFiles.forEach((name, file) -> calibrationSources.put(name, file.toString()));
         byte[] bytes = Files.readAllBytes(source);
         Map<String, Tensor> frozen = NamedFiles.read(constants, "--const", null, "a constant needs the name of the graph input it replaces");
-        if (!looksLikeOnnx(source, bytes)) {
-            throw new Failures.UserError(source + ": cannot tell the model format; Sequin converts ONNX files (.onnx)");
+        boolean torch = StateDictReader.isTorchZip(source);
+        if (!torch && (batchFirst || nonlinearity != null)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--batch-first and --nonlinearity describe a PyTorch state_dict; " + source + " is not one");
+        }
+        if (torch && !frozen.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--const freezes ONNX graph inputs; "
+                    + source + " is a PyTorch state_dict");
+        }
+        if (!torch && !looksLikeOnnx(source, bytes)) {
+            throw new Failures.UserError(source + ": cannot tell the model format; Sequin converts ONNX files (.onnx) and "
+                    + "PyTorch state_dicts saved by torch.save");
         }
         IrModel ir;
         try {
-            ir = OnnxImporter.importModel(bytes, frozen);
+            if (torch) {
+                TorchRnnImporter.Options options = new TorchRnnImporter.Options();
+                options.batchFirst = batchFirst;
+                options.nonlinearity = nonlinearity == null ? "tanh" : nonlinearity;
+                ir = TorchRnnImporter.importModel(StateDictReader.read(source), options, "state_dict");
+            } else {
+                ir = OnnxImporter.importModel(bytes, frozen);
+            }
         } catch (io.sequin.importer.ImportException e) {
             throw new io.sequin.importer.ImportException(source + ": " + e.getMessage(), e);
         }

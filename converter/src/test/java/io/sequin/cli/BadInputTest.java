@@ -80,6 +80,23 @@ class BadInputTest {
     }
 
     @Test
+    void pytorchOptionsOnAnOnnxFileAreAUsageError() throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", fixture.resolve("model.onnx").toString(), "-o", out.resolve("m.sqn").toString(),
+                "--nonlinearity", "relu"), 2, "--nonlinearity", "state_dict");
+        assertNothingWritten(out);
+    }
+
+    @Test
+    void aPickledModuleIsRefusedWithoutRunningIt() throws Exception {
+        Path module = Path.of(BadInputTest.class.getResource("/fixtures/pytorch-state-dict-unsupported/whole_module.pt").toURI());
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", module.toString(), "-o", out.resolve("m.sqn").toString()), 1,
+                "whole_module.pt", "torch.nn.modules.rnn.GRU");
+        assertNothingWritten(out);
+    }
+
+    @Test
     void weightLeftAsGraphInputAsksForConst() throws Exception {
         var m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(fixture.resolve("model.onnx")));
         var graph = m.getGraph().toBuilder();

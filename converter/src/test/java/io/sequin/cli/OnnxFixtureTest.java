@@ -17,18 +17,25 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every ONNX fixture under src/test/resources/fixtures/onnx and fixtures/pytorch-onnx goes
+ * Every fixture under src/test/resources/fixtures (onnx, pytorch-onnx, pytorch-state-dict) goes
  * through the command line ({@code convert}, then {@code run} on each data set) and must
  * reproduce the expected outputs within 1e-5. Each case's reference.txt says where its numbers
  * come from: fixtures/onnx from ONNX Runtime's Java binding (tools/MakeOnnxFixtures.java; layout
  * 1, which ORT runs only as a transposed layout-0 twin, is explained there), fixtures/pytorch-onnx
- * from PyTorch itself on models it exported (tools/make-pytorch-onnx-fixtures.py).
+ * from PyTorch itself on models it exported (tools/make-pytorch-onnx-fixtures.py), and
+ * fixtures/pytorch-state-dict from PyTorch on the modules whose state_dicts were saved
+ * (tools/make-pytorch-state-dict-fixtures.py).
  */
 class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
 
     static Stream<Path> fixtures() throws Exception {
-        return Stream.concat(cases(root(), 17), cases(Path.of(OnnxFixtureTest.class.getResource("/fixtures/pytorch-onnx").toURI()), 9));
+        return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 7))
+                .flatMap(s -> s);
+    }
+
+    private static Path fixtureRoot(String name) throws URISyntaxException {
+        return Path.of(OnnxFixtureTest.class.getResource("/fixtures/" + name).toURI());
     }
 
     private static Stream<Path> cases(Path root, int atLeast) throws Exception {
@@ -59,7 +66,18 @@ class OnnxFixtureTest {
     @MethodSource("fixturesAndKernels")
     void reproducesTheReference(String fixtureName, String kernels, Path fixture, @TempDir Path tmp) throws Exception {
         Path sqn = tmp.resolve("model.sqn");
-        CliRunner.run("convert", fixture.resolve("model.onnx").toString(), "-o", sqn.toString()).requireSuccess();
+        // A state_dict (model.pt) cannot record everything; convert-args.txt has the options it needs.
+        Path model = Files.exists(fixture.resolve("model.pt")) ? fixture.resolve("model.pt") : fixture.resolve("model.onnx");
+        List<String> convert = new ArrayList<>(List.of("convert", model.toString(), "-o", sqn.toString()));
+        Path extra = fixture.resolve("convert-args.txt");
+        if (Files.exists(extra)) {
+            for (String a : Files.readString(extra).trim().split("\\s+")) {
+                if (!a.isEmpty()) {
+                    convert.add(a);
+                }
+            }
+        }
+        CliRunner.run(convert.toArray(new String[0])).requireSuccess();
         List<Path> dataSets = new ArrayList<>();
         try (Stream<Path> s = Files.list(fixture)) {
             s.filter(p -> p.getFileName().toString().startsWith("data_")).sorted().forEach(dataSets::add);

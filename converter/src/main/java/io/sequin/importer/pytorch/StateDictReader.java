@@ -1,0 +1,178 @@
+package io.sequin.importer.pytorch;
+
+import io.sequin.format.Limits;
+import io.sequin.importer.ImportException;
+import io.sequin.tensor.HalfFloats;
+import io.sequin.tensor.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads a file written by {@code torch.save(module.state_dict(), path)} (PyTorch 1.6 and later:
+ * a zip of {@code <name>/data.pkl}, the pickled OrderedDict, and {@code <name>/data/<key>}, one
+ * raw little-endian storage per tensor), without Python: the pickle goes through
+ * {@link Unpickler}, which refuses everything but dicts and tensors.
+ */
+public final class StateDictReader {
+    private StateDictReader() {
+    }
+
+    /** Whether a file looks like a torch.save zip: a zip whose entries include {@code <name>/data.pkl}. */
+    public static boolean isTorchZip(Path file) {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                String name = entries.nextElement().getName();
+                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The float tensors of a state_dict file, by key, in the file's order. */
+    public static Map<String, Tensor> read(Path file) throws ImportException {
+        String what = "the archive";
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            String prefix = null;
+            int count = 0;
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                String name = entries.nextElement().getName();
+                if (++count > Limits.MAX_COUNT) {
+                    throw new ImportException(what + ": more than " + Limits.MAX_COUNT + " entries in the archive");
+                }
+                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
+                    prefix = name.substring(0, name.length() - "data.pkl".length());
+                }
+            }
+            if (prefix == null) {
+                throw new ImportException(what + ": no <name>/data.pkl in the zip; not a file torch.save wrote "
+                        + "(files from PyTorch before 1.6 must be saved again with a newer torch.save)");
+            }
+            ZipEntry order = zip.getEntry(prefix + "byteorder");
+            if (order != null && !new String(bytes(zip, order, what), StandardCharsets.US_ASCII).trim().equals("little")) {
+                throw new ImportException(what + ": tensors are stored big-endian; save them on a little-endian machine");
+            }
+            Object root = Unpickler.read(bytes(zip, zip.getEntry(prefix + "data.pkl"), what), "data.pkl");
+            if (!(root instanceof Map)) {
+                throw new ImportException(what + ": the pickle holds a " + (root == null ? "None" : root.getClass().getSimpleName())
+                        + ", not a state_dict; save module.state_dict(), not the module");
+            }
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            Map<String, byte[]> storages = new HashMap<>();
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
+                if (!(e.getKey() instanceof String) || !(e.getValue() instanceof TorchTensor)) {
+                    throw new ImportException(what + ": entry " + e.getKey() + " is not a named tensor; a state_dict maps names to tensors");
+                }
+                String key = (String) e.getKey();
+                TorchTensor t = (TorchTensor) e.getValue();
+                byte[] data = storages.get(t.storage.key);
+                if (data == null) {
+                    ZipEntry entry = zip.getEntry(prefix + "data/" + t.storage.key);
+                    if (entry == null) {
+                        throw new ImportException(what + ": tensor '" + key + "' refers to storage " + t.storage.key
+                                + ", which is not in the archive");
+                    }
+                    data = bytes(zip, entry, what);
+                    storages.put(t.storage.key, data);
+                }
+                out.put(key, floats(t, data, what + ": tensor '" + key + "'"));
+            }
+            return out;
+        } catch (ZipException e) {
+            throw new ImportException(what + ": not a readable zip archive: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ImportException(what + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] bytes(ZipFile zip, ZipEntry entry, String what) throws IOException, ImportException {
+        long size = entry.getSize();
+        if (size < 0 || size > Limits.MAX_FILE_BYTES) {
+            throw new ImportException(what + ": entry " + entry.getName() + " declares " + size + " bytes");
+        }
+        try (InputStream in = zip.getInputStream(entry)) {
+            byte[] b = in.readNBytes((int) size);
+            if (b.length != size || in.read() != -1) {
+                throw new ImportException(what + ": entry " + entry.getName() + " does not hold the " + size + " bytes it declares");
+            }
+            return b;
+        }
+    }
+
+    /** A tensor's elements in row-major order, as floats, from its storage's bytes. */
+    private static Tensor floats(TorchTensor t, byte[] data, String what) throws ImportException {
+        TorchDtype dtype = t.storage.dtype;
+        if (dtype == TorchDtype.INT64 || dtype == TorchDtype.INT32) {
+            throw new ImportException(what + " holds integers; weights must be floating point");
+        }
+        if ((long) data.length < t.storage.elements * dtype.bytes) {
+            throw new ImportException(what + ": storage " + t.storage.key + " holds " + data.length + " bytes, less than its "
+                    + t.storage.elements + " elements of " + dtype.bytes);
+        }
+        if (t.size.length > Limits.MAX_RANK || t.size.length != t.stride.length) {
+            throw new ImportException(what + ": rank " + t.size.length + " with " + t.stride.length + " strides");
+        }
+        long count = 1;
+        long last = t.offset;
+        for (int i = 0; i < t.size.length; i++) {
+            if (t.size[i] < 0 || t.stride[i] < 0) {
+                throw new ImportException(what + ": negative size or stride");
+            }
+            count *= t.size[i];
+            if (count > Limits.MAX_TENSOR_ELEMENTS) {
+                throw new ImportException(what + ": more than " + Limits.MAX_TENSOR_ELEMENTS + " elements");
+            }
+            last += t.size[i] == 0 ? 0 : (t.size[i] - 1) * t.stride[i];
+        }
+        if (t.offset < 0 || (count > 0 && last >= t.storage.elements)) {
+            throw new ImportException(what + " reaches element " + last + " of a storage of " + t.storage.elements);
+        }
+        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        int[] shape = new int[t.size.length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = (int) t.size[i];
+        }
+        float[] out = new float[(int) count];
+        int[] index = new int[shape.length];
+        for (int n = 0; n < out.length; n++) {
+            long at = t.offset;
+            for (int i = 0; i < shape.length; i++) {
+                at += index[i] * t.stride[i];
+            }
+            out[n] = element(b, dtype, (int) at);
+            for (int i = shape.length - 1; i >= 0 && ++index[i] == shape[i]; i--) {
+                index[i] = 0;
+            }
+        }
+        return Tensor.ofFloats(shape, out);
+    }
+
+    private static float element(ByteBuffer b, TorchDtype dtype, int i) {
+        switch (dtype) {
+            case FLOAT64:
+                return (float) b.getDouble(i * 8);
+            case FLOAT16:
+                return HalfFloats.f16ToFloat(b.getShort(i * 2));
+            case BFLOAT16:
+                return HalfFloats.bf16ToFloat(b.getShort(i * 2));
+            default:
+                return b.getFloat(i * 4);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.sequin.importer.pytorch;
+
+import io.sequin.format.Limits;
+import io.sequin.importer.ImportException;
+import io.sequin.ir.IrConcatLayer;
+import io.sequin.ir.IrModel;
+import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.layer.Activation;
+import io.sequin.layer.ActivationFunction;
+import io.sequin.layer.CellType;
+import io.sequin.layer.Direction;
+import io.sequin.layer.RecurrentLayout.YLayout;
+import io.sequin.model.TensorSpec;
+import io.sequin.tensor.ElementType;
+import io.sequin.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the state_dict of a bare {@code nn.LSTM}, {@code nn.GRU} or {@code nn.RNN} into a model
+ * that computes what the module's {@code forward(x, h0[, c0])} returns. The module is inferred
+ * from the parameter names and shapes (PyTorch's docs, torch.nn.LSTM): the cell from the gate
+ * count (4, 3 or 1 blocks of hidden rows in {@code weight_ih_l0}), the layers from {@code _l<k>},
+ * bidirectional from {@code _reverse}. What the file cannot tell comes from {@link Options}.
+ *
+ * <p>Inputs: {@code x} [S, B, I] ([B, S, I] batch-first), {@code h0} [layers*D, B, H]
+ * ({@code c0} the same for LSTM). Outputs: {@code y} [S, B, D*H] ([B, S, D*H] batch-first),
+ * {@code h_n} (and {@code c_n}) [layers*D, B, H] with index layer*D + direction, as PyTorch.
+ * PyTorch's gate orders (LSTM i, f, g, o; GRU r, z, n) are reordered to ONNX's (i, o, f, c;
+ * z, r, h); a PyTorch GRU is ONNX's GRU with linear_before_reset.
+ */
+public final class TorchRnnImporter {
+    /** What a state_dict does not record. */
+    public static final class Options {
+        public boolean batchFirst;
+        /** nn.RNN's nonlinearity: tanh (PyTorch's default) or relu. */
+        public String nonlinearity = "tanh";
+    }
+
+    private static final Pattern PARAM = Pattern.compile("(.*?)(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\\d+)(_reverse)?");
+
+    private TorchRnnImporter() {
+    }
+
+    public static IrModel importModel(Map<String, Tensor> stateDict, Options options, String what) throws ImportException {
+        String prefix = null;
+        int layers = 0;
+        boolean reverse = false;
+        for (String key : stateDict.keySet()) {
+            Matcher m = PARAM.matcher(key);
+            if (!m.matches()) {
+                throw new ImportException(what + ": '" + key + "' is not a parameter of nn.LSTM, nn.GRU or nn.RNN; Sequin reads "
+                        + "the state_dict of a bare recurrent module (composite models: export them to ONNX)");
+            }
+            if (prefix != null && !prefix.equals(m.group(1))) {
+                throw new ImportException(what + ": parameters of two modules ('" + prefix + "' and '" + m.group(1) + "')");
+            }
+            prefix = m.group(1);
+            long layer = Long.parseLong(m.group(3));
+            if (layer >= Limits.MAX_COUNT) {
+                throw new ImportException(what + ": layer " + layer + " is past the limit of " + Limits.MAX_COUNT);
+            }
+            layers = Math.max(layers, (int) layer + 1);
+            reverse |= m.group(4) != null;
+        }
+        if (prefix == null) {
+            throw new ImportException(what + ": the state_dict is empty");
+        }
+        int dirs = reverse ? 2 : 1;
+        Tensor hh0 = param(stateDict, prefix, "weight_hh", 0, false, what);
+        Tensor ih0 = param(stateDict, prefix, "weight_ih", 0, false, what);
+        if (stateDict.containsKey(prefix + "weight_hr_l0")) {
+            throw new ImportException(what + ": weight_hr_l0 says this LSTM has proj_size > 0, which Sequin does not run yet");
+        }
+        if (hh0.rank() != 2 || ih0.rank() != 2) {
+            throw new ImportException(what + ": weight_hh_l0 and weight_ih_l0 must be matrices");
+        }
+        int hidden = hh0.dim(1);
+        if (hidden < 1 || hidden > Limits.MAX_LAYER_WIDTH || hh0.dim(0) % hidden != 0) {
+            throw new ImportException(what + ": weight_hh_l0 is " + Tensor.format(hh0.shape()) + ", not [gates*hidden, hidden]");
+        }
+        int gates = hh0.dim(0) / hidden;
+        CellType cell = gates == 4 ? CellType.LSTM : gates == 3 ? CellType.GRU : gates == 1 ? CellType.RNN : null;
+        if (cell == null) {
+            throw new ImportException(what + ": weight_hh_l0 has " + gates + " blocks of " + hidden
+                    + " rows; nn.LSTM has 4, nn.GRU 3, nn.RNN 1");
+        }
+        if (cell != CellType.RNN && !options.nonlinearity.equals("tanh")) {
+            throw new ImportException("--nonlinearity is nn.RNN's; this state_dict is an nn." + cell);
+        }
+        int input = ih0.dim(1);
+        IrModel ir = new IrModel();
+        ir.sourceFormat = "pytorch";
+        String[] seqBatch = options.batchFirst ? new String[] {"batch", "seq"} : new String[] {"seq", "batch"};
+        int stateRows = layers * dirs;
+        ir.inputs.add(new TensorSpec("x", ElementType.FLOAT32, new int[] {-1, -1, input}, new String[] {seqBatch[0], seqBatch[1], ""}));
+        TensorSpec stateSpec = new TensorSpec("h0", ElementType.FLOAT32, new int[] {stateRows, -1, hidden}, new String[] {"", "batch", ""});
+        ir.inputs.add(stateSpec);
+        if (cell == CellType.LSTM) {
+            ir.inputs.add(new TensorSpec("c0", ElementType.FLOAT32, stateSpec.shape(), stateSpec.dimNames()));
+        }
+        List<String> hParts = new ArrayList<>();
+        List<String> cParts = new ArrayList<>();
+        String x = "x";
+        for (int k = 0; k < layers; k++) {
+            IrRecurrentLayer l = new IrRecurrentLayer();
+            l.name = prefix + "l" + k;
+            l.cell = cell;
+            l.direction = dirs == 2 ? Direction.BIDIRECTIONAL : Direction.FORWARD;
+            l.hiddenSize = hidden;
+            l.inputSize = k == 0 ? input : dirs * hidden;
+            l.linearBeforeReset = cell == CellType.GRU;
+            l.xBatchFirst = options.batchFirst;
+            l.yLayout = options.batchFirst ? YLayout.BATCH_SEQ : YLayout.SEQ_BATCH;
+            l.stateOffset = k * dirs;
+            l.stateRows = stateRows;
+            int rows = gates * hidden;
+            l.w = new float[dirs * rows * l.inputSize];
+            l.r = new float[dirs * rows * hidden];
+            l.b = new float[dirs * 2 * rows];
+            for (int d = 0; d < dirs; d++) {
+                boolean rev = d == 1;
+                Tensor wih = param(stateDict, prefix, "weight_ih", k, rev, what);
+                Tensor whh = param(stateDict, prefix, "weight_hh", k, rev, what);
+                requireShape(wih, rows, l.inputSize, prefix + "weight_ih_l" + k + (rev ? "_reverse" : ""), what);
+                requireShape(whh, rows, hidden, prefix + "weight_hh_l" + k + (rev ? "_reverse" : ""), what);
+                reorder(cell, wih.floats(), l.inputSize, hidden, l.w, d * rows * l.inputSize);
+                reorder(cell, whh.floats(), hidden, hidden, l.r, d * rows * hidden);
+                for (int which = 0; which < 2; which++) {
+                    String name = (which == 0 ? "bias_ih" : "bias_hh") + "_l" + k + (rev ? "_reverse" : "");
+                    Tensor bias = stateDict.get(prefix + name);
+                    if (bias != null) {
+                        if (bias.rank() != 1 || bias.dim(0) != rows) {
+                            throw new ImportException(what + ": " + prefix + name + " is " + Tensor.format(bias.shape()) + ", expected [" + rows + "]");
+                        }
+                        reorder(cell, bias.floats(), 1, hidden, l.b, (2 * d + which) * rows);
+                    }
+                }
+            }
+            l.activations = activations(cell, dirs, options.nonlinearity);
+            l.inputs.add(x);
+            l.inputs.add("");
+            l.inputs.add("h0");
+            if (cell == CellType.LSTM) {
+                l.inputs.add("c0");
+            }
+            String y = k == layers - 1 ? "y" : l.name + ".y";
+            String h = layers == 1 ? "h_n" : l.name + ".h_n";
+            String c = layers == 1 ? "c_n" : l.name + ".c_n";
+            l.outputs.add(y);
+            l.outputs.add(h);
+            if (cell == CellType.LSTM) {
+                l.outputs.add(c);
+            }
+            hParts.add(h);
+            cParts.add(c);
+            ir.layers.add(l);
+            x = y;
+        }
+        if (layers > 1) {
+            ir.layers.add(concat("h_n", hParts));
+            if (cell == CellType.LSTM) {
+                ir.layers.add(concat("c_n", cParts));
+            }
+        }
+        ir.outputs.add(new TensorSpec("y", ElementType.FLOAT32, new int[] {-1, -1, dirs * hidden},
+                new String[] {seqBatch[0], seqBatch[1], ""}));
+        ir.outputs.add(new TensorSpec("h_n", ElementType.FLOAT32, stateSpec.shape(), stateSpec.dimNames()));
+        if (cell == CellType.LSTM) {
+            ir.outputs.add(new TensorSpec("c_n", ElementType.FLOAT32, stateSpec.shape(), stateSpec.dimNames()));
+        }
+        checkEveryParameterUsed(stateDict, prefix, layers, dirs, what);
+        return ir;
+    }
+
+    private static IrConcatLayer concat(String out, List<String> parts) {
+        IrConcatLayer c = new IrConcatLayer();
+        c.name = out;
+        c.axis = 0;
+        c.inputs.addAll(parts);
+        c.outputs.add(out);
+        return c;
+    }
+
+    private static List<Activation> activations(CellType cell, int dirs, String nonlinearity) throws ImportException {
+        List<Activation> out = new ArrayList<>();
+        for (int d = 0; d < dirs; d++) {
+            switch (cell) {
+                case LSTM:
+                    out.add(new Activation(ActivationFunction.SIGMOID, 0, 0));
+                    out.add(new Activation(ActivationFunction.TANH, 0, 0));
+                    out.add(new Activation(ActivationFunction.TANH, 0, 0));
+                    break;
+                case GRU:
+                    out.add(new Activation(ActivationFunction.SIGMOID, 0, 0));
+                    out.add(new Activation(ActivationFunction.TANH, 0, 0));
+                    break;
+                default:
+                    if (!nonlinearity.equals("tanh") && !nonlinearity.equals("relu")) {
+                        throw new ImportException("--nonlinearity " + nonlinearity + ": nn.RNN takes tanh or relu");
+                    }
+                    out.add(new Activation(nonlinearity.equals("tanh") ? ActivationFunction.TANH : ActivationFunction.RELU, 0, 0));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Copies a [gates*hidden, cols] block from PyTorch's gate order into ONNX's: LSTM
+     * (i, f, g, o) to (i, o, f, c), GRU (r, z, n) to (z, r, h).
+     */
+    private static void reorder(CellType cell, float[] from, int cols, int hidden, float[] to, int toOff) {
+        int[] source = cell == CellType.LSTM ? new int[] {0, 3, 1, 2} : cell == CellType.GRU ? new int[] {1, 0, 2} : new int[] {0};
+        int block = hidden * cols;
+        for (int g = 0; g < source.length; g++) {
+            System.arraycopy(from, source[g] * block, to, toOff + g * block, block);
+        }
+    }
+
+    private static Tensor param(Map<String, Tensor> sd, String prefix, String kind, int layer, boolean reverse, String what)
+            throws ImportException {
+        String name = prefix + kind + "_l" + layer + (reverse ? "_reverse" : "");
+        Tensor t = sd.get(name);
+        if (t == null) {
+            throw new ImportException(what + ": " + name + " is missing");
+        }
+        return t;
+    }
+
+    private static void requireShape(Tensor t, int rows, int cols, String name, String what) throws ImportException {
+        if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != cols) {
+            throw new ImportException(what + ": " + name + " is " + Tensor.format(t.shape()) + ", expected [" + rows + ", " + cols + "]");
+        }
+    }
+
+    private static void checkEveryParameterUsed(Map<String, Tensor> sd, String prefix, int layers, int dirs, String what)
+            throws ImportException {
+        TreeSet<String> known = new TreeSet<>();
+        for (int k = 0; k < layers; k++) {
+            for (int d = 0; d < dirs; d++) {
+                for (String kind : new String[] {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+                    known.add(prefix + kind + "_l" + k + (d == 1 ? "_reverse" : ""));
+                }
+            }
+        }
+        for (String key : sd.keySet()) {
+            if (!known.contains(key)) {
+                throw new ImportException(what + ": " + key + " does not fit a " + layers + "-layer, " + dirs + "-direction module");
+            }
+        }
+    }
+}
