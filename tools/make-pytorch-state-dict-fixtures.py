@@ -44,8 +44,9 @@ def case(name, rnn, args="", state_dict_of=None):
         data = os.path.join(folder, f"data_{i}")
         os.makedirs(data)
         shape = (batch, seq, rnn.input_size) if rnn.batch_first else (seq, batch, rnn.input_size)
+        h_size = getattr(rnn, "proj_size", 0) or rnn.hidden_size  # an LSTM's h has proj_size values when it has one
         feeds = {"x": rng.standard_normal(shape).astype(np.float32),
-                 "h0": (0.5 * rng.standard_normal((rnn.num_layers * dirs, batch, rnn.hidden_size))).astype(np.float32)}
+                 "h0": (0.5 * rng.standard_normal((rnn.num_layers * dirs, batch, h_size))).astype(np.float32)}
         if kind == "LSTM":
             feeds["c0"] = (0.5 * rng.standard_normal((rnn.num_layers * dirs, batch, rnn.hidden_size))).astype(np.float32)
         with torch.no_grad():
@@ -82,13 +83,14 @@ def main():
     wrapped = Wrapped(nn.GRU(3, 4))
     case("gru_in_a_wrapper", wrapped.encoder, state_dict_of=wrapped)
     case("lstm_float64", nn.LSTM(3, 5, num_layers=2).double())
+    case("lstm_proj_size_2layers_bidirectional", nn.LSTM(4, 7, num_layers=2, bidirectional=True, proj_size=3))
+    case("lstm_proj_size", nn.LSTM(5, 6, proj_size=4))
 
-    # Files the importer must refuse by name: a composite model, an LSTM with proj_size, and a
-    # whole pickled module rather than its state_dict (its pickle calls torch classes).
+    # Files the importer must refuse by name: a composite model, and a whole pickled module rather
+    # than its state_dict (its pickle calls torch classes).
     shutil.rmtree(BAD, ignore_errors=True)
     os.makedirs(BAD)
     torch.save(nn.Sequential(nn.LSTM(3, 4), nn.Linear(4, 2)).state_dict(), os.path.join(BAD, "composite.pt"))
-    torch.save(nn.LSTM(3, 6, proj_size=2).state_dict(), os.path.join(BAD, "proj_size.pt"))
     torch.save(nn.GRU(3, 4), os.path.join(BAD, "whole_module.pt"))
     print("wrote", BAD)
 

@@ -32,12 +32,15 @@ public final class IrRecurrentLayer extends IrLayer {
     public boolean linearBeforeReset;
     /** [D, gates*H, I]. */
     public float[] w;
-    /** [D, gates*H, H]. */
+    /** [D, gates*H, H], or [D, gates*H, P] with a projection. */
     public float[] r;
     /** [D, 2*gates*H] or null. */
     public float[] b;
     /** [D, 3H] or null. */
     public float[] p;
+    /** LSTM projection (PyTorch's proj_size P): [D, P, H], or null; R is then [D, gates*H, P]. */
+    public float[] proj;
+    public int projSize;
 
     /** X's batch axis comes first. */
     public boolean xBatchFirst() {
@@ -46,7 +49,8 @@ public final class IrRecurrentLayer extends IrLayer {
 
     @Override
     public int formatVersion() {
-        boolean plain = xBatchFirst() == (layout == 1) && yLayout == RecurrentLayout.YLayout.ONNX && stateOffset == 0 && stateRows == 0;
+        boolean plain = xBatchFirst() == (layout == 1) && yLayout == RecurrentLayout.YLayout.ONNX && stateOffset == 0 && stateRows == 0
+                && proj == null;
         return plain ? 1 : 2;
     }
 }

@@ -216,7 +216,8 @@ public final class ModelWriter {
         int dirs = l.direction.count();
         int rows = l.cell.gates() * l.hiddenSize;
         int w = matrix(fb, l.name + ".W", new int[] {dirs, rows, l.inputSize}, l.w);
-        int r = matrix(fb, l.name + ".R", new int[] {dirs, rows, l.hiddenSize}, l.r);
+        int r = matrix(fb, l.name + ".R", new int[] {dirs, rows, l.proj == null ? l.hiddenSize : l.projSize}, l.r);
+        int proj = l.proj == null ? 0 : matrix(fb, l.name + ".proj", new int[] {dirs, l.projSize, l.hiddenSize}, l.proj);
         int b = f32(fb, l.name + ".B", new int[] {dirs, 2 * rows}, l.b);
         int p = f32(fb, l.name + ".P", new int[] {dirs, 3 * l.hiddenSize}, l.p);
         int[] acts = new int[l.activations.size()];
@@ -248,6 +249,9 @@ public final class ModelWriter {
             io.sequin.schema.RecurrentLayer.addYLayout(fb, (byte) l.yLayout.ordinal());
             io.sequin.schema.RecurrentLayer.addStateOffset(fb, l.stateOffset);
             io.sequin.schema.RecurrentLayer.addStateRows(fb, l.stateRows);
+            if (proj != 0) {
+                io.sequin.schema.RecurrentLayer.addProj(fb, proj);
+            }
         }
         return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
     }

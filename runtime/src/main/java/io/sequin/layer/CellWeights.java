@@ -22,6 +22,8 @@ final class CellWeights {
     final float[] rbh;
     /** LSTM peepholes i, o, f, [3H], or null. */
     final float[] p;
+    /** LSTM projection (PyTorch's proj_size), [P, H]: the state is W_hr·(ot⊙h(Ct)); or null. */
+    final WeightMatrix proj;
     /** Gate rows, gates·H. */
     final int gateRows;
     /** The leading gate rows whose R·h uses the old state directly: all, except GRU's h rows. */
@@ -39,11 +41,13 @@ final class CellWeights {
         final PackedMatrix w;
         final PackedMatrix rFused;
         final PackedMatrix rh;
+        final PackedMatrix proj;
 
-        Packed(PackedMatrix w, PackedMatrix rFused, PackedMatrix rh) {
+        Packed(PackedMatrix w, PackedMatrix rFused, PackedMatrix rh, PackedMatrix proj) {
             this.w = w;
             this.rFused = rFused;
             this.rh = rh;
+            this.proj = proj;
         }
     }
 
@@ -52,7 +56,8 @@ final class CellWeights {
         return packed.computeIfAbsent(kernels.name(), name -> new Packed(
                 kernels.pack(w, 0, gateRows),
                 kernels.pack(r, 0, fusedRows),
-                fusedRows < gateRows ? kernels.pack(r, fusedRows, gateRows - fusedRows) : null));
+                fusedRows < gateRows ? kernels.pack(r, fusedRows, gateRows - fusedRows) : null,
+                proj == null ? null : kernels.pack(proj, 0, proj.rows())));
     }
 
     /** Bytes of weights held: the stored matrices, the float vectors, and every kernel layout made so far. */
@@ -60,10 +65,12 @@ final class CellWeights {
         long n = w.heapBytes() + r.heapBytes() + 4L * bias.length;
         n += rbh == null ? 0 : 4L * rbh.length;
         n += p == null ? 0 : 4L * p.length;
+        n += proj == null ? 0 : proj.heapBytes();
         for (Packed k : packed.values()) {
             n += shared(k.w, w) ? 0 : k.w.heapBytes();
             n += shared(k.rFused, r) ? 0 : k.rFused.heapBytes();
             n += k.rh == null ? 0 : k.rh.heapBytes();
+            n += k.proj == null || shared(k.proj, proj) ? 0 : k.proj.heapBytes();
         }
         return n;
     }
@@ -74,7 +81,7 @@ final class CellWeights {
                 && (packed.elements() == stored.floats() && packed.halves() == stored.halves() && packed.int8() == stored.int8());
     }
 
-    private CellWeights(WeightMatrix w, WeightMatrix r, float[] bias, float[] rbh, float[] p, int fusedRows) {
+    private CellWeights(WeightMatrix w, WeightMatrix r, float[] bias, float[] rbh, float[] p, WeightMatrix proj, int fusedRows) {
         this.gateRows = bias.length;
         this.fusedRows = fusedRows;
         this.w = w;
@@ -82,15 +89,16 @@ final class CellWeights {
         this.bias = bias;
         this.rbh = rbh;
         this.p = p;
+        this.proj = proj;
     }
 
-    /** LSTM and RNN: one bias, Wb + Rb. */
-    static CellWeights fused(WeightMatrix w, WeightMatrix r, float[] wb, float[] rb, float[] p) {
+    /** LSTM and RNN: one bias, Wb + Rb; an LSTM may have a projection (null for none). */
+    static CellWeights fused(WeightMatrix w, WeightMatrix r, float[] wb, float[] rb, float[] p, WeightMatrix proj) {
         float[] bias = new float[wb.length];
         for (int i = 0; i < bias.length; i++) {
             bias[i] = wb[i] + rb[i];
         }
-        return new CellWeights(w, r, bias, null, p, bias.length);
+        return new CellWeights(w, r, bias, null, p, proj, bias.length);
     }
 
     /** GRU: Rbh folded into the bias, unless linear_before_reset keeps it inside the reset product. */
@@ -101,6 +109,7 @@ final class CellWeights {
             boolean keepApart = linearBeforeReset && j >= 2 * n;
             bias[j] = keepApart ? wb[j] : wb[j] + rb[j];
         }
-        return new CellWeights(w, r, bias, linearBeforeReset ? java.util.Arrays.copyOfRange(rb, 2 * n, 3 * n) : null, null, 2 * n);
+        return new CellWeights(w, r, bias, linearBeforeReset ? java.util.Arrays.copyOfRange(rb, 2 * n, 3 * n) : null, null, null,
+                2 * n);
     }
 }

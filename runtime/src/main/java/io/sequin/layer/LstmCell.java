@@ -10,8 +10,10 @@ import io.sequin.kernel.Kernels;
  * ct = g(Xt·Wcᵀ + Ht-1·Rcᵀ + Wbc + Rbc)
  * Ct = ft⊙Ct-1 + it⊙ct
  * ot = f(Xt·Woᵀ + Ht-1·Roᵀ + Po⊙Ct + Wbo + Rbo)        (the output gate peeks at the new Ct)
- * Ht = ot⊙h(Ct)
+ * Ht = ot⊙h(Ct)                                         (with a projection: Ht = Whr·(ot⊙h(Ct)))
  * </pre>
+ * The projection is PyTorch's {@code proj_size}: the state H has P values, the cell state C has
+ * H, and R is [4H, P].
  */
 final class LstmCell extends Cell {
     private final Activation f;
@@ -19,6 +21,10 @@ final class LstmCell extends Cell {
     private final Activation h;
     private final boolean inputForget;
     private float[] cellActivation;
+    /** With a projection: each row's ot⊙h(Ct) before it, [rows][H]. */
+    private float[] unprojected = new float[0];
+    /** Values per row of the state H: P with a projection, else H. */
+    private final int out;
 
     LstmCell(Kernels kernels, CellWeights weights, int hidden, int inputSize, Activation[] activations,
              boolean hasClip, float clip, boolean inputForget) {
@@ -28,11 +34,14 @@ final class LstmCell extends Cell {
         this.h = activations[2];
         this.inputForget = inputForget;
         this.cellActivation = new float[hidden];
+        this.out = weights.proj == null ? hidden : weights.proj.rows();
     }
 
     @Override
     void reserve(int rows) {
-        // One row of scratch serves every batch row.
+        if (weights.proj != null && unprojected.length < rows * hidden) {
+            unprojected = new float[rows * hidden];
+        }
     }
 
     @Override
@@ -46,7 +55,7 @@ final class LstmCell extends Cell {
             int o = i + n;
             int fo = i + 2 * n;
             int co = i + 3 * n;
-            int s = b * n;          // this row's h and c
+            int s = b * n;          // this row's c (and h, without a projection)
             peepholes(gates, i, 0, cState, s);
             peepholes(gates, fo, 2 * n, cState, s);
             clip(gates, i, n);
@@ -56,7 +65,19 @@ final class LstmCell extends Cell {
             cellGate(gates, co);
             updateCell(gates, i, fo, co, cState, s);
             outputGate(gates, o, cState, s);
-            updateHidden(gates, o, hState, cState, s);
+            if (weights.proj == null) {
+                updateHidden(gates, o, hState, s, cState, s);
+            } else {
+                updateHidden(gates, o, unprojected, s, cState, s);
+            }
+        }
+        if (weights.proj != null) {
+            for (int b = 0; b < rows; b++) {
+                if (active[b]) {
+                    java.util.Arrays.fill(hState, b * out, (b + 1) * out, 0f);
+                    kernels.gemv(packed.proj, unprojected, b * hidden, hState, b * out);
+                }
+            }
         }
     }
 
@@ -106,12 +127,12 @@ final class LstmCell extends Cell {
         f.apply(kernels, gates, o, hidden);
     }
 
-    /** Ht = ot⊙h(Ct) */
-    private void updateHidden(float[] gates, int o, float[] hState, float[] c, int s) {
+    /** Ht = ot⊙h(Ct), into {@code to} from {@code at} */
+    private void updateHidden(float[] gates, int o, float[] to, int at, float[] c, int s) {
         System.arraycopy(c, s, cellActivation, 0, hidden);
         h.apply(kernels, cellActivation, 0, hidden);
         for (int j = 0; j < hidden; j++) {
-            hState[s + j] = gates[o + j] * cellActivation[j];
+            to[at + j] = gates[o + j] * cellActivation[j];
         }
     }
 }

@@ -31,6 +31,8 @@ public final class RecurrentLayer implements Layer {
     private final CellType cellType;
     private final Direction direction;
     private final int hidden;
+    /** Values per row of the state H and of Y: the projection's P, or H without one. */
+    private final int out;
     private final int inputSize;
     private final int layout;
     private final RecurrentLayout forms;
@@ -66,14 +68,18 @@ public final class RecurrentLayer implements Layer {
                           boolean hasClip, float clip, boolean inputForget, boolean linearBeforeReset,
                           WeightMatrix w, WeightMatrix r, float[] b, float[] p, List<StoredTensor> stored) {
         this(name, inputs, outputs, cellType, direction, hidden, inputSize, RecurrentLayout.onnx(checkLayout(name, layout)),
-                activations, hasClip, clip, inputForget, linearBeforeReset, w, r, b, p, stored);
+                activations, hasClip, clip, inputForget, linearBeforeReset, w, r, b, p, null, stored);
     }
 
-    /** As the constructor with a layout attribute, with the tensors' forms given in full. */
+    /**
+     * As the constructor with a layout attribute, with the tensors' forms given in full, and an
+     * LSTM's projection: {@code proj} [D*P, H] (PyTorch's weight_hr, directions one after the
+     * other) or null. With one, R is [D*gates*H, P], and Y, the state and Y_h have P values.
+     */
     public RecurrentLayer(String name, List<String> inputs, List<String> outputs, CellType cellType,
                           Direction direction, int hidden, int inputSize, RecurrentLayout forms, Activation[] activations,
                           boolean hasClip, float clip, boolean inputForget, boolean linearBeforeReset,
-                          WeightMatrix w, WeightMatrix r, float[] b, float[] p, List<StoredTensor> stored) {
+                          WeightMatrix w, WeightMatrix r, float[] b, float[] p, WeightMatrix proj, List<StoredTensor> stored) {
         this.name = name;
         this.inputs = Collections.unmodifiableList(new ArrayList<>(inputs));
         this.outputs = Collections.unmodifiableList(new ArrayList<>(outputs));
@@ -91,8 +97,13 @@ public final class RecurrentLayer implements Layer {
         this.stored = Collections.unmodifiableList(new ArrayList<>(stored));
         int dirs = direction.count();
         int rows = cellType.gates() * hidden;
+        if (proj != null && (cellType != CellType.LSTM || proj.cols() != hidden || proj.rows() % dirs != 0 || proj.rows() == 0)) {
+            throw new IllegalArgumentException(name + ": a projection is [D*P, H] and for LSTM layers only; got "
+                    + proj.rows() + "x" + proj.cols() + " on a " + cellType);
+        }
+        this.out = proj == null ? hidden : proj.rows() / dirs;
         requireShape("W", w, (long) dirs * rows, inputSize);
-        requireShape("R", r, (long) dirs * rows, hidden);
+        requireShape("R", r, (long) dirs * rows, out);
         if (b != null) {
             requireLength("B", b, (long) dirs * 2 * rows);
         }
@@ -118,7 +129,7 @@ public final class RecurrentLayer implements Layer {
             float[] pd = p == null ? null : Arrays.copyOfRange(p, 3 * d * hidden, 3 * (d + 1) * hidden);
             weights[d] = cellType == CellType.GRU
                     ? CellWeights.gru(hidden, wd, rd, wb, rb, linearBeforeReset)
-                    : CellWeights.fused(wd, rd, wb, rb, pd);
+                    : CellWeights.fused(wd, rd, wb, rb, pd, proj == null ? null : proj.rows(d * out, out));
         }
     }
 
@@ -194,6 +205,11 @@ public final class RecurrentLayer implements Layer {
         return hidden;
     }
 
+    /** Values per step and direction in Y and the state: the projection size, or the hidden size. */
+    public int outputSize() {
+        return out;
+    }
+
     public int inputSize() {
         return inputSize;
     }
@@ -213,6 +229,9 @@ public final class RecurrentLayer implements Layer {
         a.put("direction", direction.name().toLowerCase(java.util.Locale.ROOT));
         a.put("hidden_size", hidden);
         a.put("input_size", inputSize);
+        if (out != hidden) {
+            a.put("proj_size", out);
+        }
         a.put("layout", layout);
         if (!forms.isOnnx()) {
             a.put("x", forms.xBatchFirst ? "[batch, seq, input]" : "[seq, batch, input]");
@@ -254,7 +273,7 @@ public final class RecurrentLayer implements Layer {
         if (inputWidth != inputSize) {
             throw new IllegalArgumentException(name + ": steps of " + inputWidth + " floats per stream, expected input_size " + inputSize);
         }
-        return hidden;
+        return out;
     }
 
     @Override
@@ -285,25 +304,26 @@ public final class RecurrentLayer implements Layer {
     /** The shapes of Y, Y_h and Y_c for a sequence of {@code seq} steps and {@code batch} rows. */
     int[][] outputShapes(int seq, int batch) {
         int dirs = direction.count();
-        int[] state = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
+        int[] state = layout == 0 ? new int[] {dirs, batch, out} : new int[] {batch, dirs, out};
+        int[] cell = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
         int[] y;
         switch (forms.y) {
             case SEQ_BATCH:
-                y = new int[] {seq, batch, dirs * hidden};
+                y = new int[] {seq, batch, dirs * out};
                 break;
             case BATCH_SEQ:
-                y = new int[] {batch, seq, dirs * hidden};
+                y = new int[] {batch, seq, dirs * out};
                 break;
             default:
-                y = layout == 0 ? new int[] {seq, dirs, batch, hidden} : new int[] {batch, seq, dirs, hidden};
+                y = layout == 0 ? new int[] {seq, dirs, batch, out} : new int[] {batch, seq, dirs, out};
         }
-        return new int[][] {y, state, state};
+        return new int[][] {y, state, cell};
     }
 
-    /** The shape initial_h and initial_c must have. */
-    int[] initialStateShape(int batch) {
+    /** The shape initial_h (width P or H) or initial_c (width H) must have. */
+    int[] initialStateShape(int batch, int width) {
         int rows = forms.stateRows(direction.count());
-        return layout == 0 ? new int[] {rows, batch, hidden} : new int[] {batch, rows, hidden};
+        return layout == 0 ? new int[] {rows, batch, width} : new int[] {batch, rows, width};
     }
 
     /** Where Y holds step t, direction d, batch row b. */
@@ -311,11 +331,11 @@ public final class RecurrentLayer implements Layer {
         int dirs = direction.count();
         switch (forms.y) {
             case SEQ_BATCH:
-                return ((t * batch + b) * dirs + d) * hidden;
+                return ((t * batch + b) * dirs + d) * out;
             case BATCH_SEQ:
-                return ((b * seq + t) * dirs + d) * hidden;
+                return ((b * seq + t) * dirs + d) * out;
             default:
-                return layout == 0 ? ((t * dirs + d) * batch + b) * hidden : ((b * seq + t) * dirs + d) * hidden;
+                return layout == 0 ? ((t * dirs + d) * batch + b) * out : ((b * seq + t) * dirs + d) * out;
         }
     }
 
@@ -359,7 +379,7 @@ public final class RecurrentLayer implements Layer {
             gateRows = cells[0].gateRows();
             fusedRows = cells[0].fusedRows();
             streamGates = new float[streams * gateRows];
-            streamH = new float[streams * hidden];
+            streamH = new float[streams * out];
             streamC = new float[streams * hidden];
             allActive = new boolean[streams];
             Arrays.fill(allActive, true);
@@ -404,20 +424,19 @@ public final class RecurrentLayer implements Layer {
             return results;
         }
 
-        private void compute(Tensor[] in, Tensor[] out) {
+        private void compute(Tensor[] in, Tensor[] written) {
             Tensor x = checkX(in);
             int seq = forms.xBatchFirst ? x.dim(1) : x.dim(0);
             int batch = forms.xBatchFirst ? x.dim(0) : x.dim(1);
             int dirs = direction.count();
             int[][] shapes = shapes(seq, batch);
-            float[] y = output(out, 0, shapes[0]);
-            float[] yh = output(out, 1, shapes[1]);
-            float[] yc = cellType == CellType.LSTM ? output(out, 2, shapes[2]) : null;
+            float[] y = output(written, 0, shapes[0]);
+            float[] yh = output(written, 1, shapes[1]);
+            float[] yc = cellType == CellType.LSTM ? output(written, 2, shapes[2]) : null;
             reserve(seq, batch);
             sequenceLengths(in.length > 1 ? in[1] : null, seq, batch);
-            int[] stateShape = shapes[3];
-            float[] initialH = initialState(in.length > 2 ? in[2] : null, "initial_h", stateShape);
-            float[] initialC = initialState(in.length > 3 ? in[3] : null, "initial_c", stateShape);
+            float[] initialH = initialState(in.length > 2 ? in[2] : null, "initial_h", shapes[3]);
+            float[] initialC = initialState(in.length > 3 ? in[3] : null, "initial_c", shapes[4]);
             fillZero(y);
             fillZero(yh);
             fillZero(yc);
@@ -428,9 +447,8 @@ public final class RecurrentLayer implements Layer {
                 boolean backward = direction.isBackward(d);
                 int maxLength = 0;
                 for (int b = 0; b < batch; b++) {
-                    int state = initialStateIndex(d, b, batch);
-                    load(initialH, state, h, b * hidden);
-                    load(initialC, state, c, b * hidden);
+                    load(initialH, initialStateIndex(d, b, batch, out), h, b * out, out);
+                    load(initialC, initialStateIndex(d, b, batch, hidden), c, b * hidden, hidden);
                     maxLength = Math.max(maxLength, lengths[b]);
                 }
                 // bias + W·x for every step at once: one pass over W for the whole sequence.
@@ -449,25 +467,24 @@ public final class RecurrentLayer implements Layer {
                             System.arraycopy(projection, p * gateRows, gates, b * gateRows, gateRows);
                         }
                     }
-                    cell.kernels.gemm(cell.packed.rFused, h, 0, hidden, batch, gates, 0, gateRows);
+                    cell.kernels.gemm(cell.packed.rFused, h, 0, out, batch, gates, 0, gateRows);
                     cell.finish(gates, h, c, batch, active);
                     if (y != null) {
                         for (int b = 0; b < batch; b++) {
                             if (active[b]) {
                                 int t = backward ? lengths[b] - 1 - k : k;
-                                System.arraycopy(h, b * hidden, y, yOffset(t, d, b, seq, batch), hidden);
+                                System.arraycopy(h, b * out, y, yOffset(t, d, b, seq, batch), out);
                             }
                         }
                     }
                 }
                 for (int b = 0; b < batch; b++) {
                     if (lengths[b] > 0) {
-                        int state = stateIndex(d, b, batch);
                         if (yh != null) {
-                            System.arraycopy(h, b * hidden, yh, state, hidden);
+                            System.arraycopy(h, b * out, yh, stateIndex(d, b, batch, out), out);
                         }
                         if (yc != null) {
-                            System.arraycopy(c, b * hidden, yc, state, hidden);
+                            System.arraycopy(c, b * hidden, yc, stateIndex(d, b, batch, hidden), hidden);
                         }
                     }
                 }
@@ -489,10 +506,10 @@ public final class RecurrentLayer implements Layer {
             } else {
                 // GRU's h rows take R·h only after the reset gate, so W and R go separately.
                 cell.kernels.gemm(pw.w, x, xOff, inputSize, streams, streamGates, 0, gateRows);
-                cell.kernels.gemm(pw.rFused, streamH, 0, hidden, streams, streamGates, 0, gateRows);
+                cell.kernels.gemm(pw.rFused, streamH, 0, out, streams, streamGates, 0, gateRows);
             }
             cell.finish(streamGates, streamH, streamC, streams, allActive);
-            System.arraycopy(streamH, 0, y, yOff, streams * hidden);
+            System.arraycopy(streamH, 0, y, yOff, streams * out);
         }
 
         @Override
@@ -513,8 +530,8 @@ public final class RecurrentLayer implements Layer {
          */
         private int[][] shapes(int seq, int batch) {
             if (seq != shapesSeq || batch != shapesBatch) {
-                int[][] out = outputShapes(seq, batch);
-                lastShapes = new int[][] {out[0], out[1], out[2], initialStateShape(batch)};
+                int[][] shapes = outputShapes(seq, batch);
+                lastShapes = new int[][] {shapes[0], shapes[1], shapes[2], initialStateShape(batch, out), initialStateShape(batch, hidden)};
                 shapesSeq = seq;
                 shapesBatch = batch;
             }
@@ -532,7 +549,7 @@ public final class RecurrentLayer implements Layer {
             }
             if (active.length < batch) {
                 gates = new float[batch * gateRows];
-                h = new float[batch * hidden];
+                h = new float[batch * out];
                 c = new float[batch * hidden];
                 active = new boolean[batch];
                 lengths = new int[batch];
@@ -571,21 +588,22 @@ public final class RecurrentLayer implements Layer {
             return output < outputs.size() && !outputs.get(output).isEmpty() && (output < 2 || cellType == CellType.LSTM);
         }
 
-        private int stateIndex(int d, int b, int batch) {
-            return layout == 0 ? (d * batch + b) * hidden : (b * direction.count() + d) * hidden;
+        /** Where Y_h (width P or H) or Y_c (width H) holds direction d, batch row b. */
+        private int stateIndex(int d, int b, int batch, int width) {
+            return layout == 0 ? (d * batch + b) * width : (b * direction.count() + d) * width;
         }
 
-        private int initialStateIndex(int d, int b, int batch) {
+        private int initialStateIndex(int d, int b, int batch, int width) {
             int rows = forms.stateRows(direction.count());
             int row = forms.stateOffset + d;
-            return layout == 0 ? (row * batch + b) * hidden : (b * rows + row) * hidden;
+            return layout == 0 ? (row * batch + b) * width : (b * rows + row) * width;
         }
 
-        private void load(float[] initial, int offset, float[] state, int stateOff) {
+        private void load(float[] initial, int offset, float[] state, int stateOff, int width) {
             if (initial == null) {
-                Arrays.fill(state, stateOff, stateOff + hidden, 0f);
+                Arrays.fill(state, stateOff, stateOff + width, 0f);
             } else {
-                System.arraycopy(initial, offset, state, stateOff, hidden);
+                System.arraycopy(initial, offset, state, stateOff, width);
             }
         }
 

@@ -353,7 +353,20 @@ final class ModelLoader {
         int rows = cell.gates() * hidden;
         List<StoredTensor> stored = new ArrayList<>();
         WeightMatrix w = matrix(r.w(), what + ".w", new int[] {dirs, rows, inputSize}, stored);
-        WeightMatrix rr = matrix(r.r(), what + ".r", new int[] {dirs, rows, hidden}, stored);
+        WeightMatrix proj = null;
+        int out = hidden;
+        if (r.proj() != null) {
+            int[] projShape = shapeOf(r.proj(), what + ".proj");
+            if (cell != CellType.LSTM || projShape.length != 3 || projShape[0] != dirs || projShape[2] != hidden
+                    || projShape[1] < 1 || projShape[1] > Limits.MAX_LAYER_WIDTH) {
+                throw new InvalidModelException(what + ".proj: shape " + Arrays.toString(projShape) + ", expected an LSTM's ["
+                        + dirs + ", P, " + hidden + "] with P in [1, " + Limits.MAX_LAYER_WIDTH + "]");
+            }
+            out = projShape[1];
+            proj = matrix(r.proj(), what + ".proj", projShape, stored);
+        }
+        WeightMatrix rr = matrix(r.r(), what + ".r", new int[] {dirs, rows, out}, stored);
+        WeightMatrix projection = proj;
         float[] b = weight(r.b(), what + ".b", new int[] {dirs, 2 * rows}, false, stored);
         float[] p = weight(r.p(), what + ".p", new int[] {dirs, 3 * hidden}, false, stored);
         if (p != null && cell != CellType.LSTM) {
@@ -374,9 +387,9 @@ final class ModelLoader {
         if (outputs.size() == 3 && !outputs.get(2).isEmpty() && cell != CellType.LSTM) {
             throw new InvalidModelException(what + ": output Y_c is for LSTM layers only");
         }
-        for (String out : outputs) {
-            if (!out.isEmpty()) {
-                declare(out, what + ".outputs");
+        for (String output : outputs) {
+            if (!output.isEmpty()) {
+                declare(output, what + ".outputs");
             }
         }
         if (r.xLayout() < -1 || r.xLayout() > 1) {
@@ -390,7 +403,7 @@ final class ModelLoader {
         boolean xBatchFirst = r.xLayout() == -1 ? layout == 1 : r.xLayout() == 1;
         RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows());
         return build(what, () -> new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, forms, activations,
-                r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, stored));
+                r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, projection, stored));
     }
 
     /**

@@ -41,6 +41,8 @@ public final class RecurrentLayer extends Table {
   public byte yLayout() { int o = __offset(34); return o != 0 ? bb.get(o + bb_pos) : 0; }
   public int stateOffset() { int o = __offset(36); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
   public int stateRows() { int o = __offset(38); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
+  public io.sequin.schema.Tensor proj() { return proj(new io.sequin.schema.Tensor()); }
+  public io.sequin.schema.Tensor proj(io.sequin.schema.Tensor obj) { int o = __offset(40); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
 
   public static int createRecurrentLayer(FlatBufferBuilder builder,
       byte cell,
@@ -60,8 +62,10 @@ public final class RecurrentLayer extends Table {
       int xLayout,
       byte yLayout,
       int stateOffset,
-      int stateRows) {
-    builder.startTable(18);
+      int stateRows,
+      int projOffset) {
+    builder.startTable(19);
+    RecurrentLayer.addProj(builder, projOffset);
     RecurrentLayer.addStateRows(builder, stateRows);
     RecurrentLayer.addStateOffset(builder, stateOffset);
     RecurrentLayer.addXLayout(builder, xLayout);
@@ -83,7 +87,7 @@ public final class RecurrentLayer extends Table {
     return RecurrentLayer.endRecurrentLayer(builder);
   }
 
-  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(18); }
+  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(19); }
   public static void addCell(FlatBufferBuilder builder, byte cell) { builder.addByte(0, cell, 0); }
   public static void addDirection(FlatBufferBuilder builder, byte direction) { builder.addByte(1, direction, 0); }
   public static void addHiddenSize(FlatBufferBuilder builder, int hiddenSize) { builder.addInt(2, hiddenSize, 0); }
@@ -104,6 +108,7 @@ public final class RecurrentLayer extends Table {
   public static void addYLayout(FlatBufferBuilder builder, byte yLayout) { builder.addByte(15, yLayout, 0); }
   public static void addStateOffset(FlatBufferBuilder builder, int stateOffset) { builder.addInt(16, stateOffset, 0); }
   public static void addStateRows(FlatBufferBuilder builder, int stateRows) { builder.addInt(17, stateRows, 0); }
+  public static void addProj(FlatBufferBuilder builder, int projOffset) { builder.addOffset(18, projOffset, 0); }
   public static int endRecurrentLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * ({@code c0} the same for LSTM). Outputs: {@code y} [S, B, D*H] ([B, S, D*H] batch-first),
  * {@code h_n} (and {@code c_n}) [layers*D, B, H] with index layer*D + direction, as PyTorch.
  * PyTorch's gate orders (LSTM i, f, g, o; GRU r, z, n) are reordered to ONNX's (i, o, f, c;
- * z, r, h); a PyTorch GRU is ONNX's GRU with linear_before_reset.
+ * z, r, h); a PyTorch GRU is ONNX's GRU with linear_before_reset. An LSTM with {@code proj_size}
+ * P ({@code weight_hr_l<k>}) has h0, y and h_n of P values per direction, c0 and c_n of H.
  */
 public final class TorchRnnImporter {
     /** What a state_dict does not record. */
@@ -73,13 +74,17 @@ public final class TorchRnnImporter {
         int dirs = reverse ? 2 : 1;
         Tensor hh0 = param(stateDict, prefix, "weight_hh", 0, false, what);
         Tensor ih0 = param(stateDict, prefix, "weight_ih", 0, false, what);
-        if (stateDict.containsKey(prefix + "weight_hr_l0")) {
-            throw new ImportException(what + ": weight_hr_l0 says this LSTM has proj_size > 0, which Sequin does not run yet");
+        Tensor hr0 = stateDict.get(prefix + "weight_hr_l0");
+        if (hh0.rank() != 2 || ih0.rank() != 2 || (hr0 != null && hr0.rank() != 2)) {
+            throw new ImportException(what + ": weight_hh_l0, weight_ih_l0 and weight_hr_l0 must be matrices");
         }
-        if (hh0.rank() != 2 || ih0.rank() != 2) {
-            throw new ImportException(what + ": weight_hh_l0 and weight_ih_l0 must be matrices");
+        // With proj_size P (weight_hr [P, H]) the state has P values and weight_hh is [4H, P].
+        int hidden = hr0 == null ? hh0.dim(1) : hr0.dim(1);
+        int out = hr0 == null ? hidden : hr0.dim(0);
+        if (out < 1 || out > Limits.MAX_LAYER_WIDTH || (hr0 != null && hh0.dim(1) != out)) {
+            throw new ImportException(what + ": weight_hh_l0 " + Tensor.format(hh0.shape()) + " does not fit weight_hr_l0 "
+                    + (hr0 == null ? "" : Tensor.format(hr0.shape())));
         }
-        int hidden = hh0.dim(1);
         if (hidden < 1 || hidden > Limits.MAX_LAYER_WIDTH || hh0.dim(0) % hidden != 0) {
             throw new ImportException(what + ": weight_hh_l0 is " + Tensor.format(hh0.shape()) + ", not [gates*hidden, hidden]");
         }
@@ -88,6 +93,9 @@ public final class TorchRnnImporter {
         if (cell == null) {
             throw new ImportException(what + ": weight_hh_l0 has " + gates + " blocks of " + hidden
                     + " rows; nn.LSTM has 4, nn.GRU 3, nn.RNN 1");
+        }
+        if (hr0 != null && cell != CellType.LSTM) {
+            throw new ImportException(what + ": weight_hr_l0 (proj_size) belongs to an nn.LSTM, but this is an nn." + cell);
         }
         if (cell != CellType.RNN && !options.nonlinearity.equals("tanh")) {
             throw new ImportException("--nonlinearity is nn.RNN's; this state_dict is an nn." + cell);
@@ -98,10 +106,12 @@ public final class TorchRnnImporter {
         String[] seqBatch = options.batchFirst ? new String[] {"batch", "seq"} : new String[] {"seq", "batch"};
         int stateRows = layers * dirs;
         ir.inputs.add(new TensorSpec("x", ElementType.FLOAT32, new int[] {-1, -1, input}, new String[] {seqBatch[0], seqBatch[1], ""}));
-        TensorSpec stateSpec = new TensorSpec("h0", ElementType.FLOAT32, new int[] {stateRows, -1, hidden}, new String[] {"", "batch", ""});
-        ir.inputs.add(stateSpec);
+        String[] stateDims = {"", "batch", ""};
+        TensorSpec hSpec = new TensorSpec("h0", ElementType.FLOAT32, new int[] {stateRows, -1, out}, stateDims);
+        TensorSpec cSpec = new TensorSpec("c0", ElementType.FLOAT32, new int[] {stateRows, -1, hidden}, stateDims);
+        ir.inputs.add(hSpec);
         if (cell == CellType.LSTM) {
-            ir.inputs.add(new TensorSpec("c0", ElementType.FLOAT32, stateSpec.shape(), stateSpec.dimNames()));
+            ir.inputs.add(cSpec);
         }
         List<String> hParts = new ArrayList<>();
         List<String> cParts = new ArrayList<>();
@@ -112,7 +122,7 @@ public final class TorchRnnImporter {
             l.cell = cell;
             l.direction = dirs == 2 ? Direction.BIDIRECTIONAL : Direction.FORWARD;
             l.hiddenSize = hidden;
-            l.inputSize = k == 0 ? input : dirs * hidden;
+            l.inputSize = k == 0 ? input : dirs * out;
             l.linearBeforeReset = cell == CellType.GRU;
             l.xBatchFirst = options.batchFirst;
             l.yLayout = options.batchFirst ? YLayout.BATCH_SEQ : YLayout.SEQ_BATCH;
@@ -120,16 +130,25 @@ public final class TorchRnnImporter {
             l.stateRows = stateRows;
             int rows = gates * hidden;
             l.w = new float[dirs * rows * l.inputSize];
-            l.r = new float[dirs * rows * hidden];
+            l.r = new float[dirs * rows * out];
+            if (hr0 != null) {
+                l.projSize = out;
+                l.proj = new float[dirs * out * hidden];
+            }
             l.b = new float[dirs * 2 * rows];
             for (int d = 0; d < dirs; d++) {
                 boolean rev = d == 1;
                 Tensor wih = param(stateDict, prefix, "weight_ih", k, rev, what);
                 Tensor whh = param(stateDict, prefix, "weight_hh", k, rev, what);
                 requireShape(wih, rows, l.inputSize, prefix + "weight_ih_l" + k + (rev ? "_reverse" : ""), what);
-                requireShape(whh, rows, hidden, prefix + "weight_hh_l" + k + (rev ? "_reverse" : ""), what);
+                requireShape(whh, rows, out, prefix + "weight_hh_l" + k + (rev ? "_reverse" : ""), what);
                 reorder(cell, wih.floats(), l.inputSize, hidden, l.w, d * rows * l.inputSize);
-                reorder(cell, whh.floats(), hidden, hidden, l.r, d * rows * hidden);
+                reorder(cell, whh.floats(), out, hidden, l.r, d * rows * out);
+                if (hr0 != null) {
+                    Tensor whr = param(stateDict, prefix, "weight_hr", k, rev, what);
+                    requireShape(whr, out, hidden, prefix + "weight_hr_l" + k + (rev ? "_reverse" : ""), what);
+                    System.arraycopy(whr.floats(), 0, l.proj, d * out * hidden, out * hidden);
+                }
                 for (int which = 0; which < 2; which++) {
                     String name = (which == 0 ? "bias_ih" : "bias_hh") + "_l" + k + (rev ? "_reverse" : "");
                     Tensor bias = stateDict.get(prefix + name);
@@ -167,13 +186,13 @@ public final class TorchRnnImporter {
                 ir.layers.add(concat("c_n", cParts));
             }
         }
-        ir.outputs.add(new TensorSpec("y", ElementType.FLOAT32, new int[] {-1, -1, dirs * hidden},
+        ir.outputs.add(new TensorSpec("y", ElementType.FLOAT32, new int[] {-1, -1, dirs * out},
                 new String[] {seqBatch[0], seqBatch[1], ""}));
-        ir.outputs.add(new TensorSpec("h_n", ElementType.FLOAT32, stateSpec.shape(), stateSpec.dimNames()));
+        ir.outputs.add(new TensorSpec("h_n", ElementType.FLOAT32, hSpec.shape(), stateDims));
         if (cell == CellType.LSTM) {
-            ir.outputs.add(new TensorSpec("c_n", ElementType.FLOAT32, stateSpec.shape(), stateSpec.dimNames()));
+            ir.outputs.add(new TensorSpec("c_n", ElementType.FLOAT32, cSpec.shape(), stateDims));
         }
-        checkEveryParameterUsed(stateDict, prefix, layers, dirs, what);
+        checkEveryParameterUsed(stateDict, prefix, layers, dirs, hr0 != null, what);
         return ir;
     }
 
@@ -237,12 +256,14 @@ public final class TorchRnnImporter {
         }
     }
 
-    private static void checkEveryParameterUsed(Map<String, Tensor> sd, String prefix, int layers, int dirs, String what)
-            throws ImportException {
+    private static void checkEveryParameterUsed(Map<String, Tensor> sd, String prefix, int layers, int dirs, boolean proj,
+                                                String what) throws ImportException {
         TreeSet<String> known = new TreeSet<>();
+        String[] kinds = proj ? new String[] {"weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"}
+                : new String[] {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
         for (int k = 0; k < layers; k++) {
             for (int d = 0; d < dirs; d++) {
-                for (String kind : new String[] {"weight_ih", "weight_hh", "bias_ih", "bias_hh"}) {
+                for (String kind : kinds) {
                     known.add(prefix + kind + "_l" + k + (d == 1 ? "_reverse" : ""));
                 }
             }
