@@ -3,6 +3,8 @@ package io.sequin.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sequin.format.InvalidModelException;
+import io.sequin.importer.keras.KerasImporter;
+import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.importer.pytorch.TorchRnnImporter;
@@ -34,14 +36,15 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Converts a trained model into a Sequin .sqn file: an ONNX model (LSTM, GRU and RNN nodes, as ONNX "
                 + "writes them or as torch.onnx.export does, with embeddings, linear layers, activations and softmax), "
-                + "or the state_dict of a bare nn.LSTM, nn.GRU or nn.RNN saved by torch.save.",
+                + "the state_dict of a bare nn.LSTM, nn.GRU or nn.RNN saved by torch.save, or a TF.js layers model (model.json; "
+            + "Keras Sequential with LSTM, GRU, SimpleRNN, Bidirectional, Dense, Embedding).",
             "The output is written to a temporary file and renamed into place, so a failed conversion leaves nothing behind."})
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, or a torch.save state_dict (.pt); "
-            + "the format is read from the file.")
+    @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, a torch.save state_dict (.pt), or a "
+            + "TF.js model.json; the format is read from the file.")
     Path source;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.sqn", description = "Where to write the model.")
@@ -92,6 +95,7 @@ final class ConvertCommand implements Callable<Integer> {
         byte[] bytes = Files.readAllBytes(source);
         Map<String, Tensor> frozen = NamedFiles.read(constants, "--const", null, "a constant needs the name of the graph input it replaces");
         boolean torch = StateDictReader.isTorchZip(source);
+        boolean tfjs = !torch && TfjsReader.isTfjs(source);
         if (!torch && (batchFirst || nonlinearity != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--batch-first and --nonlinearity describe a PyTorch state_dict; " + source + " is not one");
@@ -100,13 +104,19 @@ final class ConvertCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--const freezes ONNX graph inputs; "
                     + source + " is a PyTorch state_dict");
         }
-        if (!torch && !looksLikeOnnx(source, bytes)) {
-            throw new Failures.UserError(source + ": cannot tell the model format; Sequin converts ONNX files (.onnx) and "
-                    + "PyTorch state_dicts saved by torch.save");
+        if (tfjs && !frozen.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--const freezes ONNX graph inputs; "
+                    + source + " is a TF.js model");
+        }
+        if (!torch && !tfjs && !looksLikeOnnx(source, bytes)) {
+            throw new Failures.UserError(source + ": cannot tell the model format; Sequin converts ONNX files (.onnx), "
+                    + "PyTorch state_dicts saved by torch.save and TF.js layers models (model.json)");
         }
         IrModel ir;
         try {
-            if (torch) {
+            if (tfjs) {
+                ir = KerasImporter.importModel(TfjsReader.read(source));
+            } else if (torch) {
                 TorchRnnImporter.Options options = new TorchRnnImporter.Options();
                 options.batchFirst = batchFirst;
                 options.nonlinearity = nonlinearity == null ? "tanh" : nonlinearity;

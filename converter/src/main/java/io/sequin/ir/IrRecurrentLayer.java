@@ -41,6 +41,8 @@ public final class IrRecurrentLayer extends IrLayer {
     /** LSTM projection (PyTorch's proj_size P): [D, P, H], or null; R is then [D, gates*H, P]. */
     public float[] proj;
     public int projSize;
+    /** Layout 1 only: Y_h and Y_c as [B, D*H]. */
+    public boolean mergedStates;
 
     /** X's batch axis comes first. */
     public boolean xBatchFirst() {
@@ -50,7 +52,7 @@ public final class IrRecurrentLayer extends IrLayer {
     @Override
     public int formatVersion() {
         boolean plain = xBatchFirst() == (layout == 1) && yLayout == RecurrentLayout.YLayout.ONNX && stateOffset == 0 && stateRows == 0
-                && proj == null;
+                && proj == null && !mergedStates;
         return plain ? 1 : 2;
     }
 }

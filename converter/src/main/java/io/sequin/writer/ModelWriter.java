@@ -252,6 +252,7 @@ public final class ModelWriter {
             if (proj != 0) {
                 io.sequin.schema.RecurrentLayer.addProj(fb, proj);
             }
+            io.sequin.schema.RecurrentLayer.addMergedStates(fb, l.mergedStates);
         }
         return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
     }

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * A lookup table: y[..., :] = table[x[...], :] (PyTorch's {@code nn.Embedding}, Keras'
- * {@code Embedding}, ONNX's Gather on a constant along axis 0). x holds int32 or int64 indices
- * of any shape; y has x's shape plus the embedding size. As in ONNX's Gather, an index i in
+ * {@code Embedding}, ONNX's Gather on a constant along axis 0). x holds int32 or int64 indices,
+ * or float32 ones holding whole numbers (Keras models take token ids as floats), of any shape; y has x's shape plus the embedding size. As in ONNX's Gather, an index i in
  * [-V, 0) means V + i; any other index outside [0, V) is an error naming it. Input: x. Output: y.
  *
  * <p>In a streaming step each stream reads one index, given as a float holding a whole number.
@@ -119,6 +119,14 @@ public final class EmbeddingLayer extends BaseLayer {
             for (int i = 0; i < n; i++) {
                 row(v[i], i, y, i * size);
             }
+        } else if (x.type() == ElementType.FLOAT32) {
+            float[] v = x.floats();
+            for (int i = 0; i < n; i++) {
+                if (v[i] != Math.rint(v[i])) {
+                    throw new IllegalArgumentException(name + ": index " + v[i] + " at element " + i + " is not a whole number");
+                }
+                row((long) v[i], i, y, i * size);
+            }
         } else {
             long[] v = x.longs();
             for (int i = 0; i < n; i++) {
@@ -143,8 +151,8 @@ public final class EmbeddingLayer extends BaseLayer {
         if (x == null) {
             throw new IllegalArgumentException(name + ": input x is missing");
         }
-        if (x.type() != ElementType.INT32 && x.type() != ElementType.INT64) {
-            throw new IllegalArgumentException(name + ": x must hold int32 or int64 indices, not " + x.type().displayName());
+        if (x.type() != ElementType.INT32 && x.type() != ElementType.INT64 && x.type() != ElementType.FLOAT32) {
+            throw new IllegalArgumentException(name + ": x must hold indices (int32, int64, or whole float32), not " + x.type().displayName());
         }
         return x;
     }

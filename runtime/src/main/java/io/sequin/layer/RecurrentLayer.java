@@ -236,6 +236,9 @@ public final class RecurrentLayer implements Layer {
         if (!forms.isOnnx()) {
             a.put("x", forms.xBatchFirst ? "[batch, seq, input]" : "[seq, batch, input]");
             a.put("y", forms.y.name().toLowerCase(java.util.Locale.ROOT));
+            if (forms.mergedStates) {
+                a.put("states", "[batch, directions*hidden]");
+            }
             if (forms.stateOffset != 0 || forms.stateRows != 0) {
                 a.put("state_rows", forms.stateOffset + ".." + (forms.stateOffset + direction.count() - 1) + " of "
                         + forms.stateRows(direction.count()));
@@ -304,8 +307,10 @@ public final class RecurrentLayer implements Layer {
     /** The shapes of Y, Y_h and Y_c for a sequence of {@code seq} steps and {@code batch} rows. */
     int[][] outputShapes(int seq, int batch) {
         int dirs = direction.count();
-        int[] state = layout == 0 ? new int[] {dirs, batch, out} : new int[] {batch, dirs, out};
-        int[] cell = layout == 0 ? new int[] {dirs, batch, hidden} : new int[] {batch, dirs, hidden};
+        int[] state = layout == 0 ? new int[] {dirs, batch, out} : forms.mergedStates ? new int[] {batch, dirs * out}
+                : new int[] {batch, dirs, out};
+        int[] cell = layout == 0 ? new int[] {dirs, batch, hidden} : forms.mergedStates ? new int[] {batch, dirs * hidden}
+                : new int[] {batch, dirs, hidden};
         int[] y;
         switch (forms.y) {
             case SEQ_BATCH:

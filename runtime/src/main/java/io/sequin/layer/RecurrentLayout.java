@@ -12,7 +12,8 @@ package io.sequin.layer;
  *     {@link #stateRows} (0 means the layer's own direction count D) and the layer's directions
  *     are rows [{@link #stateOffset}, stateOffset + D): a stack of layers may share one state
  *     tensor, as PyTorch's {@code h0} of shape [layers * D, B, H].
- * <li>Y_h and Y_c: the layer's own states, [D, B, H] or [B, D, H] by layout.
+ * <li>Y_h and Y_c: the layer's own states, [D, B, H] or [B, D, H] by layout, or [B, D*H] when
+ *     {@link #mergedStates}.
  * </ul>
  */
 public final class RecurrentLayout {
@@ -32,8 +33,14 @@ public final class RecurrentLayout {
     public final YLayout y;
     public final int stateOffset;
     public final int stateRows;
+    /** Layout 1 only: Y_h and Y_c are [B, D*H], the directions' states side by side (Keras). */
+    public final boolean mergedStates;
 
     public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows) {
+        this(layout, xBatchFirst, y, stateOffset, stateRows, false);
+    }
+
+    public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows, boolean mergedStates) {
         if (layout != 0 && layout != 1) {
             throw new IllegalArgumentException("layout " + layout + ", expected 0 or 1");
         }
@@ -45,6 +52,10 @@ public final class RecurrentLayout {
         this.y = y;
         this.stateOffset = stateOffset;
         this.stateRows = stateRows;
+        if (mergedStates && layout != 1) {
+            throw new IllegalArgumentException("merged states [B, D*H] need layout 1");
+        }
+        this.mergedStates = mergedStates;
     }
 
     /** ONNX's forms for a layout attribute of 0 or 1. */
@@ -54,7 +65,7 @@ public final class RecurrentLayout {
 
     /** True when this is exactly what ONNX's layout attribute alone describes. */
     public boolean isOnnx() {
-        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0;
+        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0 && !mergedStates;
     }
 
     /** Rows along the direction axis of initial_h and initial_c, for a layer of {@code dirs} directions. */

@@ -401,7 +401,10 @@ final class ModelLoader {
                     + " is outside [0, " + Limits.MAX_COUNT + "]");
         }
         boolean xBatchFirst = r.xLayout() == -1 ? layout == 1 : r.xLayout() == 1;
-        RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows());
+        if (r.mergedStates() && layout != 1) {
+            throw new InvalidModelException(what + ": merged_states needs layout 1");
+        }
+        RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows(), r.mergedStates());
         return build(what, () -> new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, forms, activations,
                 r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, projection, stored));
     }

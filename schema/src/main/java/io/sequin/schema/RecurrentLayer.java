@@ -43,6 +43,7 @@ public final class RecurrentLayer extends Table {
   public int stateRows() { int o = __offset(38); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
   public io.sequin.schema.Tensor proj() { return proj(new io.sequin.schema.Tensor()); }
   public io.sequin.schema.Tensor proj(io.sequin.schema.Tensor obj) { int o = __offset(40); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
+  public boolean mergedStates() { int o = __offset(42); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
 
   public static int createRecurrentLayer(FlatBufferBuilder builder,
       byte cell,
@@ -63,8 +64,9 @@ public final class RecurrentLayer extends Table {
       byte yLayout,
       int stateOffset,
       int stateRows,
-      int projOffset) {
-    builder.startTable(19);
+      int projOffset,
+      boolean mergedStates) {
+    builder.startTable(20);
     RecurrentLayer.addProj(builder, projOffset);
     RecurrentLayer.addStateRows(builder, stateRows);
     RecurrentLayer.addStateOffset(builder, stateOffset);
@@ -78,6 +80,7 @@ public final class RecurrentLayer extends Table {
     RecurrentLayer.addLayout(builder, layout);
     RecurrentLayer.addInputSize(builder, inputSize);
     RecurrentLayer.addHiddenSize(builder, hiddenSize);
+    RecurrentLayer.addMergedStates(builder, mergedStates);
     RecurrentLayer.addYLayout(builder, yLayout);
     RecurrentLayer.addLinearBeforeReset(builder, linearBeforeReset);
     RecurrentLayer.addInputForget(builder, inputForget);
@@ -87,7 +90,7 @@ public final class RecurrentLayer extends Table {
     return RecurrentLayer.endRecurrentLayer(builder);
   }
 
-  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(19); }
+  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(20); }
   public static void addCell(FlatBufferBuilder builder, byte cell) { builder.addByte(0, cell, 0); }
   public static void addDirection(FlatBufferBuilder builder, byte direction) { builder.addByte(1, direction, 0); }
   public static void addHiddenSize(FlatBufferBuilder builder, int hiddenSize) { builder.addInt(2, hiddenSize, 0); }
@@ -109,6 +112,7 @@ public final class RecurrentLayer extends Table {
   public static void addStateOffset(FlatBufferBuilder builder, int stateOffset) { builder.addInt(16, stateOffset, 0); }
   public static void addStateRows(FlatBufferBuilder builder, int stateRows) { builder.addInt(17, stateRows, 0); }
   public static void addProj(FlatBufferBuilder builder, int projOffset) { builder.addOffset(18, projOffset, 0); }
+  public static void addMergedStates(FlatBufferBuilder builder, boolean mergedStates) { builder.addBoolean(19, mergedStates, false); }
   public static int endRecurrentLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;

@@ -1,0 +1,367 @@
+package io.sequin.importer.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sequin.format.Limits;
+import io.sequin.importer.ImportException;
+import io.sequin.ir.IrActivationLayer;
+import io.sequin.ir.IrDenseLayer;
+import io.sequin.ir.IrEmbeddingLayer;
+import io.sequin.ir.IrLayer;
+import io.sequin.ir.IrModel;
+import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.ir.IrSoftmaxLayer;
+import io.sequin.layer.Activation;
+import io.sequin.layer.ActivationFunction;
+import io.sequin.layer.CellType;
+import io.sequin.layer.Direction;
+import io.sequin.layer.RecurrentLayout.YLayout;
+import io.sequin.model.TensorSpec;
+import io.sequin.tensor.ElementType;
+import io.sequin.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a Keras Sequential model into layers (keras-team/keras {@code layers/rnn/lstm.py},
+ * {@code gru.py}, {@code simple_rnn.py}, {@code bidirectional.py}; ../shared/notes/semantics.md §2):
+ * LSTM, GRU (both reset_after forms), SimpleRNN, Bidirectional (concat), Dense,
+ * TimeDistributed(Dense), Embedding, Activation, and the layers that do nothing at inference
+ * (Dropout and friends). Keras tensors are batch-first: a recurrent layer reads [B, S, F] and
+ * writes [B, S, D*U] (return_sequences) or its final states [B, D*U]. Weights are taken in
+ * the order Keras saves them (layer by layer; kernel, recurrent_kernel, bias), reordered to
+ * ONNX's gates (LSTM i,f,c,o to i,o,f,c; GRU z,r,h stays) and transposed to rows per unit.
+ */
+public final class KerasImporter {
+    private static final Set<String> NO_OPS = Set.of("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
+            "AlphaDropout", "ActivityRegularization");
+
+    private final KerasModel model;
+    private final IrModel ir = new IrModel();
+    private int nextWeight;
+    /** The tensor the next layer reads, and its feature size (the last axis). */
+    private String current;
+    private int features;
+    /** Whether the current tensor still has a time axis. */
+    private boolean sequence;
+
+    private KerasImporter(KerasModel model) {
+        this.model = model;
+    }
+
+    public static IrModel importModel(KerasModel model) throws ImportException {
+        return new KerasImporter(model).convert();
+    }
+
+    private IrModel convert() throws ImportException {
+        ir.sourceFormat = model.container;
+        String cls = model.config.path("class_name").asText();
+        JsonNode config = model.config.path("config");
+        JsonNode layers = config.isArray() ? config : config.path("layers");
+        if (!cls.equals("Sequential")) {
+            throw new ImportException("a Keras " + cls + " model; Sequin imports Sequential models so far");
+        }
+        if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
+            throw new ImportException("the Sequential model has " + layers.size() + " layers");
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            JsonNode layer = layers.get(i);
+            String kind = layer.path("class_name").asText();
+            JsonNode c = layer.path("config");
+            String name = c.path("name").asText("layer_" + i);
+            String where = "layer " + i + " '" + name + "' (" + kind + ")";
+            if (i == 0 || kind.equals("InputLayer")) {
+                input(kind, c, name, where);
+                if (kind.equals("InputLayer")) {
+                    continue;
+                }
+            }
+            layer(kind, c, name, where);
+        }
+        if (nextWeight != model.weights.size()) {
+            throw new ImportException("the file holds " + model.weights.size() + " weights; the layers used " + nextWeight);
+        }
+        ir.outputs.add(new TensorSpec(current, ElementType.FLOAT32,
+                sequence ? new int[] {-1, -1, features} : new int[] {-1, features},
+                sequence ? new String[] {"batch", "seq", ""} : new String[] {"batch", ""}));
+        return ir;
+    }
+
+    /** The model input, from an InputLayer or the first layer's batch_input_shape. */
+    private void input(String kind, JsonNode c, String name, String where) throws ImportException {
+        JsonNode shape = c.has("batch_input_shape") ? c.get("batch_input_shape") : c.path("batch_shape");
+        if (!shape.isArray() || shape.size() < 2 || shape.size() > 3) {
+            throw new ImportException(where + ": batch_input_shape " + shape + " is not [batch, steps(, features)]");
+        }
+        String dtype = c.path("dtype").asText("float32");
+        ElementType type = dtype.equals("int32") ? ElementType.INT32 : dtype.equals("int64") ? ElementType.INT64 : ElementType.FLOAT32;
+        current = kind.equals("InputLayer") ? name : name + "_input";
+        int[] dims = new int[shape.size()];
+        String[] names = new String[shape.size()];
+        for (int k = 0; k < dims.length; k++) {
+            dims[k] = shape.get(k).isNull() ? TensorSpec.DYNAMIC : shape.get(k).asInt();
+            names[k] = k == 0 ? "batch" : k == 1 && shape.get(k).isNull() ? "seq" : "";
+        }
+        sequence = true;
+        features = dims.length == 3 ? dims[2] : 0;
+        ir.inputs.add(new TensorSpec(current, type, dims, names));
+    }
+
+    private void layer(String kind, JsonNode c, String name, String where) throws ImportException {
+        if (NO_OPS.contains(kind)) {
+            return;
+        }
+        switch (kind) {
+            case "LSTM":
+            case "GRU":
+            case "SimpleRNN":
+                recurrent(kind, c, null, name, where);
+                break;
+            case "Bidirectional": {
+                String merge = c.path("merge_mode").asText("concat");
+                if (!merge.equals("concat")) {
+                    throw new ImportException(where + ": merge_mode '" + merge + "' is not supported yet (concat is)");
+                }
+                JsonNode inner = c.path("layer");
+                recurrent(inner.path("class_name").asText(), inner.path("config"), Direction.BIDIRECTIONAL, name, where);
+                break;
+            }
+            case "Dense":
+                dense(c, name, where);
+                break;
+            case "TimeDistributed": {
+                JsonNode inner = c.path("layer");
+                if (!inner.path("class_name").asText().equals("Dense")) {
+                    throw new ImportException(where + ": TimeDistributed(" + inner.path("class_name").asText() + ") is not supported (Dense is)");
+                }
+                dense(inner.path("config"), name, where);
+                break;
+            }
+            case "Embedding":
+                embedding(c, name, where);
+                break;
+            case "Activation":
+                activationLayer(activationName(c.path("activation"), where), name, name, where);
+                break;
+            default:
+                throw new ImportException(where + ": Keras layer " + kind + " is not supported");
+        }
+    }
+
+    private Tensor take(String layer, String role, int[] shape, String where) throws ImportException {
+        if (nextWeight >= model.weights.size()) {
+            throw new ImportException(where + ": its " + role + " is missing from the file's weights");
+        }
+        KerasModel.Weight w = model.weights.get(nextWeight++);
+        if (!java.util.Arrays.equals(w.value.shape(), shape)) {
+            throw new ImportException(where + ": weight '" + w.name + "' (its " + role + ") has shape " + Tensor.format(w.value.shape())
+                    + ", expected " + Tensor.format(shape));
+        }
+        return w.value;
+    }
+
+    private void recurrent(String kind, JsonNode c, Direction wrapped, String name, String where) throws ImportException {
+        CellType cell = kind.equals("LSTM") ? CellType.LSTM : kind.equals("GRU") ? CellType.GRU : kind.equals("SimpleRNN") ? CellType.RNN : null;
+        if (cell == null) {
+            throw new ImportException(where + ": " + kind + " inside Bidirectional is not supported");
+        }
+        if (!sequence || features < 1) {
+            throw new ImportException(where + ": a recurrent layer needs a [batch, steps, features] input");
+        }
+        if (c.path("stateful").asBoolean(false) || c.path("return_state").asBoolean(false)) {
+            throw new ImportException(where + ": stateful and return_state are not supported yet");
+        }
+        boolean sequences = c.path("return_sequences").asBoolean(false);
+        boolean backwards = c.path("go_backwards").asBoolean(false);
+        if (backwards && sequences) {
+            throw new ImportException(where + ": go_backwards with return_sequences (outputs in processing order) is not supported yet");
+        }
+        int units = c.path("units").asInt(0);
+        if (units < 1 || units > Limits.MAX_LAYER_WIDTH) {
+            throw new ImportException(where + ": units " + c.path("units"));
+        }
+        Direction direction = wrapped != null ? wrapped : backwards ? Direction.REVERSE : Direction.FORWARD;
+        int dirs = direction.count();
+        int gates = cell.gates();
+        boolean resetAfter = cell == CellType.GRU && c.path("reset_after").asBoolean(false);
+        boolean bias = c.path("use_bias").asBoolean(true);
+        IrRecurrentLayer l = new IrRecurrentLayer();
+        l.name = name;
+        l.cell = cell;
+        l.direction = direction;
+        l.hiddenSize = units;
+        l.inputSize = features;
+        l.layout = 1;
+        l.xBatchFirst = true;
+        l.linearBeforeReset = resetAfter;
+        int rows = gates * units;
+        l.w = new float[dirs * rows * features];
+        l.r = new float[dirs * rows * units];
+        l.b = new float[dirs * 2 * rows];
+        int[] order = cell == CellType.LSTM ? new int[] {0, 3, 1, 2} : cell == CellType.GRU ? new int[] {0, 1, 2} : new int[] {0};
+        for (int d = 0; d < dirs; d++) {
+            String part = dirs == 2 ? (d == 0 ? "forward " : "backward ") : "";
+            Tensor kernel = take(name, part + "kernel", new int[] {features, rows}, where);
+            Tensor recurrent = take(name, part + "recurrent_kernel", new int[] {units, rows}, where);
+            transposeGates(kernel.floats(), features, units, order, l.w, d * rows * features);
+            transposeGates(recurrent.floats(), units, units, order, l.r, d * rows * units);
+            if (bias) {
+                Tensor b = take(name, part + "bias", resetAfter ? new int[] {2, rows} : new int[] {rows}, where);
+                for (int which = 0; which < (resetAfter ? 2 : 1); which++) {
+                    for (int g = 0; g < gates; g++) {
+                        System.arraycopy(b.floats(), which * rows + order[g] * units, l.b, (2 * d + which) * rows + g * units, units);
+                    }
+                }
+            }
+        }
+        Activation f = activation(activationName(c.path("recurrent_activation"), where), where);
+        Activation g = activation(activationName(c.has("activation") ? c.get("activation") : null, where), where);
+        for (int d = 0; d < dirs; d++) {
+            l.activations.add(cell == CellType.RNN ? g : f);
+            if (cell != CellType.RNN) {
+                l.activations.add(g);
+            }
+            if (cell == CellType.LSTM) {
+                l.activations.add(g);
+            }
+        }
+        l.inputs.add(current);
+        if (sequences) {
+            l.yLayout = YLayout.BATCH_SEQ;
+            l.outputs.add(name);
+        } else {
+            l.mergedStates = true;
+            l.outputs.add("");
+            l.outputs.add(name);
+        }
+        ir.layers.add(l);
+        current = name;
+        features = dirs * units;
+        sequence = sequences;
+    }
+
+    /** Keras [in, gates*U] column blocks to ONNX [gates*U, in] rows, gate g taken from Keras block order[g]. */
+    private static void transposeGates(float[] k, int in, int units, int[] order, float[] to, int off) {
+        int cols = order.length * units;
+        for (int g = 0; g < order.length; g++) {
+            for (int u = 0; u < units; u++) {
+                int row = off + (g * units + u) * in;
+                int col = order[g] * units + u;
+                for (int i = 0; i < in; i++) {
+                    to[row + i] = k[i * cols + col];
+                }
+            }
+        }
+    }
+
+    private void dense(JsonNode c, String name, String where) throws ImportException {
+        int units = c.path("units").asInt(0);
+        if (units < 1 || units > Limits.MAX_LAYER_WIDTH || features < 1) {
+            throw new ImportException(where + ": units " + c.path("units") + " on " + features + " features");
+        }
+        IrDenseLayer l = new IrDenseLayer();
+        l.name = name;
+        l.units = units;
+        l.inputSize = features;
+        Tensor kernel = take(name, "kernel", new int[] {features, units}, where);
+        l.w = new float[units * features];
+        for (int i = 0; i < features; i++) {
+            for (int u = 0; u < units; u++) {
+                l.w[u * features + i] = kernel.floats()[i * units + u];
+            }
+        }
+        if (c.path("use_bias").asBoolean(true)) {
+            l.b = take(name, "bias", new int[] {units}, where).floats().clone();
+        }
+        String act = activationName(c.path("activation"), where);
+        boolean softmax = act.equals("softmax");
+        if (!softmax && !act.equals("linear")) {
+            l.activation = activation(act, where);
+        }
+        l.inputs.add(current);
+        l.outputs.add(softmax ? name + ".logits" : name);
+        ir.layers.add(l);
+        current = l.outputs.get(0);
+        features = units;
+        if (softmax) {
+            activationLayer("softmax", name + ".softmax", name, where);
+        }
+    }
+
+    private void embedding(JsonNode c, String name, String where) throws ImportException {
+        if (c.path("mask_zero").asBoolean(false)) {
+            throw new ImportException(where + ": mask_zero (masking) is not supported yet");
+        }
+        int vocabulary = c.path("input_dim").asInt(0);
+        int size = c.path("output_dim").asInt(0);
+        if (vocabulary < 1 || size < 1 || size > Limits.MAX_LAYER_WIDTH || features != 0) {
+            throw new ImportException(where + ": an embedding of " + vocabulary + "x" + size + " on a [batch, steps] input");
+        }
+        IrEmbeddingLayer l = new IrEmbeddingLayer();
+        l.name = name;
+        l.vocabulary = vocabulary;
+        l.size = size;
+        l.table = take(name, "embeddings", new int[] {vocabulary, size}, where).floats();
+        l.inputs.add(current);
+        l.outputs.add(name);
+        ir.layers.add(l);
+        current = name;
+        features = size;
+    }
+
+    private void activationLayer(String act, String name, String output, String where) throws ImportException {
+        IrLayer l;
+        if (act.equals("softmax")) {
+            l = new IrSoftmaxLayer();
+        } else if (act.equals("linear")) {
+            return;
+        } else {
+            IrActivationLayer a = new IrActivationLayer();
+            a.activation = activation(act, where);
+            l = a;
+        }
+        l.name = name;
+        l.inputs.add(current);
+        l.outputs.add(output);
+        ir.layers.add(l);
+        current = output;
+    }
+
+    /** An activation given as a name, or as {"class_name", "config"} (Keras 3), or absent (tanh). */
+    private static String activationName(JsonNode a, String where) throws ImportException {
+        if (a == null || a.isNull() || a.isMissingNode()) {
+            return "tanh";
+        }
+        String s = a.isObject() ? a.path("config").path("name").asText(a.path("class_name").asText()) : a.asText();
+        // TF.js writes camelCase names; Keras snake_case.
+        return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private Activation activation(String name, String where) throws ImportException {
+        switch (name) {
+            case "tanh":
+                return new Activation(ActivationFunction.TANH, 0, 0);
+            case "sigmoid":
+                return new Activation(ActivationFunction.SIGMOID, 0, 0);
+            case "relu":
+                return new Activation(ActivationFunction.RELU, 0, 0);
+            case "linear":
+                return new Activation(ActivationFunction.AFFINE, 1, 0);
+            case "elu":
+                return new Activation(ActivationFunction.ELU, 1, 0);
+            case "softsign":
+                return new Activation(ActivationFunction.SOFTSIGN, 0, 0);
+            case "softplus":
+                return new Activation(ActivationFunction.SOFTPLUS, 0, 0);
+            case "hard_sigmoid":
+                // Keras 3 redefined it as relu6(x + 3) / 6; Keras 1-2, tf.keras and TF.js use 0.2x + 0.5.
+                return new Activation(ActivationFunction.HARD_SIGMOID, keras3() ? 1f / 6 : 0.2f, 0.5f);
+            default:
+                throw new ImportException(where + ": activation '" + name + "' is not supported");
+        }
+    }
+
+    private boolean keras3() {
+        return model.kerasVersion.startsWith("3.");
+    }
+}

@@ -1,0 +1,78 @@
+package io.sequin.importer.keras;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sequin.importer.ImportException;
+import io.sequin.ir.IrModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TF.js files that lie or hold what Sequin does not import fail naming the problem; the numbers
+ * of the good ones are checked against TF.js in OnnxFixtureTest (fixtures/tfjs).
+ */
+class TfjsImportTest {
+    @TempDir
+    Path tmp;
+
+    /** A copy of a fixture's model.json and weights.bin, with model.json edited. */
+    private Path copy(String fixture, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+        Path from = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs/" + fixture).toURI());
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(from.resolve("model.json").toFile());
+        edit.accept(json);
+        Files.copy(from.resolve("weights.bin"), tmp.resolve("weights.bin"));
+        Path out = tmp.resolve("model.json");
+        new ObjectMapper().writeValue(out.toFile(), json);
+        return out;
+    }
+
+    @Test
+    void namesAndShapesFollowKeras() throws Exception {
+        IrModel ir = KerasImporter.importModel(TfjsReader.read(copy("gru_hard_sigmoid_last_dense", j -> { })));
+        assertEquals("rnn_input", ir.inputs.get(0).name(), "a Sequential model's input is named after its first layer");
+        assertEquals("[-1, -1, 3]", Arrays.toString(ir.inputs.get(0).shape()));
+        assertEquals("head", ir.outputs.get(0).name());
+        assertEquals("[-1, 2]", Arrays.toString(ir.outputs.get(0).shape()));
+    }
+
+    @Test
+    void aShardOutsideTheModelFolderIsRefused() throws Exception {
+        Path json = copy("lstm_go_backwards_last", j -> ((ObjectNode) j.get("weightsManifest").get(0)).putArray("paths").add("../../etc/passwd"));
+        ImportException e = assertThrows(ImportException.class, () -> TfjsReader.read(json));
+        assertTrue(e.getMessage().contains("outside"), e.getMessage());
+    }
+
+    @Test
+    void shardsShorterThanTheManifestAreNamed() throws Exception {
+        Path json = copy("lstm_go_backwards_last", j -> { });
+        byte[] bin = Files.readAllBytes(tmp.resolve("weights.bin"));
+        Files.write(tmp.resolve("weights.bin"), Arrays.copyOf(bin, bin.length - 8));
+        ImportException e = assertThrows(ImportException.class, () -> TfjsReader.read(json));
+        assertTrue(e.getMessage().contains("head/bias") && e.getMessage().contains("bytes"), e.getMessage());
+    }
+
+    @Test
+    void anUnsupportedLayerIsNamed() throws Exception {
+        Path json = copy("lstm_go_backwards_last", j -> ((ObjectNode) j.get("modelTopology").get("config").get("layers").get(1))
+                .put("class_name", "Conv1D"));
+        ImportException e = assertThrows(ImportException.class, () -> KerasImporter.importModel(TfjsReader.read(json)));
+        assertTrue(e.getMessage().contains("'head'") && e.getMessage().contains("Conv1D"), e.getMessage());
+    }
+
+    @Test
+    void hardSigmoidFollowsTheProducer() throws Exception {
+        // TF.js (and Keras 1-2) mean 0.2x + 0.5; Keras 3 means x/6 + 0.5.
+        KerasModel tfjs = TfjsReader.read(copy("gru_hard_sigmoid_last_dense", j -> { }));
+        IrModel a = KerasImporter.importModel(tfjs);
+        IrModel b = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, "3.8.0", "keras"));
+        assertEquals(0.2f, ((io.sequin.ir.IrRecurrentLayer) a.layers.get(0)).activations.get(0).alpha());
+        assertEquals(1f / 6, ((io.sequin.ir.IrRecurrentLayer) b.layers.get(0)).activations.get(0).alpha());
+    }
+}
