@@ -3,7 +3,9 @@ package io.sequin.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sequin.format.InvalidModelException;
+import io.sequin.importer.keras.H5Reader;
 import io.sequin.importer.keras.KerasImporter;
+import io.sequin.importer.keras.KerasZipReader;
 import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
@@ -96,6 +98,8 @@ final class ConvertCommand implements Callable<Integer> {
         Map<String, Tensor> frozen = NamedFiles.read(constants, "--const", null, "a constant needs the name of the graph input it replaces");
         boolean torch = StateDictReader.isTorchZip(source);
         boolean tfjs = !torch && TfjsReader.isTfjs(source);
+        boolean h5 = H5Reader.isHdf5(source);
+        boolean keras = !torch && KerasZipReader.isKerasZip(source);
         if (!torch && (batchFirst || nonlinearity != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--batch-first and --nonlinearity describe a PyTorch state_dict; " + source + " is not one");
@@ -104,18 +108,22 @@ final class ConvertCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--const freezes ONNX graph inputs; "
                     + source + " is a PyTorch state_dict");
         }
-        if (tfjs && !frozen.isEmpty()) {
+        if ((tfjs || h5 || keras) && !frozen.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--const freezes ONNX graph inputs; "
                     + source + " is a TF.js model");
         }
-        if (!torch && !tfjs && !looksLikeOnnx(source, bytes)) {
+        if (!torch && !tfjs && !h5 && !keras && !looksLikeOnnx(source, bytes)) {
             throw new Failures.UserError(source + ": cannot tell the model format; Sequin converts ONNX files (.onnx), "
-                    + "PyTorch state_dicts saved by torch.save and TF.js layers models (model.json)");
+                    + "PyTorch state_dicts saved by torch.save, Keras .h5/.keras files and TF.js layers models (model.json)");
         }
         IrModel ir;
         try {
             if (tfjs) {
                 ir = KerasImporter.importModel(TfjsReader.read(source));
+            } else if (h5) {
+                ir = KerasImporter.importModel(H5Reader.read(source));
+            } else if (keras) {
+                ir = KerasImporter.importModel(KerasZipReader.read(source));
             } else if (torch) {
                 TorchRnnImporter.Options options = new TorchRnnImporter.Options();
                 options.batchFirst = batchFirst;

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every fixture under src/test/resources/fixtures (onnx, pytorch-onnx, pytorch-state-dict, tfjs) goes
+ * Every fixture under src/test/resources/fixtures (onnx, pytorch-onnx, pytorch-state-dict, tfjs, keras-h5) goes
  * through the command line ({@code convert}, then {@code run} on each data set) and must
  * reproduce the expected outputs within 1e-5. Each case's reference.txt says where its numbers
  * come from: fixtures/onnx from ONNX Runtime's Java binding (tools/MakeOnnxFixtures.java; layout
@@ -25,14 +25,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * from PyTorch itself on models it exported (tools/make-pytorch-onnx-fixtures.py), and
  * fixtures/pytorch-state-dict from PyTorch on the modules whose state_dicts were saved
  * (tools/make-pytorch-state-dict-fixtures.py), fixtures/tfjs from TensorFlow.js on the Keras-style
- * models it built and saved (tools/tfjs/make-tfjs-fixtures.js).
+ * models it built and saved (tools/tfjs/make-tfjs-fixtures.js), and fixtures/keras-h5 the same
+ * models and numbers written as Keras 2 HDF5 files (tools/make-keras-h5-fixtures.py).
  */
 class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
 
     static Stream<Path> fixtures() throws Exception {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 9),
-                cases(fixtureRoot("tfjs"), 6))
+                cases(fixtureRoot("tfjs"), 6), cases(fixtureRoot("keras-h5"), 6))
                 .flatMap(s -> s);
     }
 
@@ -69,8 +70,12 @@ class OnnxFixtureTest {
     void reproducesTheReference(String fixtureName, String kernels, Path fixture, @TempDir Path tmp) throws Exception {
         Path sqn = tmp.resolve("model.sqn");
         // A state_dict (model.pt) cannot record everything; convert-args.txt has the options it needs.
-        Path model = Files.exists(fixture.resolve("model.pt")) ? fixture.resolve("model.pt")
-                : Files.exists(fixture.resolve("model.json")) ? fixture.resolve("model.json") : fixture.resolve("model.onnx");
+        Path model = fixture.resolve("model.onnx");
+        for (String other : List.of("model.pt", "model.json", "model.h5")) {
+            if (Files.exists(fixture.resolve(other))) {
+                model = fixture.resolve(other);
+            }
+        }
         List<String> convert = new ArrayList<>(List.of("convert", model.toString(), "-o", sqn.toString()));
         Path extra = fixture.resolve("convert-args.txt");
         if (Files.exists(extra)) {

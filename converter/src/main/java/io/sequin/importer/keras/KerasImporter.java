@@ -38,12 +38,16 @@ public final class KerasImporter {
 
     private final KerasModel model;
     private final IrModel ir = new IrModel();
-    private int nextWeight;
+    /** Each layer's weights by layer name (the first part of a weight's name), in saved order. */
+    private final java.util.Map<String, java.util.ArrayDeque<KerasModel.Weight>> byLayer = new java.util.LinkedHashMap<>();
     /** The tensor the next layer reads, and its feature size (the last axis). */
     private String current;
     private int features;
     /** Whether the current tensor still has a time axis. */
     private boolean sequence;
+    /** The input's time axis: its size (-1 when dynamic) and name. */
+    private int steps = TensorSpec.DYNAMIC;
+    private String stepsName = "seq";
 
     private KerasImporter(KerasModel model) {
         this.model = model;
@@ -55,11 +59,17 @@ public final class KerasImporter {
 
     private IrModel convert() throws ImportException {
         ir.sourceFormat = model.container;
+        // TF.js manifests may list layers in any order; a layer's own weights keep theirs.
+        for (KerasModel.Weight w : model.weights) {
+            String layer = w.name.contains("/") ? w.name.substring(0, w.name.indexOf('/')) : w.name;
+            byLayer.computeIfAbsent(layer, k -> new java.util.ArrayDeque<>()).add(w);
+        }
         String cls = model.config.path("class_name").asText();
         JsonNode config = model.config.path("config");
         JsonNode layers = config.isArray() ? config : config.path("layers");
-        if (!cls.equals("Sequential")) {
-            throw new ImportException("a Keras " + cls + " model; Sequin imports Sequential models so far");
+        boolean functional = cls.equals("Model") || cls.equals("Functional");
+        if (!cls.equals("Sequential") && !functional) {
+            throw new ImportException("a Keras " + cls + " model; Sequin imports Sequential and functional models");
         }
         if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
             throw new ImportException("the Sequential model has " + layers.size() + " layers");
@@ -68,8 +78,18 @@ public final class KerasImporter {
             JsonNode layer = layers.get(i);
             String kind = layer.path("class_name").asText();
             JsonNode c = layer.path("config");
-            String name = c.path("name").asText("layer_" + i);
+            String name = layer.has("name") ? layer.get("name").asText() : c.path("name").asText("layer_" + i);
             String where = "layer " + i + " '" + name + "' (" + kind + ")";
+            if (functional && i > 0) {
+                List<String> from = new ArrayList<>();
+                inbound(layer.path("inbound_nodes"), from);
+                String previous = layers.get(i - 1).has("name") ? layers.get(i - 1).get("name").asText()
+                        : layers.get(i - 1).path("config").path("name").asText();
+                if (from.size() != 1 || !from.get(0).equals(previous)) {
+                    throw new ImportException(where + ": reads " + from + "; Sequin imports functional models whose layers form "
+                            + "a chain so far");
+                }
+            }
             if (i == 0 || kind.equals("InputLayer")) {
                 input(kind, c, name, where);
                 if (kind.equals("InputLayer")) {
@@ -78,13 +98,37 @@ public final class KerasImporter {
             }
             layer(kind, c, name, where);
         }
-        if (nextWeight != model.weights.size()) {
-            throw new ImportException("the file holds " + model.weights.size() + " weights; the layers used " + nextWeight);
+        for (var e : byLayer.entrySet()) {
+            if (!e.getValue().isEmpty()) {
+                throw new ImportException("weight '" + e.getValue().peek().name + "' belongs to no layer that uses it");
+            }
         }
         ir.outputs.add(new TensorSpec(current, ElementType.FLOAT32,
-                sequence ? new int[] {-1, -1, features} : new int[] {-1, features},
-                sequence ? new String[] {"batch", "seq", ""} : new String[] {"batch", ""}));
+                sequence ? new int[] {-1, steps, features} : new int[] {-1, features},
+                sequence ? new String[] {"batch", stepsName, ""} : new String[] {"batch", ""}));
         return ir;
+    }
+
+    /**
+     * The layers a functional layer's inbound nodes name: Keras 2 writes [[name, node, tensor,
+     * kwargs], ...], Keras 3 {"keras_history": [name, node, tensor]}.
+     */
+    private static void inbound(JsonNode n, List<String> out) {
+        if (n.isObject()) {
+            if (n.has("keras_history") && n.get("keras_history").size() > 0) {
+                out.add(n.get("keras_history").get(0).asText());
+                return;
+            }
+            n.fields().forEachRemaining(e -> inbound(e.getValue(), out));
+        } else if (n.isArray()) {
+            if (n.size() >= 3 && n.get(0).isTextual() && n.get(1).isInt()) {
+                out.add(n.get(0).asText());
+                return;
+            }
+            for (JsonNode x : n) {
+                inbound(x, out);
+            }
+        }
     }
 
     /** The model input, from an InputLayer or the first layer's batch_input_shape. */
@@ -93,7 +137,9 @@ public final class KerasImporter {
         if (!shape.isArray() || shape.size() < 2 || shape.size() > 3) {
             throw new ImportException(where + ": batch_input_shape " + shape + " is not [batch, steps(, features)]");
         }
-        String dtype = c.path("dtype").asText("float32");
+        JsonNode dt = c.path("dtype");
+        // Keras 3 writes a dtype policy object.
+        String dtype = dt.isObject() ? dt.path("config").path("name").asText("float32") : dt.asText("float32");
         ElementType type = dtype.equals("int32") ? ElementType.INT32 : dtype.equals("int64") ? ElementType.INT64 : ElementType.FLOAT32;
         current = kind.equals("InputLayer") ? name : name + "_input";
         int[] dims = new int[shape.size()];
@@ -104,6 +150,8 @@ public final class KerasImporter {
         }
         sequence = true;
         features = dims.length == 3 ? dims[2] : 0;
+        steps = dims[1];
+        stepsName = names[1];
         ir.inputs.add(new TensorSpec(current, type, dims, names));
     }
 
@@ -149,10 +197,11 @@ public final class KerasImporter {
     }
 
     private Tensor take(String layer, String role, int[] shape, String where) throws ImportException {
-        if (nextWeight >= model.weights.size()) {
+        java.util.ArrayDeque<KerasModel.Weight> own = byLayer.get(layer);
+        if (own == null || own.isEmpty()) {
             throw new ImportException(where + ": its " + role + " is missing from the file's weights");
         }
-        KerasModel.Weight w = model.weights.get(nextWeight++);
+        KerasModel.Weight w = own.poll();
         if (!java.util.Arrays.equals(w.value.shape(), shape)) {
             throw new ImportException(where + ": weight '" + w.name + "' (its " + role + ") has shape " + Tensor.format(w.value.shape())
                     + ", expected " + Tensor.format(shape));

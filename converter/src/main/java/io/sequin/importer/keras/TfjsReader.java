@@ -53,7 +53,7 @@ public final class TfjsReader {
             throw new ImportException("model.json has no modelTopology");
         }
         List<KerasModel.Weight> weights = new ArrayList<>();
-        Path dir = modelJson.toAbsolutePath().getParent();
+        Path dir = modelJson.toAbsolutePath().normalize().getParent();
         for (JsonNode group : root.path("weightsManifest")) {
             byte[] data = shards(dir, group.path("paths"));
             ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,0 +1,144 @@
+package io.sequin.importer.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.sequin.format.Limits;
+import io.sequin.importer.ImportException;
+import io.sequin.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a legacy Keras HDF5 file written by {@code model.save("x.h5")} (Keras 2 {@code
+ * engine/saving.py}, Keras 3 {@code legacy/saving/legacy_h5_format.py}): the root attribute
+ * {@code model_config} (JSON), and the weights under {@code model_weights}, layer by layer in
+ * the order of its {@code layer_names} attribute, each layer's in the order of its
+ * {@code weight_names} (the order Keras loads them in). HDF5 is read by jhdf.
+ */
+public final class H5Reader {
+    private static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+
+    private H5Reader() {
+    }
+
+    /** Whether a file starts with the HDF5 signature. */
+    public static boolean isHdf5(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            return java.util.Arrays.equals(in.readNBytes(8), SIGNATURE);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static KerasModel read(Path file) throws ImportException {
+        try (HdfFile h5 = new HdfFile(file)) {
+            String config = text(h5.getAttribute("model_config"));
+            if (config == null) {
+                throw new ImportException("the HDF5 file has no model_config attribute: a weights-only file (save_weights) "
+                        + "has no architecture to convert; save the model with model.save");
+            }
+            JsonNode json = new ObjectMapper().readTree(config);
+            Group weights = h5.getChild("model_weights") instanceof Group ? (Group) h5.getChild("model_weights") : h5;
+            String version = text(h5.getAttribute("keras_version"));
+            if (version == null) {
+                version = text(weights.getAttribute("keras_version"));
+            }
+            List<KerasModel.Weight> out = new ArrayList<>();
+            for (String layer : names(weights, "layer_names")) {
+                Node g = weights.getChild(layer);
+                if (!(g instanceof Group)) {
+                    throw new ImportException("model_weights/" + layer + " is listed in layer_names but is not a group");
+                }
+                for (String w : names((Group) g, "weight_names")) {
+                    Node d = ((Group) g).getByPath(w);
+                    if (!(d instanceof Dataset)) {
+                        throw new ImportException("model_weights/" + layer + "/" + w + " is listed in weight_names but is not a dataset");
+                    }
+                    out.add(new KerasModel.Weight(layer + "/" + w, floats((Dataset) d, layer + "/" + w)));
+                }
+            }
+            return new KerasModel(json, out, version == null ? "" : version, "h5");
+        } catch (IOException e) {
+            throw new ImportException("the model_config attribute is not JSON: " + e.getMessage());
+        } catch (ImportException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // jhdf reports a damaged file with its own unchecked exceptions.
+            throw new ImportException("not a readable HDF5 file: " + e.getMessage());
+        }
+    }
+
+    /** A string-list attribute, Keras's way: whole, or split over name0, name1, ... when long. */
+    private static List<String> names(Node node, String attribute) throws ImportException {
+        List<String> out = new ArrayList<>();
+        if (node.getAttribute(attribute) != null) {
+            addAll(out, node.getAttribute(attribute).getData());
+            return out;
+        }
+        for (int i = 0; node.getAttribute(attribute + i) != null; i++) {
+            addAll(out, node.getAttribute(attribute + i).getData());
+        }
+        if (out.size() > Limits.MAX_COUNT) {
+            throw new ImportException(attribute + " lists more than " + Limits.MAX_COUNT + " names");
+        }
+        return out;
+    }
+
+    private static void addAll(List<String> out, Object data) {
+        if (data instanceof String[]) {
+            out.addAll(List.of((String[]) data));
+        } else if (data instanceof String) {
+            out.add((String) data);
+        }
+    }
+
+    private static String text(Attribute a) {
+        if (a == null) {
+            return null;
+        }
+        Object d = a.getData();
+        if (d instanceof String) {
+            return (String) d;
+        }
+        if (d instanceof String[] && ((String[]) d).length == 1) {
+            return ((String[]) d)[0];
+        }
+        if (d instanceof byte[]) {
+            return new String((byte[]) d, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    static Tensor floats(Dataset d, String name) throws ImportException {
+        int[] shape = d.getDimensions();
+        long count = 1;
+        for (int s : shape) {
+            count *= s;
+        }
+        if (shape.length > Limits.MAX_RANK || count > Limits.MAX_TENSOR_ELEMENTS) {
+            throw new ImportException("weight " + name + " has shape " + java.util.Arrays.toString(shape) + ", past the limits");
+        }
+        Object data = count == 0 ? new float[0] : d.getDataFlat();
+        float[] v;
+        if (data instanceof float[]) {
+            v = (float[]) data;
+        } else if (data instanceof double[]) {
+            double[] dd = (double[]) data;
+            v = new float[dd.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) dd[i];
+            }
+        } else {
+            throw new ImportException("weight " + name + " holds " + d.getJavaType().getSimpleName() + ", not floats");
+        }
+        return Tensor.ofFloats(shape, v);
+    }
+}

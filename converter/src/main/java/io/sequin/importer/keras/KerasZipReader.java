@@ -1,0 +1,102 @@
+package io.sequin.importer.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.sequin.format.Limits;
+import io.sequin.importer.ImportException;
+import io.sequin.tensor.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Reads a Keras 3 {@code .keras} file (keras {@code saving/saving_lib.py}): a zip of
+ * {@code config.json}, {@code metadata.json} (keras_version) and {@code model.weights.h5}, where
+ * a layer's variables are datasets {@code layers/<layer name>/<attribute path>/vars/<i>}, i
+ * in the order Keras creates them (kernel, recurrent_kernel, bias). A Bidirectional layer's
+ * {@code forward_layer} comes before its {@code backward_layer}, as Keras loads them.
+ */
+public final class KerasZipReader {
+    private KerasZipReader() {
+    }
+
+    /** Whether a file is a zip holding config.json and model.weights.h5. */
+    public static boolean isKerasZip(Path file) {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            return zip.getEntry("config.json") != null && zip.getEntry("model.weights.h5") != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public static KerasModel read(Path file) throws ImportException {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            ObjectMapper json = new ObjectMapper();
+            JsonNode config = json.readTree(bytes(zip, "config.json"));
+            ZipEntry meta = zip.getEntry("metadata.json");
+            String version = meta == null ? "" : json.readTree(bytes(zip, "metadata.json")).path("keras_version").asText("");
+            List<KerasModel.Weight> weights = new ArrayList<>();
+            try (HdfFile h5 = HdfFile.fromBytes(bytes(zip, "model.weights.h5"))) {
+                Node layers = h5.getChild("layers");
+                if (layers instanceof Group) {
+                    for (Node layer : ((Group) layers).getChildren().values()) {
+                        collect(layer, layer.getName(), weights);
+                    }
+                }
+            } catch (RuntimeException e) {
+                throw new ImportException("model.weights.h5 is not a readable HDF5 file: " + e.getMessage());
+            }
+            return new KerasModel(config, weights, version, "keras");
+        } catch (IOException e) {
+            throw new ImportException("not a readable .keras zip: " + e.getMessage());
+        }
+    }
+
+    private static byte[] bytes(ZipFile zip, String name) throws IOException, ImportException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new ImportException("the .keras zip has no " + name);
+        }
+        if (e.getSize() > Limits.MAX_FILE_BYTES) {
+            throw new ImportException(name + " declares " + e.getSize() + " bytes");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            return in.readNBytes((int) Math.max(0, Math.min(e.getSize() < 0 ? Limits.MAX_FILE_BYTES : e.getSize(), Limits.MAX_FILE_BYTES)));
+        }
+    }
+
+    /** Every dataset under a layer's group, named "<layer>/<path>", in Keras's variable order. */
+    private static void collect(Node node, String path, List<KerasModel.Weight> out) throws ImportException {
+        if (node instanceof Dataset) {
+            Dataset d = (Dataset) node;
+            out.add(new KerasModel.Weight(path, H5Reader.floats(d, path)));
+            return;
+        }
+        if (!(node instanceof Group)) {
+            return;
+        }
+        List<Node> children = new ArrayList<>(((Group) node).getChildren().values());
+        children.sort(Comparator.comparing(KerasZipReader::order));
+        for (Node child : children) {
+            collect(child, path + "/" + child.getName(), out);
+        }
+    }
+
+    /** Variables by index (2 after 10 would be wrong as text), the forward layer before the backward one. */
+    private static String order(Node n) {
+        String name = n.getName();
+        if (name.matches("\\d+")) {
+            return String.format("%010d", Long.parseLong(name));
+        }
+        return name.equals("forward_layer") ? "0" : name.equals("backward_layer") ? "1" : "2" + name;
+    }
+}
