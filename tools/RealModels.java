@@ -23,7 +23,7 @@ import java.util.Set;
 
 public class RealModels {
     private static final Set<String> SUPPORTED = Set.of("aind-gru-translation", "traffic-lstm-keras2", "traffic-gru-keras2",
-            "tfjs-nietzsche-lstm", "imdb-simplernn-keras3", "traffic-bilstm-keras3", "imdb-gru-keras3");
+            "tfjs-nietzsche-lstm", "imdb-simplernn-keras3", "traffic-bilstm-keras3", "imdb-gru-keras3", "hu-charlm-lstm-pair");
     /** References made here for models TF.js cannot run (tools/make-imdb-gru-reference.py). */
     private static final Path OWN_REFERENCES = Path.of("tools", "real-model-references");
     private static final double ATOL = 1e-4;
@@ -63,9 +63,11 @@ public class RealModels {
             if (problem == null) {
                 List<String> run = new ArrayList<>(List.of(sequin.toString(), "run", sqn.toString(), "--kernels", kernels,
                         "--out", caseWork.resolve("out").toString()));
-                for (String f : inputs) {
+                for (int k = 0; k < inputs.size(); k++) {
+                    // Several inputs: reference_input_<k> feeds the k-th input models.json lists, by name.
+                    String prefix = inputs.size() > 1 ? m.get("inputs").get(k).get("name").asText() + "=" : "";
                     run.add("--input");
-                    run.add(refDir.resolve(f).toString());
+                    run.add(prefix + refDir.resolve(inputs.get(k)));
                 }
                 problem = exec(run, caseWork.resolve("run.log"));
             }

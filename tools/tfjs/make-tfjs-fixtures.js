@@ -47,9 +47,12 @@ async function write(name, model, features, input, description) {
     const data = path.join(folder, 'data_' + i);
     fs.mkdirSync(data);
     const shape = features === 0 ? [batch, seq] : [batch, seq, features];
-    const values = Array.from({length: shape.reduce((a, b) => a * b)}, () => input(random));
-    const y = model.predict(tf.tensor(values, shape));
-    npy(path.join(data, model.inputNames[0] + '.npy'), shape, values);
+    const xs = model.inputNames.map((name) => {
+      const values = Array.from({length: shape.reduce((a, b) => a * b)}, () => input(random));
+      npy(path.join(data, name + '.npy'), shape, values);
+      return tf.tensor(values, shape);
+    });
+    const y = model.predict(xs.length === 1 ? xs[0] : xs);
     npy(path.join(data, 'expected_' + model.outputNames[0] + '.npy'), y.shape, y.dataSync());
   });
   fs.writeFileSync(path.join(folder, 'reference.txt'), `Model: ${description}.\n` +
@@ -102,4 +105,14 @@ const normal = (random) => {  // Box-Muller
   m.add(tf.layers.lstm({name: 'rnn', units: 4, goBackwards: true, recurrentActivation: 'sigmoid', inputShape: [null, 3]}));
   m.add(tf.layers.dense({name: 'head', units: 2, activation: 'relu'}));
   await write('lstm_go_backwards_last', m, 3, normal, 'LSTM(4, go_backwards) last step -> Dense(2, relu)');
+
+  const left = tf.input({name: 'left', shape: [null, 3]});
+  const right = tf.input({name: 'right', shape: [null, 3]});
+  const forward = tf.layers.lstm({name: 'forward', units: 4, recurrentActivation: 'sigmoid'}).apply(left);
+  const backward = tf.layers.gru({name: 'backward', units: 3, goBackwards: true, resetAfter: false, recurrentActivation: 'sigmoid'})
+    .apply(right);
+  const joined = tf.layers.concatenate({name: 'joined'}).apply([forward, backward]);
+  const out = tf.layers.dense({name: 'head', units: 2, activation: 'softmax'}).apply(joined);
+  await write('functional_two_inputs_concatenate', tf.model({inputs: [left, right], outputs: out}), 3, normal,
+    'functional: inputs left and right; LSTM(4) on left, GRU(3, go_backwards) on right, Concatenate, Dense(2, softmax)');
 })();

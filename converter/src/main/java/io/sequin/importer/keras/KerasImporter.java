@@ -74,39 +74,121 @@ public final class KerasImporter {
         if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
             throw new ImportException("the Sequential model has " + layers.size() + " layers");
         }
+        // What each layer wrote, by layer name: functional layers read their inbound layers' tensors.
+        java.util.Map<String, TensorState> written = new java.util.HashMap<>();
+        TensorState last = null;
         for (int i = 0; i < layers.size(); i++) {
             JsonNode layer = layers.get(i);
             String kind = layer.path("class_name").asText();
             JsonNode c = layer.path("config");
             String name = layer.has("name") ? layer.get("name").asText() : c.path("name").asText("layer_" + i);
             String where = "layer " + i + " '" + name + "' (" + kind + ")";
-            if (functional && i > 0) {
-                List<String> from = new ArrayList<>();
-                inbound(layer.path("inbound_nodes"), from);
-                String previous = layers.get(i - 1).has("name") ? layers.get(i - 1).get("name").asText()
-                        : layers.get(i - 1).path("config").path("name").asText();
-                if (from.size() != 1 || !from.get(0).equals(previous)) {
-                    throw new ImportException(where + ": reads " + from + "; Sequin imports functional models whose layers form "
-                            + "a chain so far");
-                }
-            }
-            if (i == 0 || kind.equals("InputLayer")) {
+            if (kind.equals("InputLayer") || (!functional && i == 0)) {
                 input(kind, c, name, where);
                 if (kind.equals("InputLayer")) {
+                    written.put(name, state());
+                    last = state();
                     continue;
                 }
+            } else if (functional) {
+                List<String> from = new ArrayList<>();
+                inbound(layer.path("inbound_nodes"), from);
+                List<TensorState> parts = new ArrayList<>();
+                for (String f : from) {
+                    TensorState t = written.get(f);
+                    if (t == null) {
+                        throw new ImportException(where + ": reads '" + f + "', which no earlier layer writes");
+                    }
+                    parts.add(t);
+                }
+                if (kind.equals("Concatenate")) {
+                    concatenate(c, parts, name, where);
+                    written.put(name, state());
+                    last = state();
+                    continue;
+                }
+                if (parts.size() != 1) {
+                    throw new ImportException(where + ": reads " + from + "; only Concatenate takes several inputs");
+                }
+                restore(parts.get(0));
             }
             layer(kind, c, name, where);
+            written.put(name, state());
+            last = state();
         }
         for (var e : byLayer.entrySet()) {
             if (!e.getValue().isEmpty()) {
                 throw new ImportException("weight '" + e.getValue().peek().name + "' belongs to no layer that uses it");
             }
         }
-        ir.outputs.add(new TensorSpec(current, ElementType.FLOAT32,
-                sequence ? new int[] {-1, steps, features} : new int[] {-1, features},
-                sequence ? new String[] {"batch", stepsName, ""} : new String[] {"batch", ""}));
+        List<String> outputs = new ArrayList<>();
+        if (functional) {
+            inbound(config.path("output_layers"), outputs);
+        }
+        if (outputs.isEmpty()) {
+            outputs.add(null);
+        }
+        for (String o : outputs) {
+            TensorState t = o == null ? last : written.get(o);
+            if (t == null) {
+                throw new ImportException("model output '" + o + "' is written by no layer");
+            }
+            restore(t);
+            ir.outputs.add(new TensorSpec(current, ElementType.FLOAT32,
+                    sequence ? new int[] {-1, steps, features} : new int[] {-1, features},
+                    sequence ? new String[] {"batch", stepsName, ""} : new String[] {"batch", ""}));
+        }
         return ir;
+    }
+
+    /** A tensor between layers: its name, feature size, and whether it still has a time axis. */
+    private static final class TensorState {
+        final String name;
+        final int features;
+        final boolean sequence;
+
+        TensorState(String name, int features, boolean sequence) {
+            this.name = name;
+            this.features = features;
+            this.sequence = sequence;
+        }
+    }
+
+    private TensorState state() {
+        return new TensorState(current, features, sequence);
+    }
+
+    private void restore(TensorState t) {
+        current = t.name;
+        features = t.features;
+        sequence = t.sequence;
+    }
+
+    /** Concatenate along the last axis (Keras's default, -1): a Concat layer. */
+    private void concatenate(JsonNode c, List<TensorState> parts, String name, String where) throws ImportException {
+        int axis = c.path("axis").asInt(-1);
+        boolean seq = parts.get(0).sequence;
+        int total = 0;
+        for (TensorState t : parts) {
+            if (t.sequence != seq) {
+                throw new ImportException(where + ": joins tensors of different ranks");
+            }
+            total += t.features;
+        }
+        if (axis != -1 && axis != (seq ? 2 : 1)) {
+            throw new ImportException(where + ": axis " + axis + " is not supported (the last axis is)");
+        }
+        io.sequin.ir.IrConcatLayer l = new io.sequin.ir.IrConcatLayer();
+        l.name = name;
+        l.axis = -1;
+        for (TensorState t : parts) {
+            l.inputs.add(t.name);
+        }
+        l.outputs.add(name);
+        ir.layers.add(l);
+        current = name;
+        features = total;
+        sequence = seq;
     }
 
     /**
