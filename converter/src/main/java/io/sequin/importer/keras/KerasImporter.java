@@ -271,7 +271,7 @@ public final class KerasImporter {
                 embedding(c, name, where);
                 break;
             case "Activation":
-                activationLayer(activationName(c.path("activation"), where), name, name, where);
+                activationLayer(activationName(c.path("activation"), "linear"), name, name, where);
                 break;
             default:
                 throw new ImportException(where + ": Keras layer " + kind + " is not supported");
@@ -345,8 +345,10 @@ public final class KerasImporter {
                 }
             }
         }
-        Activation f = activation(activationName(c.path("recurrent_activation"), where), where);
-        Activation g = activation(activationName(c.has("activation") ? c.get("activation") : null, where), where);
+        // A config without recurrent_activation takes its producer's default: hard_sigmoid up to Keras 2.2
+        // and in TF.js, sigmoid from Keras 2.3 on (keras-team/keras 2.2.4 vs 2.3.1 recurrent.py).
+        Activation f = activation(activationName(c.path("recurrent_activation"), oldRecurrentDefault() ? "hard_sigmoid" : "sigmoid"), where);
+        Activation g = activation(activationName(c.path("activation"), "tanh"), where);
         for (int d = 0; d < dirs; d++) {
             l.activations.add(cell == CellType.RNN ? g : f);
             if (cell != CellType.RNN) {
@@ -404,7 +406,7 @@ public final class KerasImporter {
         if (c.path("use_bias").asBoolean(true)) {
             l.b = take(name, "bias", new int[] {units}, where).floats().clone();
         }
-        String act = activationName(c.path("activation"), where);
+        String act = activationName(c.path("activation"), "linear");
         boolean softmax = act.equals("softmax");
         if (!softmax && !act.equals("linear")) {
             l.activation = activation(act, where);
@@ -458,10 +460,10 @@ public final class KerasImporter {
         current = output;
     }
 
-    /** An activation given as a name, or as {"class_name", "config"} (Keras 3), or absent (tanh). */
-    private static String activationName(JsonNode a, String where) throws ImportException {
+    /** An activation given as a name, or as {"class_name", "config"} (Keras 3), or {@code fallback} when absent. */
+    private static String activationName(JsonNode a, String fallback) {
         if (a == null || a.isNull() || a.isMissingNode()) {
-            return "tanh";
+            return fallback;
         }
         String s = a.isObject() ? a.path("config").path("name").asText(a.path("class_name").asText()) : a.asText();
         // TF.js writes camelCase names; Keras snake_case.
@@ -490,6 +492,12 @@ public final class KerasImporter {
             default:
                 throw new ImportException(where + ": activation '" + name + "' is not supported");
         }
+    }
+
+    /** Keras 1.x to 2.2.x and TF.js default recurrent_activation to hard_sigmoid. */
+    private boolean oldRecurrentDefault() {
+        String v = model.kerasVersion;
+        return v.startsWith("tfjs") || v.startsWith("1.") || v.matches("2\\.[0-2]\\..*");
     }
 
     private boolean keras3() {

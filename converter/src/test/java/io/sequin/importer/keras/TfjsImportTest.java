@@ -67,6 +67,27 @@ class TfjsImportTest {
     }
 
     @Test
+    void missingActivationsTakeTheProducersDefaults() throws Exception {
+        // Without the keys: a GRU's recurrent activation is hard_sigmoid for TF.js and Keras 2.2, sigmoid
+        // for Keras 2.3 on; its activation tanh; a Dense's linear (no activation).
+        Path json = copy("gru_hard_sigmoid_last_dense", j -> {
+            ObjectNode gru = (ObjectNode) j.get("modelTopology").get("config").get("layers").get(0).get("config");
+            gru.remove("recurrent_activation");
+            gru.remove("activation");
+            ((ObjectNode) j.get("modelTopology").get("config").get("layers").get(1).get("config")).remove("activation");
+        });
+        KerasModel tfjs = TfjsReader.read(json);
+        for (String version : new String[] {"tfjs-layers 4.22.0", "2.2.4", "2.3.1", "3.8.0"}) {
+            IrModel ir = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, version, "h5"));
+            var gates = ((io.sequin.ir.IrRecurrentLayer) ir.layers.get(0)).activations;
+            boolean old = version.startsWith("tfjs") || version.startsWith("2.2");
+            assertEquals(old ? "HARD_SIGMOID" : "SIGMOID", gates.get(0).function().name(), version);
+            assertEquals("TANH", gates.get(1).function().name(), version);
+            assertEquals(null, ((io.sequin.ir.IrDenseLayer) ir.layers.get(1)).activation, version);
+        }
+    }
+
+    @Test
     void hardSigmoidFollowsTheProducer() throws Exception {
         // TF.js (and Keras 1-2) mean 0.2x + 0.5; Keras 3 means x/6 + 0.5.
         KerasModel tfjs = TfjsReader.read(copy("gru_hard_sigmoid_last_dense", j -> { }));
