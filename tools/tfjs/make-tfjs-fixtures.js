@@ -106,6 +106,15 @@ const normal = (random) => {  // Box-Muller
   m.add(tf.layers.dense({name: 'head', units: 2, activation: 'relu'}));
   await write('lstm_go_backwards_last', m, 3, normal, 'LSTM(4, go_backwards) last step -> Dense(2, relu)');
 
+  for (const mode of ['sum', 'mul', 'ave']) {
+    m = tf.sequential();
+    m.add(tf.layers.bidirectional({name: 'birnn', layer: tf.layers.gru({units: 4, returnSequences: mode !== 'mul', resetAfter: false,
+      recurrentActivation: 'sigmoid'}), mergeMode: mode, inputShape: [null, 3]}));
+    m.add(tf.layers.dense({name: 'head', units: 2}));
+    await write('bidirectional_gru_merge_' + mode, m, 3, normal,
+      `Bidirectional(GRU(4${mode !== 'mul' ? ', return_sequences' : ''}), merge_mode=${mode}) -> Dense(2)`);
+  }
+
   const left = tf.input({name: 'left', shape: [null, 3]});
   const right = tf.input({name: 'right', shape: [null, 3]});
   const forward = tf.layers.lstm({name: 'forward', units: 4, recurrentActivation: 'sigmoid'}).apply(left);

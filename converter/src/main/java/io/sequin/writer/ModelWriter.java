@@ -5,6 +5,7 @@ import io.sequin.ir.IrActivationLayer;
 import io.sequin.ir.IrConcatLayer;
 import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrEmbeddingLayer;
+import io.sequin.ir.IrHalvesLayer;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
@@ -199,6 +200,9 @@ public final class ModelWriter {
         } else if (layer instanceof IrConcatLayer) {
             kind = LayerKind.ConcatLayer;
             body = io.sequin.schema.ConcatLayer.createConcatLayer(fb, ((IrConcatLayer) layer).axis);
+        } else if (layer instanceof IrHalvesLayer) {
+            kind = LayerKind.HalvesLayer;
+            body = io.sequin.schema.HalvesLayer.createHalvesLayer(fb, (byte) ((IrHalvesLayer) layer).op.ordinal());
         } else {
             throw new IllegalArgumentException("layer '" + layer.name + "': no .sqn form for " + layer.getClass().getSimpleName());
         }

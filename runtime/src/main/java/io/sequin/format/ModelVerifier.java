@@ -33,11 +33,12 @@ public final class ModelVerifier {
     private static final int ACTIVATION_LAYER_ACTIVATION = 0;
     private static final int SOFTMAX_LOG = 0;
     private static final int CONCAT_AXIS = 0;
+    private static final int HALVES_OP = 0;
     private static final int ACT_KIND = 0, ACT_ALPHA = 1, ACT_BETA = 2;
     private static final int PRODUCER_FIELDS = 4;
     /** LayerKind union members, in declaration order from 1 (0 is NONE). */
     private static final byte KIND_RECURRENT = 1, KIND_DENSE = 2, KIND_EMBEDDING = 3, KIND_ACTIVATION = 4, KIND_SOFTMAX = 5,
-            KIND_CONCAT = 6;
+            KIND_CONCAT = 6, KIND_HALVES = 7;
 
     private final BufferVerifier v;
 
@@ -128,8 +129,8 @@ public final class ModelVerifier {
         stringVector(layer, LAYER_OUTPUTS, what + ".outputs");
         int typeOffset = v.field(layer, LAYER_KIND_TYPE, 1, what + ".kind_type");
         byte type = typeOffset == 0 ? 0 : v.getByte(layer + typeOffset);
-        BufferVerifier.require(type >= KIND_RECURRENT && type <= KIND_CONCAT, what + ": layer kind " + type
-                + " is not one this runtime knows (1 to " + KIND_CONCAT + ")");
+        BufferVerifier.require(type >= KIND_RECURRENT && type <= KIND_HALVES, what + ": layer kind " + type
+                + " is not one this runtime knows (1 to " + KIND_HALVES + ")");
         int body = v.unionTable(layer, LAYER_KIND, what + ".kind");
         BufferVerifier.require(body >= 0, what + ": layer has no body");
         switch (type) {
@@ -152,8 +153,11 @@ public final class ModelVerifier {
             case KIND_SOFTMAX:
                 v.scalar(body, SOFTMAX_LOG, 1, what + ".log");
                 break;
-            default:
+            case KIND_CONCAT:
                 v.scalar(body, CONCAT_AXIS, 4, what + ".axis");
+                break;
+            default:
+                v.scalar(body, HALVES_OP, 1, what + ".op");
         }
     }
 

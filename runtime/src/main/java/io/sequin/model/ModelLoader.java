@@ -12,6 +12,7 @@ import io.sequin.layer.ActivationLayer;
 import io.sequin.layer.ConcatLayer;
 import io.sequin.layer.DenseLayer;
 import io.sequin.layer.EmbeddingLayer;
+import io.sequin.layer.HalvesLayer;
 import io.sequin.layer.RecurrentLayer;
 import io.sequin.layer.RecurrentLayout;
 import io.sequin.layer.SoftmaxLayer;
@@ -230,6 +231,11 @@ final class ModelLoader {
                     throw new InvalidModelException(what + ": axis " + c.axis() + " is outside [-" + Limits.MAX_RANK + ", " + Limits.MAX_RANK + "]");
                 }
                 return build(what, () -> new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis()));
+            }
+            case LayerKind.HalvesLayer: {
+                io.sequin.schema.HalvesLayer h = (io.sequin.schema.HalvesLayer) l.kind(new io.sequin.schema.HalvesLayer());
+                HalvesLayer.Op op = enumValue(HalvesLayer.Op.values(), h.op(), what + ".op");
+                return build(what, () -> new HalvesLayer(name, inputs(l, 1, what), outputs(l, what), op));
             }
             default:
                 throw new InvalidModelException(what + ": unknown layer kind " + l.kindType());

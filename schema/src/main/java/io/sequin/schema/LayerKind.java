@@ -12,8 +12,9 @@ public final class LayerKind {
   public static final byte ActivationLayer = 4;
   public static final byte SoftmaxLayer = 5;
   public static final byte ConcatLayer = 6;
+  public static final byte HalvesLayer = 7;
 
-  public static final String[] names = { "NONE", "RecurrentLayer", "DenseLayer", "EmbeddingLayer", "ActivationLayer", "SoftmaxLayer", "ConcatLayer", };
+  public static final String[] names = { "NONE", "RecurrentLayer", "DenseLayer", "EmbeddingLayer", "ActivationLayer", "SoftmaxLayer", "ConcatLayer", "HalvesLayer", };
 
   public static String name(int e) { return names[e]; }
 }

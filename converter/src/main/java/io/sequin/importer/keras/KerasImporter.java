@@ -6,6 +6,7 @@ import io.sequin.importer.ImportException;
 import io.sequin.ir.IrActivationLayer;
 import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrEmbeddingLayer;
+import io.sequin.ir.IrHalvesLayer;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
@@ -14,6 +15,7 @@ import io.sequin.layer.Activation;
 import io.sequin.layer.ActivationFunction;
 import io.sequin.layer.CellType;
 import io.sequin.layer.Direction;
+import io.sequin.layer.HalvesLayer;
 import io.sequin.layer.RecurrentLayout.YLayout;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
@@ -249,11 +251,26 @@ public final class KerasImporter {
                 break;
             case "Bidirectional": {
                 String merge = c.path("merge_mode").asText("concat");
-                if (!merge.equals("concat")) {
-                    throw new ImportException(where + ": merge_mode '" + merge + "' is not supported yet (concat is)");
+                if (!Set.of("concat", "sum", "mul", "ave").contains(merge)) {
+                    throw new ImportException(where + ": merge_mode '" + merge + "' is not supported yet (concat, sum, mul and ave are)");
                 }
                 JsonNode inner = c.path("layer");
+                boolean concat = merge.equals("concat");
                 recurrent(inner.path("class_name").asText(), inner.path("config"), Direction.BIDIRECTIONAL, name, where);
+                if (!concat) {
+                    // The directions side by side, then combined: y = op(forward, backward).
+                    IrLayer directions = ir.layers.get(ir.layers.size() - 1);
+                    directions.outputs.replaceAll(o -> o.equals(name) ? name + ".directions" : o);
+                    current = name + ".directions";
+                    IrHalvesLayer h = new IrHalvesLayer();
+                    h.name = name + "." + merge;
+                    h.op = HalvesLayer.Op.valueOf(merge.toUpperCase(java.util.Locale.ROOT));
+                    h.inputs.add(current);
+                    h.outputs.add(name);
+                    ir.layers.add(h);
+                    current = name;
+                    features /= 2;
+                }
                 break;
             }
             case "Dense":

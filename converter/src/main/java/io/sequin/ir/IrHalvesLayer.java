@@ -1,0 +1,13 @@
+package io.sequin.ir;
+
+import io.sequin.layer.HalvesLayer;
+
+/** The last axis's two halves combined ({@code HalvesLayer} in sequin.fbs). */
+public final class IrHalvesLayer extends IrLayer {
+    public HalvesLayer.Op op;
+
+    @Override
+    public int formatVersion() {
+        return 2;
+    }
+}
