@@ -52,8 +52,8 @@ async function write(name, model, features, input, description) {
       npy(path.join(data, name + '.npy'), shape, values);
       return tf.tensor(values, shape);
     });
-    const y = model.predict(xs.length === 1 ? xs[0] : xs);
-    npy(path.join(data, 'expected_' + model.outputNames[0] + '.npy'), y.shape, y.dataSync());
+    const ys = [].concat(model.predict(xs.length === 1 ? xs[0] : xs));
+    ys.forEach((y, k) => npy(path.join(data, 'expected_' + model.outputNames[k] + '.npy'), y.shape, y.dataSync()));
   });
   fs.writeFileSync(path.join(folder, 'reference.txt'), `Model: ${description}.\n` +
     `Built, saved and run by @tensorflow/tfjs ${tf.version.tfjs} (CPU backend, Node ${process.version}), ` +
@@ -113,6 +113,16 @@ const normal = (random) => {  // Box-Muller
     m.add(tf.layers.dense({name: 'head', units: 2}));
     await write('bidirectional_gru_merge_' + mode, m, 3, normal,
       `Bidirectional(GRU(4${mode !== 'mul' ? ', return_sequences' : ''}), merge_mode=${mode}) -> Dense(2)`);
+  }
+
+  {
+    const x = tf.input({name: 'x', shape: [null, 3]});
+    const [y, h, c] = tf.layers.lstm({name: 'rnn', units: 4, returnSequences: true, returnState: true,
+      recurrentActivation: 'sigmoid'}).apply(x);
+    const outs = [tf.layers.dense({name: 'per_step', units: 2}).apply(y), tf.layers.dense({name: 'from_h', units: 3}).apply(h),
+      tf.layers.dense({name: 'from_c', units: 1, activation: 'tanh'}).apply(c)];
+    await write('lstm_return_state_three_outputs', tf.model({inputs: x, outputs: outs}), 3, normal,
+      'functional: LSTM(4, return_sequences, return_state) -> y, h, c, each through its own Dense (three model outputs)');
   }
 
   const left = tf.input({name: 'left', shape: [null, 3]});

@@ -88,7 +88,7 @@ public final class KerasImporter {
             if (kind.equals("InputLayer") || (!functional && i == 0)) {
                 input(kind, c, name, where);
                 if (kind.equals("InputLayer")) {
-                    written.put(name, state());
+                    written.put(name + "#0", state());
                     last = state();
                     continue;
                 }
@@ -99,13 +99,14 @@ public final class KerasImporter {
                 for (String f : from) {
                     TensorState t = written.get(f);
                     if (t == null) {
-                        throw new ImportException(where + ": reads '" + f + "', which no earlier layer writes");
+                        throw new ImportException(where + ": reads '" + f.replace("#", "' output ")
+                                + ", which no earlier layer writes (shared layers are not supported)");
                     }
                     parts.add(t);
                 }
                 if (kind.equals("Concatenate")) {
                     concatenate(c, parts, name, where);
-                    written.put(name, state());
+                    written.put(name + "#0", state());
                     last = state();
                     continue;
                 }
@@ -114,8 +115,12 @@ public final class KerasImporter {
                 }
                 restore(parts.get(0));
             }
+            extraOutputs.clear();
             layer(kind, c, name, where);
-            written.put(name, state());
+            written.put(name + "#0", state());
+            for (int k = 0; k < extraOutputs.size(); k++) {
+                written.put(name + "#" + (k + 1), extraOutputs.get(k));
+            }
             last = state();
         }
         for (var e : byLayer.entrySet()) {
@@ -133,7 +138,7 @@ public final class KerasImporter {
         for (String o : outputs) {
             TensorState t = o == null ? last : written.get(o);
             if (t == null) {
-                throw new ImportException("model output '" + o + "' is written by no layer");
+                throw new ImportException("model output '" + o.replace("#", "' output ") + " is written by no layer");
             }
             restore(t);
             ir.outputs.add(new TensorSpec(current, ElementType.FLOAT32,
@@ -155,6 +160,9 @@ public final class KerasImporter {
             this.sequence = sequence;
         }
     }
+
+    /** A layer's outputs after its first (a recurrent layer's returned states), for functional models. */
+    private final List<TensorState> extraOutputs = new ArrayList<>();
 
     private TensorState state() {
         return new TensorState(current, features, sequence);
@@ -200,19 +208,24 @@ public final class KerasImporter {
     private static void inbound(JsonNode n, List<String> out) {
         if (n.isObject()) {
             if (n.has("keras_history") && n.get("keras_history").size() > 0) {
-                out.add(n.get("keras_history").get(0).asText());
+                out.add(tensorKey(n.get("keras_history")));
                 return;
             }
             n.fields().forEachRemaining(e -> inbound(e.getValue(), out));
         } else if (n.isArray()) {
             if (n.size() >= 3 && n.get(0).isTextual() && n.get(1).isInt()) {
-                out.add(n.get(0).asText());
+                out.add(tensorKey(n));
                 return;
             }
             for (JsonNode x : n) {
                 inbound(x, out);
             }
         }
+    }
+
+    /** "layer#k": output k of a layer ([name, node, tensor]); a shared layer's later nodes are not supported. */
+    private static String tensorKey(JsonNode ref) {
+        return ref.get(0).asText() + "#" + ref.get(2).asInt(0) + (ref.get(1).asInt(0) != 0 ? "@node" + ref.get(1).asInt() : "");
     }
 
     /** The model input, from an InputLayer or the first layer's batch_input_shape. */
@@ -316,8 +329,12 @@ public final class KerasImporter {
         if (!sequence || features < 1) {
             throw new ImportException(where + ": a recurrent layer needs a [batch, steps, features] input");
         }
-        if (c.path("stateful").asBoolean(false) || c.path("return_state").asBoolean(false)) {
-            throw new ImportException(where + ": stateful and return_state are not supported yet");
+        if (c.path("stateful").asBoolean(false)) {
+            throw new ImportException(where + ": stateful is not supported yet");
+        }
+        boolean returnState = c.path("return_state").asBoolean(false);
+        if (returnState && wrapped != null) {
+            throw new ImportException(where + ": return_state of a Bidirectional layer is not supported yet");
         }
         boolean sequences = c.path("return_sequences").asBoolean(false);
         boolean backwards = c.path("go_backwards").asBoolean(false);
@@ -383,6 +400,19 @@ public final class KerasImporter {
             l.mergedStates = true;
             l.outputs.add("");
             l.outputs.add(name);
+        }
+        if (returnState) {
+            // Keras returns [output, h(, c)]; without return_sequences the output is h itself.
+            l.mergedStates = true;
+            String h = sequences ? name + ".h" : name;
+            if (sequences) {
+                l.outputs.add(h);
+            }
+            extraOutputs.add(new TensorState(h, units, false));
+            if (cell == CellType.LSTM) {
+                l.outputs.add(name + ".c");
+                extraOutputs.add(new TensorState(name + ".c", units, false));
+            }
         }
         ir.layers.add(l);
         current = name;
