@@ -106,6 +106,12 @@ const normal = (random) => {  // Box-Muller
   m.add(tf.layers.dense({name: 'head', units: 2, activation: 'relu'}));
   await write('lstm_go_backwards_last', m, 3, normal, 'LSTM(4, go_backwards) last step -> Dense(2, relu)');
 
+  m = tf.sequential();
+  m.add(tf.layers.simpleRNN({name: 'rnn', units: 4, goBackwards: true, returnSequences: true, inputShape: [null, 3]}));
+  m.add(tf.layers.dense({name: 'head', units: 2}));
+  await write('simplernn_go_backwards_sequences', m, 3, normal,
+    'SimpleRNN(4, go_backwards, return_sequences: outputs in processing order) -> Dense(2)');
+
   for (const mode of ['sum', 'mul', 'ave']) {
     m = tf.sequential();
     m.add(tf.layers.bidirectional({name: 'birnn', layer: tf.layers.gru({units: 4, returnSequences: mode !== 'mul', resetAfter: false,

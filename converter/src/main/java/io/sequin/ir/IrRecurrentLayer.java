@@ -43,6 +43,8 @@ public final class IrRecurrentLayer extends IrLayer {
     public int projSize;
     /** Layout 1 only: Y_h and Y_c as [B, D*H]. */
     public boolean mergedStates;
+    /** Y's step k holds input step S-1-k. */
+    public boolean yReversed;
 
     /** X's batch axis comes first. */
     public boolean xBatchFirst() {
@@ -52,7 +54,7 @@ public final class IrRecurrentLayer extends IrLayer {
     @Override
     public int formatVersion() {
         boolean plain = xBatchFirst() == (layout == 1) && yLayout == RecurrentLayout.YLayout.ONNX && stateOffset == 0 && stateRows == 0
-                && proj == null && !mergedStates;
+                && proj == null && !mergedStates && !yReversed;
         return plain ? 1 : 2;
     }
 }

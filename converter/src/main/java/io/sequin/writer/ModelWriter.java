@@ -257,6 +257,7 @@ public final class ModelWriter {
                 io.sequin.schema.RecurrentLayer.addProj(fb, proj);
             }
             io.sequin.schema.RecurrentLayer.addMergedStates(fb, l.mergedStates);
+            io.sequin.schema.RecurrentLayer.addYReversed(fb, l.yReversed);
         }
         return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
     }

@@ -239,6 +239,9 @@ public final class RecurrentLayer implements Layer {
             if (forms.mergedStates) {
                 a.put("states", "[batch, directions*hidden]");
             }
+            if (forms.yReversed) {
+                a.put("y_time", "reversed");
+            }
             if (forms.stateOffset != 0 || forms.stateRows != 0) {
                 a.put("state_rows", forms.stateOffset + ".." + (forms.stateOffset + direction.count() - 1) + " of "
                         + forms.stateRows(direction.count()));
@@ -332,8 +335,9 @@ public final class RecurrentLayer implements Layer {
     }
 
     /** Where Y holds step t, direction d, batch row b. */
-    private int yOffset(int t, int d, int b, int seq, int batch) {
+    private int yOffset(int step, int d, int b, int seq, int batch) {
         int dirs = direction.count();
+        int t = forms.yReversed ? seq - 1 - step : step;
         switch (forms.y) {
             case SEQ_BATCH:
                 return ((t * batch + b) * dirs + d) * out;

@@ -35,12 +35,15 @@ public final class RecurrentLayout {
     public final int stateRows;
     /** Layout 1 only: Y_h and Y_c are [B, D*H], the directions' states side by side (Keras). */
     public final boolean mergedStates;
+    /** Y's step k holds input step S-1-k: outputs in a backward layer's processing order (Keras go_backwards). */
+    public final boolean yReversed;
 
     public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows) {
-        this(layout, xBatchFirst, y, stateOffset, stateRows, false);
+        this(layout, xBatchFirst, y, stateOffset, stateRows, false, false);
     }
 
-    public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows, boolean mergedStates) {
+    public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows, boolean mergedStates,
+                           boolean yReversed) {
         if (layout != 0 && layout != 1) {
             throw new IllegalArgumentException("layout " + layout + ", expected 0 or 1");
         }
@@ -56,6 +59,7 @@ public final class RecurrentLayout {
             throw new IllegalArgumentException("merged states [B, D*H] need layout 1");
         }
         this.mergedStates = mergedStates;
+        this.yReversed = yReversed;
     }
 
     /** ONNX's forms for a layout attribute of 0 or 1. */
@@ -65,7 +69,7 @@ public final class RecurrentLayout {
 
     /** True when this is exactly what ONNX's layout attribute alone describes. */
     public boolean isOnnx() {
-        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0 && !mergedStates;
+        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0 && !mergedStates && !yReversed;
     }
 
     /** Rows along the direction axis of initial_h and initial_c, for a layer of {@code dirs} directions. */

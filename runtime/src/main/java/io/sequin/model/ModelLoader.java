@@ -410,7 +410,8 @@ final class ModelLoader {
         if (r.mergedStates() && layout != 1) {
             throw new InvalidModelException(what + ": merged_states needs layout 1");
         }
-        RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows(), r.mergedStates());
+        RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows(), r.mergedStates(),
+                r.yReversed());
         return build(what, () -> new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, forms, activations,
                 r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, projection, stored));
     }

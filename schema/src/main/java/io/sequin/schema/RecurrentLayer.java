@@ -44,6 +44,7 @@ public final class RecurrentLayer extends Table {
   public io.sequin.schema.Tensor proj() { return proj(new io.sequin.schema.Tensor()); }
   public io.sequin.schema.Tensor proj(io.sequin.schema.Tensor obj) { int o = __offset(40); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
   public boolean mergedStates() { int o = __offset(42); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
+  public boolean yReversed() { int o = __offset(44); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
 
   public static int createRecurrentLayer(FlatBufferBuilder builder,
       byte cell,
@@ -65,8 +66,9 @@ public final class RecurrentLayer extends Table {
       int stateOffset,
       int stateRows,
       int projOffset,
-      boolean mergedStates) {
-    builder.startTable(20);
+      boolean mergedStates,
+      boolean yReversed) {
+    builder.startTable(21);
     RecurrentLayer.addProj(builder, projOffset);
     RecurrentLayer.addStateRows(builder, stateRows);
     RecurrentLayer.addStateOffset(builder, stateOffset);
@@ -80,6 +82,7 @@ public final class RecurrentLayer extends Table {
     RecurrentLayer.addLayout(builder, layout);
     RecurrentLayer.addInputSize(builder, inputSize);
     RecurrentLayer.addHiddenSize(builder, hiddenSize);
+    RecurrentLayer.addYReversed(builder, yReversed);
     RecurrentLayer.addMergedStates(builder, mergedStates);
     RecurrentLayer.addYLayout(builder, yLayout);
     RecurrentLayer.addLinearBeforeReset(builder, linearBeforeReset);
@@ -90,7 +93,7 @@ public final class RecurrentLayer extends Table {
     return RecurrentLayer.endRecurrentLayer(builder);
   }
 
-  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(20); }
+  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(21); }
   public static void addCell(FlatBufferBuilder builder, byte cell) { builder.addByte(0, cell, 0); }
   public static void addDirection(FlatBufferBuilder builder, byte direction) { builder.addByte(1, direction, 0); }
   public static void addHiddenSize(FlatBufferBuilder builder, int hiddenSize) { builder.addInt(2, hiddenSize, 0); }
@@ -113,6 +116,7 @@ public final class RecurrentLayer extends Table {
   public static void addStateRows(FlatBufferBuilder builder, int stateRows) { builder.addInt(17, stateRows, 0); }
   public static void addProj(FlatBufferBuilder builder, int projOffset) { builder.addOffset(18, projOffset, 0); }
   public static void addMergedStates(FlatBufferBuilder builder, boolean mergedStates) { builder.addBoolean(19, mergedStates, false); }
+  public static void addYReversed(FlatBufferBuilder builder, boolean yReversed) { builder.addBoolean(20, yReversed, false); }
   public static int endRecurrentLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;

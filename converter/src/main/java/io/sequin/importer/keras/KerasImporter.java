@@ -338,9 +338,6 @@ public final class KerasImporter {
         }
         boolean sequences = c.path("return_sequences").asBoolean(false);
         boolean backwards = c.path("go_backwards").asBoolean(false);
-        if (backwards && sequences) {
-            throw new ImportException(where + ": go_backwards with return_sequences (outputs in processing order) is not supported yet");
-        }
         int units = c.path("units").asInt(0);
         if (units < 1 || units > Limits.MAX_LAYER_WIDTH) {
             throw new ImportException(where + ": units " + c.path("units"));
@@ -395,6 +392,8 @@ public final class KerasImporter {
         l.inputs.add(current);
         if (sequences) {
             l.yLayout = YLayout.BATCH_SEQ;
+            // go_backwards returns its outputs in processing order, last input step first.
+            l.yReversed = backwards && wrapped == null;
             l.outputs.add(name);
         } else {
             l.mergedStates = true;
