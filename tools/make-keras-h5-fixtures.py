@@ -24,10 +24,11 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conve
 def main():
     source_root = os.path.join(FIXTURES, "tfjs")
     target_root = os.path.join(FIXTURES, "keras-h5")
-    shutil.rmtree(target_root, ignore_errors=True)
     for name in sorted(os.listdir(source_root)):
         source = os.path.join(source_root, name)
         target = os.path.join(target_root, name)
+        # Only this fixture's folder: keras-h5 also holds fixtures other scripts write.
+        shutil.rmtree(target, ignore_errors=True)
         os.makedirs(target)
         model = json.load(open(os.path.join(source, "model.json")))
         topology = model["modelTopology"]

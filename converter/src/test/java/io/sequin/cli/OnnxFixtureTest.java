@@ -33,7 +33,7 @@ class OnnxFixtureTest {
 
     static Stream<Path> fixtures() throws Exception {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 9),
-                cases(fixtureRoot("tfjs"), 12), cases(fixtureRoot("keras-h5"), 12))
+                cases(fixtureRoot("tfjs"), 12), cases(fixtureRoot("keras-h5"), 13))
                 .flatMap(s -> s);
     }
 
