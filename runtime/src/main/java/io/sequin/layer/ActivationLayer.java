@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** An activation applied to every element of a float tensor of any shape. Input: x. Output: y. */
-public final class ActivationLayer extends SameShapeLayer {
+public final class ActivationLayer extends RowLayer {
     private final Activation activation;
 
     public ActivationLayer(String name, List<String> inputs, List<String> outputs, Activation activation) {

@@ -1,7 +1,6 @@
 package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
-import io.sequin.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,14 +10,14 @@ import java.util.Map;
  * x[..., n/2 + i]): Keras Bidirectional's merge modes sum, mul and ave, applied to the
  * directions written side by side. Input: x. Output: y, x's shape with the last axis halved.
  */
-public final class HalvesLayer extends BaseLayer {
+public final class HalvesLayer extends RowLayer {
     /** How the halves combine. */
     public enum Op { SUM, MUL, AVE }
 
     private final Op op;
 
     public HalvesLayer(String name, List<String> inputs, List<String> outputs, Op op) {
-        super(name, inputs, outputs, List.of(), 1, 1);
+        super(name, inputs, outputs);
         this.op = op;
     }
 
@@ -41,57 +40,17 @@ public final class HalvesLayer extends BaseLayer {
     @Override
     public int stepOutputWidth(int inputWidth) {
         if (inputWidth % 2 != 0) {
-            throw new IllegalArgumentException(name + ": steps of " + inputWidth + " floats per stream cannot be halved");
+            throw new IllegalArgumentException(name + ": a last axis (or step) of " + inputWidth + " values cannot be halved");
         }
         return inputWidth / 2;
     }
 
     @Override
-    public int stepInputWidth() {
-        return -1;
-    }
-
-    @Override
-    public Runner newRunner(Kernels kernels, int streams) {
-        return new Runner() {
-            private final OutputBuffer out = new OutputBuffer(name, shape -> OutputBuffer.withLast(shape, shape[shape.length - 1] / 2));
-            private final Tensor[] results = new Tensor[1];
-
-            @Override
-            public Tensor[] run(Tensor[] in) {
-                Tensor x = checkX(in);
-                Tensor y = out.fresh(x);
-                rows(x.floats(), y.floats(), x.size() / x.dim(x.rank() - 1), x.dim(x.rank() - 1) / 2);
-                return new Tensor[] {y};
-            }
-
-            @Override
-            public Tensor[] run(Tensor[] in, Tensor[] given) {
-                Tensor x = checkX(in);
-                Tensor y = out.take(x, given.length > 0 ? given[0] : null);
-                rows(x.floats(), y.floats(), x.size() / x.dim(x.rank() - 1), x.dim(x.rank() - 1) / 2);
-                results[0] = y;
-                return results;
-            }
-
-            @Override
-            public void step(float[] x, int xOff, int width, float[] y, int yOff) {
-                int half = stepOutputWidth(width);
-                for (int s = 0; s < streams; s++) {
-                    combine(x, xOff + s * width, y, yOff + s * half, half);
-                }
-            }
-
-            @Override
-            public void reset() {
-            }
-
-            private void rows(float[] x, float[] y, int rows, int half) {
-                for (int r = 0; r < rows; r++) {
-                    combine(x, r * 2 * half, y, r * half, half);
-                }
-            }
-        };
+    void compute(Kernels kernels, float[] x, int xOff, float[] y, int yOff, int rows, int width) {
+        int half = stepOutputWidth(width);
+        for (int r = 0; r < rows; r++) {
+            combine(x, xOff + r * width, y, yOff + r * half, half);
+        }
     }
 
     private void combine(float[] x, int xOff, float[] y, int yOff, int half) {
@@ -100,13 +59,5 @@ public final class HalvesLayer extends BaseLayer {
             float b = x[xOff + half + i];
             y[yOff + i] = op == Op.SUM ? a + b : op == Op.MUL ? a * b : (a + b) / 2;
         }
-    }
-
-    private Tensor checkX(Tensor[] in) {
-        Tensor x = floatInput(in, 0, "x");
-        if (x.rank() < 1 || x.dim(x.rank() - 1) % 2 != 0 || x.dim(x.rank() - 1) == 0) {
-            throw new IllegalArgumentException(name + ": x has shape " + Tensor.format(x.shape()) + "; its last axis must be even and not 0");
-        }
-        return x;
     }
 }

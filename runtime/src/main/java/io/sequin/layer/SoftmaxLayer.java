@@ -10,7 +10,7 @@ import java.util.Map;
  * log-softmax y = x - max - log Σ exp(x - max), the maximum taken over each last-axis row so no
  * exponential overflows. Input: x. Output: y.
  */
-public final class SoftmaxLayer extends SameShapeLayer {
+public final class SoftmaxLayer extends RowLayer {
     private final boolean log;
 
     public SoftmaxLayer(String name, List<String> inputs, List<String> outputs, boolean log) {

@@ -5,17 +5,20 @@ import io.sequin.tensor.Tensor;
 import java.util.List;
 
 /**
- * A layer whose one output has its input's shape, computed row by row along the last axis
- * (elementwise functions, softmax): the runner and its buffers are shared here.
+ * A layer without weights or state computed row by row along the last axis, each input row of
+ * {@code width} floats giving an output row of {@link #stepOutputWidth} floats (elementwise
+ * functions and softmax keep the width; combining halves halves it): the runner and its
+ * buffers are shared here.
  */
-abstract class SameShapeLayer extends BaseLayer {
-    SameShapeLayer(String name, List<String> inputs, List<String> outputs) {
+abstract class RowLayer extends BaseLayer {
+    RowLayer(String name, List<String> inputs, List<String> outputs) {
         super(name, inputs, outputs, List.of(), 1, 1);
     }
 
-    /** y[yOff..] = f(x[xOff..]) for {@code rows} rows of {@code width} floats. */
+    /** y[yOff..] = f(x[xOff..]) for {@code rows} rows of {@code width} floats in, stepOutputWidth(width) out. */
     abstract void compute(Kernels kernels, float[] x, int xOff, float[] y, int yOff, int rows, int width);
 
+    /** Output floats per row for input rows of {@code inputWidth}; the same by default. */
     @Override
     public int stepOutputWidth(int inputWidth) {
         return inputWidth;
@@ -29,7 +32,8 @@ abstract class SameShapeLayer extends BaseLayer {
     @Override
     public Runner newRunner(Kernels kernels, int streams) {
         return new Runner() {
-            private final OutputBuffer out = new OutputBuffer(name, shape -> shape);
+            private final OutputBuffer out = new OutputBuffer(name,
+                    shape -> shape.length == 0 ? shape : OutputBuffer.withLast(shape, stepOutputWidth(shape[shape.length - 1])));
             private final Tensor[] results = new Tensor[1];
 
             @Override
