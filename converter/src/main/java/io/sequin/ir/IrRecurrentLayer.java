@@ -45,6 +45,8 @@ public final class IrRecurrentLayer extends IrLayer {
     public boolean mergedStates;
     /** Y's step k holds input step S-1-k. */
     public boolean yReversed;
+    /** Keras' stateful: runs carry their final states to the next run of the session. */
+    public boolean stateful;
 
     /** X's batch axis comes first. */
     public boolean xBatchFirst() {
@@ -54,7 +56,7 @@ public final class IrRecurrentLayer extends IrLayer {
     @Override
     public int formatVersion() {
         boolean plain = xBatchFirst() == (layout == 1) && yLayout == RecurrentLayout.YLayout.ONNX && stateOffset == 0 && stateRows == 0
-                && proj == null && !mergedStates && !yReversed;
+                && proj == null && !mergedStates && !yReversed && !stateful;
         return plain ? 1 : 2;
     }
 }

@@ -258,6 +258,7 @@ public final class ModelWriter {
             }
             io.sequin.schema.RecurrentLayer.addMergedStates(fb, l.mergedStates);
             io.sequin.schema.RecurrentLayer.addYReversed(fb, l.yReversed);
+            io.sequin.schema.RecurrentLayer.addStateful(fb, l.stateful);
         }
         return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
     }

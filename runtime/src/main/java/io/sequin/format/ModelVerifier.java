@@ -27,7 +27,7 @@ public final class ModelVerifier {
     private static final int RNN_CELL = 0, RNN_DIRECTION = 1, RNN_HIDDEN = 2, RNN_INPUT = 3, RNN_LAYOUT = 4,
             RNN_ACTIVATIONS = 5, RNN_HAS_CLIP = 6, RNN_CLIP = 7, RNN_INPUT_FORGET = 8, RNN_LBR = 9,
             RNN_W = 10, RNN_R = 11, RNN_B = 12, RNN_P = 13, RNN_X_LAYOUT = 14, RNN_Y_LAYOUT = 15, RNN_STATE_OFFSET = 16,
-            RNN_STATE_ROWS = 17, RNN_PROJ = 18, RNN_MERGED_STATES = 19, RNN_Y_REVERSED = 20;
+            RNN_STATE_ROWS = 17, RNN_PROJ = 18, RNN_MERGED_STATES = 19, RNN_Y_REVERSED = 20, RNN_STATEFUL = 21;
     private static final int DENSE_UNITS = 0, DENSE_INPUT = 1, DENSE_W = 2, DENSE_B = 3, DENSE_ACTIVATION = 4;
     private static final int EMBEDDING_TABLE = 0;
     private static final int ACTIVATION_LAYER_ACTIVATION = 0;
@@ -208,6 +208,7 @@ public final class ModelVerifier {
         tensorField(layer, RNN_PROJ, what + ".proj");
         v.scalar(layer, RNN_MERGED_STATES, 1, what + ".merged_states");
         v.scalar(layer, RNN_Y_REVERSED, 1, what + ".y_reversed");
+        v.scalar(layer, RNN_STATEFUL, 1, what + ".stateful");
     }
 
     private static String printable(String s) {

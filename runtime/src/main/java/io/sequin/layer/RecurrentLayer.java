@@ -242,6 +242,9 @@ public final class RecurrentLayer implements Layer {
             if (forms.yReversed) {
                 a.put("y_time", "reversed");
             }
+            if (forms.stateful) {
+                a.put("stateful", true);
+            }
             if (forms.stateOffset != 0 || forms.stateRows != 0) {
                 a.put("state_rows", forms.stateOffset + ".." + (forms.stateOffset + direction.count() - 1) + " of "
                         + forms.stateRows(direction.count()));
@@ -369,6 +372,10 @@ public final class RecurrentLayer implements Layer {
         private final float[] streamH;
         private final float[] streamC;
         private final boolean[] allActive;
+        // Stateful layers: the final states of the last whole-sequence run, [D][batch][*].
+        private float[] carriedH = new float[0];
+        private float[] carriedC = new float[0];
+        private int carriedBatch = -1;
         private int[][] lastShapes;
         private final Tensor[] results = new Tensor[3];
         private final Tensor[] owned = new Tensor[3];
@@ -454,12 +461,7 @@ public final class RecurrentLayer implements Layer {
                 Cell cell = cells[d];
                 CellWeights wd = weights[d];
                 boolean backward = direction.isBackward(d);
-                int maxLength = 0;
-                for (int b = 0; b < batch; b++) {
-                    load(initialH, initialStateIndex(d, b, batch, out), h, b * out, out);
-                    load(initialC, initialStateIndex(d, b, batch, hidden), c, b * hidden, hidden);
-                    maxLength = Math.max(maxLength, lengths[b]);
-                }
+                int maxLength = startStates(d, batch, initialH, initialC);
                 // bias + W·x for every step at once: one pass over W for the whole sequence.
                 // The projection keeps X's order, (t, b) or (b, t) when the batch comes first.
                 int rows = seq * batch;
@@ -486,6 +488,9 @@ public final class RecurrentLayer implements Layer {
                             }
                         }
                     }
+                }
+                if (forms.stateful) {
+                    carry(d, batch);
                 }
                 for (int b = 0; b < batch; b++) {
                     if (lengths[b] > 0) {
@@ -525,6 +530,43 @@ public final class RecurrentLayer implements Layer {
         public void reset() {
             Arrays.fill(streamH, 0f);
             Arrays.fill(streamC, 0f);
+            carriedBatch = -1;
+        }
+
+        /**
+         * Direction d's starting states in h and c: the initial states given, the previous run's
+         * final ones (stateful layers), or zeros. Returns the longest sequence length.
+         */
+        private int startStates(int d, int batch, float[] initialH, float[] initialC) {
+            boolean carry = forms.stateful && initialH == null && carriedBatch >= 0;
+            if (carry && carriedBatch != batch) {
+                throw new IllegalArgumentException(name + ": a stateful layer ran with batch " + carriedBatch + " and now "
+                        + batch + "; reset the session to change the batch size");
+            }
+            int maxLength = 0;
+            for (int b = 0; b < batch; b++) {
+                if (carry) {
+                    System.arraycopy(carriedH, (d * batch + b) * out, h, b * out, out);
+                    System.arraycopy(carriedC, (d * batch + b) * hidden, c, b * hidden, hidden);
+                } else {
+                    load(initialH, initialStateIndex(d, b, batch, out), h, b * out, out);
+                    load(initialC, initialStateIndex(d, b, batch, hidden), c, b * hidden, hidden);
+                }
+                maxLength = Math.max(maxLength, lengths[b]);
+            }
+            return maxLength;
+        }
+
+        /** Keeps direction d's final states for the next run (stateful layers). */
+        private void carry(int d, int batch) {
+            int dirs = direction.count();
+            if (carriedH.length != dirs * batch * out) {
+                carriedH = new float[dirs * batch * out];
+                carriedC = new float[dirs * batch * hidden];
+            }
+            System.arraycopy(h, 0, carriedH, d * batch * out, batch * out);
+            System.arraycopy(c, 0, carriedC, d * batch * hidden, batch * hidden);
+            carriedBatch = batch;
         }
 
         private void fillZero(float[] v) {

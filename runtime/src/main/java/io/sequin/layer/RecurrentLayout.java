@@ -37,13 +37,18 @@ public final class RecurrentLayout {
     public final boolean mergedStates;
     /** Y's step k holds input step S-1-k: outputs in a backward layer's processing order (Keras go_backwards). */
     public final boolean yReversed;
+    /**
+     * Keras' stateful: a run without initial states starts from the session's previous run's
+     * final states (same batch size) until the session is reset.
+     */
+    public final boolean stateful;
 
     public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows) {
-        this(layout, xBatchFirst, y, stateOffset, stateRows, false, false);
+        this(layout, xBatchFirst, y, stateOffset, stateRows, false, false, false);
     }
 
     public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows, boolean mergedStates,
-                           boolean yReversed) {
+                           boolean yReversed, boolean stateful) {
         if (layout != 0 && layout != 1) {
             throw new IllegalArgumentException("layout " + layout + ", expected 0 or 1");
         }
@@ -60,6 +65,7 @@ public final class RecurrentLayout {
         }
         this.mergedStates = mergedStates;
         this.yReversed = yReversed;
+        this.stateful = stateful;
     }
 
     /** ONNX's forms for a layout attribute of 0 or 1. */
@@ -69,7 +75,7 @@ public final class RecurrentLayout {
 
     /** True when this is exactly what ONNX's layout attribute alone describes. */
     public boolean isOnnx() {
-        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0 && !mergedStates && !yReversed;
+        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0 && !mergedStates && !yReversed && !stateful;
     }
 
     /** Rows along the direction axis of initial_h and initial_c, for a layer of {@code dirs} directions. */

@@ -411,7 +411,7 @@ final class ModelLoader {
             throw new InvalidModelException(what + ": merged_states needs layout 1");
         }
         RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows(), r.mergedStates(),
-                r.yReversed());
+                r.yReversed(), r.stateful());
         return build(what, () -> new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, forms, activations,
                 r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, projection, stored));
     }

@@ -45,6 +45,7 @@ public final class RecurrentLayer extends Table {
   public io.sequin.schema.Tensor proj(io.sequin.schema.Tensor obj) { int o = __offset(40); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
   public boolean mergedStates() { int o = __offset(42); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public boolean yReversed() { int o = __offset(44); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
+  public boolean stateful() { int o = __offset(46); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
 
   public static int createRecurrentLayer(FlatBufferBuilder builder,
       byte cell,
@@ -67,8 +68,9 @@ public final class RecurrentLayer extends Table {
       int stateRows,
       int projOffset,
       boolean mergedStates,
-      boolean yReversed) {
-    builder.startTable(21);
+      boolean yReversed,
+      boolean stateful) {
+    builder.startTable(22);
     RecurrentLayer.addProj(builder, projOffset);
     RecurrentLayer.addStateRows(builder, stateRows);
     RecurrentLayer.addStateOffset(builder, stateOffset);
@@ -82,6 +84,7 @@ public final class RecurrentLayer extends Table {
     RecurrentLayer.addLayout(builder, layout);
     RecurrentLayer.addInputSize(builder, inputSize);
     RecurrentLayer.addHiddenSize(builder, hiddenSize);
+    RecurrentLayer.addStateful(builder, stateful);
     RecurrentLayer.addYReversed(builder, yReversed);
     RecurrentLayer.addMergedStates(builder, mergedStates);
     RecurrentLayer.addYLayout(builder, yLayout);
@@ -93,7 +96,7 @@ public final class RecurrentLayer extends Table {
     return RecurrentLayer.endRecurrentLayer(builder);
   }
 
-  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(21); }
+  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(22); }
   public static void addCell(FlatBufferBuilder builder, byte cell) { builder.addByte(0, cell, 0); }
   public static void addDirection(FlatBufferBuilder builder, byte direction) { builder.addByte(1, direction, 0); }
   public static void addHiddenSize(FlatBufferBuilder builder, int hiddenSize) { builder.addInt(2, hiddenSize, 0); }
@@ -117,6 +120,7 @@ public final class RecurrentLayer extends Table {
   public static void addProj(FlatBufferBuilder builder, int projOffset) { builder.addOffset(18, projOffset, 0); }
   public static void addMergedStates(FlatBufferBuilder builder, boolean mergedStates) { builder.addBoolean(19, mergedStates, false); }
   public static void addYReversed(FlatBufferBuilder builder, boolean yReversed) { builder.addBoolean(20, yReversed, false); }
+  public static void addStateful(FlatBufferBuilder builder, boolean stateful) { builder.addBoolean(21, stateful, false); }
   public static int endRecurrentLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;

@@ -329,9 +329,6 @@ public final class KerasImporter {
         if (!sequence || features < 1) {
             throw new ImportException(where + ": a recurrent layer needs a [batch, steps, features] input");
         }
-        if (c.path("stateful").asBoolean(false)) {
-            throw new ImportException(where + ": stateful is not supported yet");
-        }
         boolean returnState = c.path("return_state").asBoolean(false);
         if (returnState && wrapped != null) {
             throw new ImportException(where + ": return_state of a Bidirectional layer is not supported yet");
@@ -356,6 +353,7 @@ public final class KerasImporter {
         l.layout = 1;
         l.xBatchFirst = true;
         l.linearBeforeReset = resetAfter;
+        l.stateful = c.path("stateful").asBoolean(false);
         int rows = gates * units;
         l.w = new float[dirs * rows * features];
         l.r = new float[dirs * rows * units];

@@ -88,6 +88,36 @@ class TfjsImportTest {
     }
 
     @Test
+    void aStatefulLayerCarriesItsStateFromRunToRunUntilReset() throws Exception {
+        Path dir = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs-stateful/lstm_stateful_two_calls").toURI());
+        io.sequin.model.Model model = io.sequin.model.Model.load(new io.sequin.writer.ModelWriter("test")
+                .write(KerasImporter.importModel(TfjsReader.read(dir.resolve("model.json")))));
+        for (String kernels : new String[] {"scalar", "panama"}) {
+            io.sequin.session.Session session = model.newSession(io.sequin.kernel.KernelSelection.select(kernels));
+            for (int call = 0; call < 2; call++) {
+                io.sequin.tensor.Tensor x = io.sequin.npy.Npy.read(dir.resolve("call_" + call + "/rnn_input.npy"));
+                io.sequin.tensor.Tensor want = io.sequin.npy.Npy.read(dir.resolve("call_" + call + "/expected_head.npy"));
+                float[] got = session.run(java.util.Map.of("rnn_input", x)).get("head").floats();
+                assertEquals(0, maxDifference(want.floats(), got), 1e-5, kernels + " call " + call);
+            }
+            // After reset the second input starts from zero states again: TF.js's second output no longer follows.
+            session.reset();
+            io.sequin.tensor.Tensor x1 = io.sequin.npy.Npy.read(dir.resolve("call_1/rnn_input.npy"));
+            io.sequin.tensor.Tensor want1 = io.sequin.npy.Npy.read(dir.resolve("call_1/expected_head.npy"));
+            float[] fresh = session.run(java.util.Map.of("rnn_input", x1)).get("head").floats();
+            assertTrue(maxDifference(want1.floats(), fresh) > 1e-3, kernels + ": the state must matter");
+        }
+    }
+
+    private static double maxDifference(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs((double) a[i] - b[i]));
+        }
+        return max;
+    }
+
+    @Test
     void hardSigmoidFollowsTheProducer() throws Exception {
         // TF.js (and Keras 1-2) mean 0.2x + 0.5; Keras 3 means x/6 + 0.5.
         KerasModel tfjs = TfjsReader.read(copy("gru_hard_sigmoid_last_dense", j -> { }));
