@@ -53,10 +53,13 @@ public final class IrRecurrentLayer extends IrLayer {
         return xBatchFirst != null ? xBatchFirst : layout == 1;
     }
 
+    /** The forms of X, Y and the states these fields describe, as the runtime will read them. */
+    public RecurrentLayout forms() {
+        return new RecurrentLayout(layout, xBatchFirst(), yLayout, stateOffset, stateRows, mergedStates, yReversed, stateful);
+    }
+
     @Override
     public int formatVersion() {
-        boolean plain = xBatchFirst() == (layout == 1) && yLayout == RecurrentLayout.YLayout.ONNX && stateOffset == 0 && stateRows == 0
-                && proj == null && !mergedStates && !yReversed && !stateful;
-        return plain ? 1 : 2;
+        return forms().isOnnx() && proj == null ? 1 : 2;
     }
 }

@@ -11,6 +11,7 @@ import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.ir.IrSoftmaxLayer;
 import io.sequin.layer.Activation;
+import io.sequin.layer.RecurrentLayout;
 import io.sequin.quantize.WeightQuantizer;
 import io.sequin.model.TensorSpec;
 import io.sequin.schema.DType;
@@ -249,16 +250,17 @@ public final class ModelWriter {
             io.sequin.schema.RecurrentLayer.addP(fb, p);
         }
         if (l.formatVersion() > 1) {
-            io.sequin.schema.RecurrentLayer.addXLayout(fb, l.xBatchFirst() ? 1 : 0);
-            io.sequin.schema.RecurrentLayer.addYLayout(fb, (byte) l.yLayout.ordinal());
-            io.sequin.schema.RecurrentLayer.addStateOffset(fb, l.stateOffset);
-            io.sequin.schema.RecurrentLayer.addStateRows(fb, l.stateRows);
+            RecurrentLayout forms = l.forms();
+            io.sequin.schema.RecurrentLayer.addXLayout(fb, forms.xBatchFirst ? 1 : 0);
+            io.sequin.schema.RecurrentLayer.addYLayout(fb, (byte) forms.y.ordinal());
+            io.sequin.schema.RecurrentLayer.addStateOffset(fb, forms.stateOffset);
+            io.sequin.schema.RecurrentLayer.addStateRows(fb, forms.stateRows);
             if (proj != 0) {
                 io.sequin.schema.RecurrentLayer.addProj(fb, proj);
             }
-            io.sequin.schema.RecurrentLayer.addMergedStates(fb, l.mergedStates);
-            io.sequin.schema.RecurrentLayer.addYReversed(fb, l.yReversed);
-            io.sequin.schema.RecurrentLayer.addStateful(fb, l.stateful);
+            io.sequin.schema.RecurrentLayer.addMergedStates(fb, forms.mergedStates);
+            io.sequin.schema.RecurrentLayer.addYReversed(fb, forms.yReversed);
+            io.sequin.schema.RecurrentLayer.addStateful(fb, forms.stateful);
         }
         return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
     }
