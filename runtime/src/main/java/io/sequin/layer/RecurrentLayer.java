@@ -535,7 +535,8 @@ public final class RecurrentLayer implements Layer {
 
         /**
          * Direction d's starting states in h and c: the initial states given, the previous run's
-         * final ones (stateful layers), or zeros. Returns the longest sequence length.
+         * final ones (stateful layers), or zeros. Returns the longest sequence length. A method of
+         * its own: written inside compute, C2 left vectors boxed in every Panama run.
          */
         private int startStates(int d, int batch, float[] initialH, float[] initialC) {
             boolean carry = forms.stateful && initialH == null && carriedBatch >= 0;
