@@ -8,6 +8,6 @@ public final class IrHalvesLayer extends IrLayer {
 
     @Override
     public int formatVersion() {
-        return 2;
+        return op == HalvesLayer.Op.FIRST || op == HalvesLayer.Op.SECOND ? 3 : 2;
     }
 }

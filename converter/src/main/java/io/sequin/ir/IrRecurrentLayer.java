@@ -47,6 +47,8 @@ public final class IrRecurrentLayer extends IrLayer {
     public boolean yReversed;
     /** Keras' stateful: runs carry their final states to the next run of the session. */
     public boolean stateful;
+    /** Y holds 0 at masked steps (Keras' zero_output_for_mask); the mask is the fifth input. */
+    public boolean zeroMaskedOutputs;
 
     /** X's batch axis comes first. */
     public boolean xBatchFirst() {
@@ -55,11 +57,15 @@ public final class IrRecurrentLayer extends IrLayer {
 
     /** The forms of X, Y and the states these fields describe, as the runtime will read them. */
     public RecurrentLayout forms() {
-        return new RecurrentLayout(layout, xBatchFirst(), yLayout, stateOffset, stateRows, mergedStates, yReversed, stateful);
+        return new RecurrentLayout(layout, xBatchFirst(), yLayout, stateOffset, stateRows, mergedStates, yReversed, stateful,
+                zeroMaskedOutputs);
     }
 
     @Override
     public int formatVersion() {
+        if (zeroMaskedOutputs || (inputs.size() > 4 && !inputs.get(4).isEmpty())) {
+            return 3;
+        }
         return forms().isOnnx() && proj == null ? 1 : 2;
     }
 }

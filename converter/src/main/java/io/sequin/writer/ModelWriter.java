@@ -6,6 +6,7 @@ import io.sequin.ir.IrConcatLayer;
 import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrHalvesLayer;
+import io.sequin.ir.IrMaskLayer;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
@@ -33,7 +34,7 @@ import java.util.List;
  */
 public final class ModelWriter {
     /** The newest format version this writer produces. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /** Weight data starts on this boundary, so a reader may map it for wide vector loads. */
     private static final int DATA_ALIGNMENT = 64;
 
@@ -204,6 +205,10 @@ public final class ModelWriter {
         } else if (layer instanceof IrHalvesLayer) {
             kind = LayerKind.HalvesLayer;
             body = io.sequin.schema.HalvesLayer.createHalvesLayer(fb, (byte) ((IrHalvesLayer) layer).op.ordinal());
+        } else if (layer instanceof IrMaskLayer) {
+            kind = LayerKind.MaskLayer;
+            IrMaskLayer l = (IrMaskLayer) layer;
+            body = io.sequin.schema.MaskLayer.createMaskLayer(fb, l.value, l.featureAxis);
         } else {
             throw new IllegalArgumentException("layer '" + layer.name + "': no .sqn form for " + layer.getClass().getSimpleName());
         }
@@ -261,6 +266,7 @@ public final class ModelWriter {
             io.sequin.schema.RecurrentLayer.addMergedStates(fb, forms.mergedStates);
             io.sequin.schema.RecurrentLayer.addYReversed(fb, forms.yReversed);
             io.sequin.schema.RecurrentLayer.addStateful(fb, forms.stateful);
+            io.sequin.schema.RecurrentLayer.addZeroMaskedOutputs(fb, forms.zeroMaskedOutputs);
         }
         return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
     }

@@ -27,18 +27,20 @@ public final class ModelVerifier {
     private static final int RNN_CELL = 0, RNN_DIRECTION = 1, RNN_HIDDEN = 2, RNN_INPUT = 3, RNN_LAYOUT = 4,
             RNN_ACTIVATIONS = 5, RNN_HAS_CLIP = 6, RNN_CLIP = 7, RNN_INPUT_FORGET = 8, RNN_LBR = 9,
             RNN_W = 10, RNN_R = 11, RNN_B = 12, RNN_P = 13, RNN_X_LAYOUT = 14, RNN_Y_LAYOUT = 15, RNN_STATE_OFFSET = 16,
-            RNN_STATE_ROWS = 17, RNN_PROJ = 18, RNN_MERGED_STATES = 19, RNN_Y_REVERSED = 20, RNN_STATEFUL = 21;
+            RNN_STATE_ROWS = 17, RNN_PROJ = 18, RNN_MERGED_STATES = 19, RNN_Y_REVERSED = 20, RNN_STATEFUL = 21,
+            RNN_ZERO_MASKED_OUTPUTS = 22;
     private static final int DENSE_UNITS = 0, DENSE_INPUT = 1, DENSE_W = 2, DENSE_B = 3, DENSE_ACTIVATION = 4;
     private static final int EMBEDDING_TABLE = 0;
     private static final int ACTIVATION_LAYER_ACTIVATION = 0;
     private static final int SOFTMAX_LOG = 0;
     private static final int CONCAT_AXIS = 0;
     private static final int HALVES_OP = 0;
+    private static final int MASK_VALUE = 0, MASK_FEATURE_AXIS = 1;
     private static final int ACT_KIND = 0, ACT_ALPHA = 1, ACT_BETA = 2;
     private static final int PRODUCER_FIELDS = 4;
     /** LayerKind union members, in declaration order from 1 (0 is NONE). */
     private static final byte KIND_RECURRENT = 1, KIND_DENSE = 2, KIND_EMBEDDING = 3, KIND_ACTIVATION = 4, KIND_SOFTMAX = 5,
-            KIND_CONCAT = 6, KIND_HALVES = 7;
+            KIND_CONCAT = 6, KIND_HALVES = 7, KIND_MASK = 8;
 
     private final BufferVerifier v;
 
@@ -129,8 +131,8 @@ public final class ModelVerifier {
         stringVector(layer, LAYER_OUTPUTS, what + ".outputs");
         int typeOffset = v.field(layer, LAYER_KIND_TYPE, 1, what + ".kind_type");
         byte type = typeOffset == 0 ? 0 : v.getByte(layer + typeOffset);
-        BufferVerifier.require(type >= KIND_RECURRENT && type <= KIND_HALVES, what + ": layer kind " + type
-                + " is not one this runtime knows (1 to " + KIND_HALVES + ")");
+        BufferVerifier.require(type >= KIND_RECURRENT && type <= KIND_MASK, what + ": layer kind " + type
+                + " is not one this runtime knows (1 to " + KIND_MASK + ")");
         int body = v.unionTable(layer, LAYER_KIND, what + ".kind");
         BufferVerifier.require(body >= 0, what + ": layer has no body");
         switch (type) {
@@ -156,8 +158,12 @@ public final class ModelVerifier {
             case KIND_CONCAT:
                 v.scalar(body, CONCAT_AXIS, 4, what + ".axis");
                 break;
-            default:
+            case KIND_HALVES:
                 v.scalar(body, HALVES_OP, 1, what + ".op");
+                break;
+            default:
+                v.scalar(body, MASK_VALUE, 4, what + ".value");
+                v.scalar(body, MASK_FEATURE_AXIS, 1, what + ".feature_axis");
         }
     }
 
@@ -209,6 +215,7 @@ public final class ModelVerifier {
         v.scalar(layer, RNN_MERGED_STATES, 1, what + ".merged_states");
         v.scalar(layer, RNN_Y_REVERSED, 1, what + ".y_reversed");
         v.scalar(layer, RNN_STATEFUL, 1, what + ".stateful");
+        v.scalar(layer, RNN_ZERO_MASKED_OUTPUTS, 1, what + ".zero_masked_outputs");
     }
 
     private static String printable(String s) {

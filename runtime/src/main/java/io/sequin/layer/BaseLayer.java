@@ -14,6 +14,12 @@ abstract class BaseLayer implements Layer {
     private final List<StoredTensor> stored;
 
     BaseLayer(String name, List<String> inputs, List<String> outputs, List<StoredTensor> stored, int minInputs, int maxInputs) {
+        this(name, inputs, outputs, stored, minInputs, maxInputs, 1);
+    }
+
+    /** With {@code outputCount} outputs, all but the last optional ("" when not produced). */
+    BaseLayer(String name, List<String> inputs, List<String> outputs, List<StoredTensor> stored, int minInputs, int maxInputs,
+              int outputCount) {
         this.name = name;
         this.inputs = Collections.unmodifiableList(new ArrayList<>(inputs));
         this.outputs = Collections.unmodifiableList(new ArrayList<>(outputs));
@@ -22,8 +28,9 @@ abstract class BaseLayer implements Layer {
             throw new IllegalArgumentException(name + ": " + kind() + " takes " + (minInputs == maxInputs ? "" : "from " + minInputs + " to ")
                     + maxInputs + " inputs, all present; got " + inputs);
         }
-        if (outputs.size() != 1 || outputs.get(0).isEmpty()) {
-            throw new IllegalArgumentException(name + ": " + kind() + " has one output; got " + outputs);
+        if (outputs.size() != outputCount || outputs.get(outputCount - 1).isEmpty()) {
+            throw new IllegalArgumentException(name + ": " + kind() + " has " + (outputCount == 1 ? "one output" : outputCount
+                    + " outputs, the last one present") + "; got " + outputs);
         }
     }
 

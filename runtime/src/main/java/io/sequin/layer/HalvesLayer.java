@@ -8,11 +8,13 @@ import java.util.Map;
 /**
  * The two halves of the last axis combined element by element, y[..., i] = op(x[..., i],
  * x[..., n/2 + i]): Keras Bidirectional's merge modes sum, mul and ave, applied to the
- * directions written side by side. Input: x. Output: y, x's shape with the last axis halved.
+ * directions written side by side; or one half alone (merge mode None, which returns the
+ * directions as two tensors, and a Bidirectional's returned states). Input: x. Output: y, x's
+ * shape with the last axis halved.
  */
 public final class HalvesLayer extends RowLayer {
-    /** How the halves combine. */
-    public enum Op { SUM, MUL, AVE }
+    /** How the halves combine: element by element, or the first or second half alone. */
+    public enum Op { SUM, MUL, AVE, FIRST, SECOND }
 
     private final Op op;
 
@@ -54,6 +56,10 @@ public final class HalvesLayer extends RowLayer {
     }
 
     private void combine(float[] x, int xOff, float[] y, int yOff, int half) {
+        if (op == Op.FIRST || op == Op.SECOND) {
+            System.arraycopy(x, xOff + (op == Op.FIRST ? 0 : half), y, yOff, half);
+            return;
+        }
         for (int i = 0; i < half; i++) {
             float a = x[xOff + i];
             float b = x[xOff + half + i];

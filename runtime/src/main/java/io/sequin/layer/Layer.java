@@ -81,6 +81,25 @@ public interface Layer {
          */
         void step(float[] x, int xOff, int width, float[] y, int yOff);
 
+        /**
+         * Streaming with a mask, for a layer that reads one (a recurrent layer's fifth input): as
+         * {@link #step}, but a stream whose {@code kept} flag is false skips the step, its state
+         * unchanged and its output the carried one (or 0, as the layer says).
+         *
+         * @throws UnsupportedOperationException if the layer reads no mask
+         */
+        default void step(float[] x, int xOff, int width, float[] y, int yOff, boolean[] kept) {
+            throw new UnsupportedOperationException("this layer reads no mask");
+        }
+
+        /**
+         * For a mask layer: whether each stream's last {@link #step} was kept (true) or masked;
+         * read before the next step. Null for other layers.
+         */
+        default boolean[] stepKept() {
+            return null;
+        }
+
         /** Zeroes the streaming state (layers without state do nothing). */
         void reset();
     }

@@ -19,7 +19,9 @@ import java.util.Map;
  * the state after its last valid step, or 0 when its length is 0. A reverse direction reads each
  * row from its last valid step back to step 0, and writes its outputs in input order.
  *
- * <p>Inputs by position: X, sequence_lens, initial_h, initial_c. Outputs: Y, Y_h, Y_c.
+ * <p>Inputs by position: X, sequence_lens, initial_h, initial_c, mask. Outputs: Y, Y_h, Y_c.
+ * A mask (Keras masking, X's shape without its last axis) skips the steps where it is 0: the
+ * state carries over, and Y holds the carried output there, or 0 when the layout says so.
  * With layout 0, X is [S, B, I], Y is [S, D, B, H] and the states are [D, B, H]; with layout 1,
  * X is [B, S, I], Y is [B, S, D, H] and the states are [B, D, H]. A {@link RecurrentLayout}
  * can override X's and Y's forms and read the initial states from part of a larger tensor.
@@ -245,6 +247,9 @@ public final class RecurrentLayer implements Layer {
             if (forms.stateful) {
                 a.put("stateful", true);
             }
+            if (forms.zeroMaskedOutputs) {
+                a.put("masked_outputs", "zero");
+            }
             if (forms.stateOffset != 0 || forms.stateRows != 0) {
                 a.put("state_rows", forms.stateOffset + ".." + (forms.stateOffset + direction.count() - 1) + " of "
                         + forms.stateRows(direction.count()));
@@ -453,6 +458,7 @@ public final class RecurrentLayer implements Layer {
             sequenceLengths(in.length > 1 ? in[1] : null, seq, batch);
             float[] initialH = initialState(in.length > 2 ? in[2] : null, "initial_h", shapes[3]);
             float[] initialC = initialState(in.length > 3 ? in[3] : null, "initial_c", shapes[4]);
+            float[] mask = mask(in.length > 4 ? in[4] : null, x);
             fillZero(y);
             fillZero(yh);
             fillZero(yc);
@@ -471,10 +477,11 @@ public final class RecurrentLayer implements Layer {
                 cell.kernels.gemm(cell.packed.w, xs, 0, inputSize, rows, projection, 0, gateRows);
                 for (int k = 0; k < maxLength; k++) {
                     for (int b = 0; b < batch; b++) {
-                        active[b] = k < lengths[b];
+                        int t = backward ? lengths[b] - 1 - k : k;
+                        int p = forms.xBatchFirst ? b * seq + t : t * batch + b;
+                        // A masked step is skipped: the state carries over (Keras masking).
+                        active[b] = k < lengths[b] && (mask == null || mask[p] != 0f);
                         if (active[b]) {
-                            int t = backward ? lengths[b] - 1 - k : k;
-                            int p = forms.xBatchFirst ? b * seq + t : t * batch + b;
                             System.arraycopy(projection, p * gateRows, gates, b * gateRows, gateRows);
                         }
                     }
@@ -482,7 +489,8 @@ public final class RecurrentLayer implements Layer {
                     cell.finish(gates, h, c, batch, active);
                     if (y != null) {
                         for (int b = 0; b < batch; b++) {
-                            if (active[b]) {
+                            // A masked step outputs the carried state, or the 0 already there.
+                            if (active[b] || (k < lengths[b] && !forms.zeroMaskedOutputs)) {
                                 int t = backward ? lengths[b] - 1 - k : k;
                                 System.arraycopy(h, b * out, y, yOffset(t, d, b, seq, batch), out);
                             }
@@ -524,6 +532,43 @@ public final class RecurrentLayer implements Layer {
             }
             cell.finish(streamGates, streamH, streamC, streams, allActive);
             System.arraycopy(streamH, 0, y, yOff, streams * out);
+        }
+
+        @Override
+        public void step(float[] x, int xOff, int width, float[] y, int yOff, boolean[] kept) {
+            stepOutputWidth(width);
+            if (kept.length < streams) {
+                throw new IllegalArgumentException(name + ": " + kept.length + " mask flags for " + streams + " streams");
+            }
+            if (allKept(kept)) {
+                step(x, xOff, width, y, yOff);
+                return;
+            }
+            Cell cell = cells[0];
+            CellWeights wd = weights[0];
+            for (int b = 0; b < streams; b++) {
+                System.arraycopy(wd.bias, 0, streamGates, b * gateRows, gateRows);
+            }
+            cell.kernels.gemm(cell.packed.w, x, xOff, inputSize, streams, streamGates, 0, gateRows);
+            cell.kernels.gemm(cell.packed.rFused, streamH, 0, out, streams, streamGates, 0, gateRows);
+            cell.finish(streamGates, streamH, streamC, streams, kept);
+            System.arraycopy(streamH, 0, y, yOff, streams * out);
+            if (forms.zeroMaskedOutputs) {
+                for (int b = 0; b < streams; b++) {
+                    if (!kept[b]) {
+                        Arrays.fill(y, yOff + b * out, yOff + (b + 1) * out, 0f);
+                    }
+                }
+            }
+        }
+
+        private boolean allKept(boolean[] kept) {
+            for (int b = 0; b < streams; b++) {
+                if (!kept[b]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override
@@ -683,6 +728,19 @@ public final class RecurrentLayer implements Layer {
                 }
                 lengths[b] = (int) v;
             }
+        }
+
+        /** The mask's values (X's shape without its last axis; 0 skips a step), or null without one. */
+        private float[] mask(Tensor t, Tensor x) {
+            if (t == null) {
+                return null;
+            }
+            requireFloat(t, "mask");
+            if (t.rank() != 2 || t.dim(0) != x.dim(0) || t.dim(1) != x.dim(1)) {
+                throw new IllegalArgumentException(name + ": mask has shape " + Tensor.format(t.shape()) + ", expected ["
+                        + x.dim(0) + ", " + x.dim(1) + "] (X's shape without its last axis)");
+            }
+            return t.floats();
         }
 
         private float[] initialState(Tensor t, String what, int[] shape) {

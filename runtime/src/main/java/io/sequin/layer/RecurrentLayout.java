@@ -14,6 +14,7 @@ package io.sequin.layer;
  *     tensor, as PyTorch's {@code h0} of shape [layers * D, B, H].
  * <li>Y_h and Y_c: the layer's own states, [D, B, H] or [B, D, H] by layout, or [B, D*H] when
  *     {@link #mergedStates}.
+ * <li>mask (optional): X's shape without its last axis, [S, B] or [B, S].
  * </ul>
  */
 public final class RecurrentLayout {
@@ -42,13 +43,15 @@ public final class RecurrentLayout {
      * final states (same batch size) until the session is reset.
      */
     public final boolean stateful;
+    /** Y holds 0 at a masked step rather than the carried output (Keras' zero_output_for_mask). */
+    public final boolean zeroMaskedOutputs;
 
     public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows) {
-        this(layout, xBatchFirst, y, stateOffset, stateRows, false, false, false);
+        this(layout, xBatchFirst, y, stateOffset, stateRows, false, false, false, false);
     }
 
     public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows, boolean mergedStates,
-                           boolean yReversed, boolean stateful) {
+                           boolean yReversed, boolean stateful, boolean zeroMaskedOutputs) {
         if (layout != 0 && layout != 1) {
             throw new IllegalArgumentException("layout " + layout + ", expected 0 or 1");
         }
@@ -66,6 +69,7 @@ public final class RecurrentLayout {
         this.mergedStates = mergedStates;
         this.yReversed = yReversed;
         this.stateful = stateful;
+        this.zeroMaskedOutputs = zeroMaskedOutputs;
     }
 
     /** ONNX's forms for a layout attribute of 0 or 1. */
@@ -75,7 +79,8 @@ public final class RecurrentLayout {
 
     /** True when this is exactly what ONNX's layout attribute alone describes. */
     public boolean isOnnx() {
-        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0 && !mergedStates && !yReversed && !stateful;
+        return xBatchFirst == (layout == 1) && y == YLayout.ONNX && stateOffset == 0 && stateRows == 0 && !mergedStates && !yReversed && !stateful
+                && !zeroMaskedOutputs;
     }
 
     /** Rows along the direction axis of initial_h and initial_c, for a layer of {@code dirs} directions. */

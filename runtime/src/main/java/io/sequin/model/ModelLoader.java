@@ -13,6 +13,7 @@ import io.sequin.layer.ConcatLayer;
 import io.sequin.layer.DenseLayer;
 import io.sequin.layer.EmbeddingLayer;
 import io.sequin.layer.HalvesLayer;
+import io.sequin.layer.MaskLayer;
 import io.sequin.layer.RecurrentLayer;
 import io.sequin.layer.RecurrentLayout;
 import io.sequin.layer.SoftmaxLayer;
@@ -44,7 +45,7 @@ import java.util.Set;
  */
 final class ModelLoader {
     /** The newest format version this runtime reads. */
-    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION = 3;
 
     private final Set<String> tensorNames = new HashSet<>();
 
@@ -232,6 +233,23 @@ final class ModelLoader {
                 }
                 return build(what, () -> new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis()));
             }
+            case LayerKind.MaskLayer: {
+                io.sequin.schema.MaskLayer k = (io.sequin.schema.MaskLayer) l.kind(new io.sequin.schema.MaskLayer());
+                if (Float.isNaN(k.value())) {
+                    throw new InvalidModelException(what + ".value is NaN, which no value equals");
+                }
+                List<String> inputs = inputs(l, 1, what);
+                List<String> outputs = names(l.outputsLength(), l::outputs, 2, what + ".outputs");
+                if (outputs.size() != 2 || outputs.get(1).isEmpty()) {
+                    throw new InvalidModelException(what + ": a mask layer has two outputs, y (or \"\") and mask; got " + outputs);
+                }
+                for (String output : outputs) {
+                    if (!output.isEmpty()) {
+                        declare(output, what + ".outputs");
+                    }
+                }
+                return build(what, () -> new MaskLayer(name, inputs, outputs, k.value(), k.featureAxis()));
+            }
             case LayerKind.HalvesLayer: {
                 io.sequin.schema.HalvesLayer h = (io.sequin.schema.HalvesLayer) l.kind(new io.sequin.schema.HalvesLayer());
                 HalvesLayer.Op op = enumValue(HalvesLayer.Op.values(), h.op(), what + ".op");
@@ -379,7 +397,7 @@ final class ModelLoader {
             throw new InvalidModelException(what + ": peepholes are for LSTM layers only");
         }
 
-        List<String> inputs = names(l.inputsLength(), l::inputs, 4, what + ".inputs");
+        List<String> inputs = names(l.inputsLength(), l::inputs, 5, what + ".inputs");
         if (inputs.isEmpty() || inputs.get(0).isEmpty()) {
             throw new InvalidModelException(what + ": input X is missing");
         }
@@ -411,7 +429,7 @@ final class ModelLoader {
             throw new InvalidModelException(what + ": merged_states needs layout 1");
         }
         RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows(), r.mergedStates(),
-                r.yReversed(), r.stateful());
+                r.yReversed(), r.stateful(), r.zeroMaskedOutputs());
         return build(what, () -> new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, forms, activations,
                 r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, projection, stored));
     }

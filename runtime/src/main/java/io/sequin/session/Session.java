@@ -50,6 +50,8 @@ public final class Session {
     /** Floats per stream that {@link #step} reads and writes; 0 when the model cannot be stepped. */
     private final int stepIn;
     private final int stepOut;
+    /** For each layer, the earlier mask layer whose mask it reads (a recurrent layer's fifth input), or -1. */
+    private final int[] stepMaskSource;
 
     /** Use {@link Model#newSession()}. */
     public Session(Model model, Kernels kernels) {
@@ -100,6 +102,10 @@ public final class Session {
         inputSlots = new int[model.inputs().size()];
         for (int i = 0; i < inputSlots.length; i++) {
             inputSlots[i] = slots.get(model.inputs().get(i).name());
+        }
+        stepMaskSource = new int[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            stepMaskSource[i] = maskSource(i);
         }
         stepWidths = new int[layers.size() + 1];
         String refusal = streamingRefusal();
@@ -281,7 +287,12 @@ public final class Session {
         float[] current = x;
         for (int i = 0; i < runners.length; i++) {
             float[] next = i == runners.length - 1 ? y : stepBuffers[i];
-            runners[i].step(current, 0, stepWidths[i], next, 0);
+            int source = stepMaskSource[i];
+            if (source >= 0) {
+                runners[i].step(current, 0, stepWidths[i], next, 0, runners[source].stepKept());
+            } else {
+                runners[i].step(current, 0, stepWidths[i], next, 0);
+            }
             current = next;
         }
     }
@@ -299,11 +310,31 @@ public final class Session {
         }
     }
 
-    /** Why {@link #step} cannot run this model, or null if it can: the layers must form a chain. */
+    /** The mask layer that writes the mask layer {@code i} reads as its fifth input, or -1. */
+    private int maskSource(int i) {
+        List<String> in = layers.get(i).inputs();
+        if (in.size() < 5 || in.get(4).isEmpty()) {
+            return -1;
+        }
+        for (int j = 0; j < i; j++) {
+            if (layers.get(j) instanceof io.sequin.layer.MaskLayer && layers.get(j).outputs().get(1).equals(in.get(4))) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Why {@link #step} cannot run this model, or null if it can: the layers must form a chain,
+     * each reading what the one before wrote; a mask layer without its masked values passes on
+     * what it read, and the recurrent layers after it read its mask.
+     */
     private String streamingRefusal() {
         if (layers.isEmpty()) {
             return "it has no layers";
         }
+        // The tensors whose step values the chain holds after each layer.
+        List<String> chain = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             String x = layer.inputs().isEmpty() ? "" : layer.inputs().get(0);
@@ -311,12 +342,20 @@ public final class Session {
                 if (model.inputs().stream().noneMatch(s -> s.name().equals(x))) {
                     return "layer '" + layer.name() + "' does not read a model input";
                 }
-            } else {
-                Layer previous = layers.get(i - 1);
-                int from = previous.outputs().indexOf(x);
-                boolean recurrent = previous instanceof io.sequin.layer.RecurrentLayer;
-                if (from != 0 && !(recurrent && from == 1)) {
-                    return "layer '" + layer.name() + "' does not read the output of the layer before it ('" + previous.name() + "')";
+                chain.add(x);
+            } else if (!chain.contains(x)) {
+                return "layer '" + layer.name() + "' does not read the output of the layer before it ('" + layers.get(i - 1).name() + "')";
+            }
+            if (layer.inputs().size() > 4 && !layer.inputs().get(4).isEmpty() && stepMaskSource[i] < 0) {
+                return "layer '" + layer.name() + "' reads mask '" + layer.inputs().get(4) + "', which no mask layer writes";
+            }
+            boolean passThrough = layer instanceof io.sequin.layer.MaskLayer && layer.outputs().get(0).isEmpty();
+            if (!passThrough) {
+                chain.clear();
+                chain.add(layer.outputs().get(0));
+                if (layer instanceof io.sequin.layer.RecurrentLayer && layer.outputs().size() > 1) {
+                    // Y_h of a layer that returns its last step only: the same values as a step's Y.
+                    chain.add(layer.outputs().get(1));
                 }
             }
         }
@@ -326,6 +365,16 @@ public final class Session {
     /** Fills {@link #stepWidths}; returns why the chain cannot be stepped, or null. */
     private String stepWidths() {
         int width = layers.get(0).stepInputWidth();
+        if (width < 0) {
+            // A layer that takes any width (Masking, an activation) steps the model input's features.
+            String x = layers.get(0).inputs().get(0);
+            for (TensorSpec s : model.inputs()) {
+                int[] shape = s.shape();
+                if (s.name().equals(x) && shape.length > 0 && shape[shape.length - 1] > 0) {
+                    width = shape[shape.length - 1];
+                }
+            }
+        }
         if (width < 0) {
             return "its first layer, '" + layers.get(0).name() + "', takes any width, so a step's width is unknown";
         }

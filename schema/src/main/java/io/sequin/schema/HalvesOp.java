@@ -8,8 +8,10 @@ public final class HalvesOp {
   public static final byte Sum = 0;
   public static final byte Mul = 1;
   public static final byte Ave = 2;
+  public static final byte First = 3;
+  public static final byte Second = 4;
 
-  public static final String[] names = { "Sum", "Mul", "Ave", };
+  public static final String[] names = { "Sum", "Mul", "Ave", "First", "Second", };
 
   public static String name(int e) { return names[e]; }
 }

@@ -13,8 +13,9 @@ public final class LayerKind {
   public static final byte SoftmaxLayer = 5;
   public static final byte ConcatLayer = 6;
   public static final byte HalvesLayer = 7;
+  public static final byte MaskLayer = 8;
 
-  public static final String[] names = { "NONE", "RecurrentLayer", "DenseLayer", "EmbeddingLayer", "ActivationLayer", "SoftmaxLayer", "ConcatLayer", "HalvesLayer", };
+  public static final String[] names = { "NONE", "RecurrentLayer", "DenseLayer", "EmbeddingLayer", "ActivationLayer", "SoftmaxLayer", "ConcatLayer", "HalvesLayer", "MaskLayer", };
 
   public static String name(int e) { return names[e]; }
 }

@@ -46,6 +46,7 @@ public final class RecurrentLayer extends Table {
   public boolean mergedStates() { int o = __offset(42); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public boolean yReversed() { int o = __offset(44); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public boolean stateful() { int o = __offset(46); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
+  public boolean zeroMaskedOutputs() { int o = __offset(48); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
 
   public static int createRecurrentLayer(FlatBufferBuilder builder,
       byte cell,
@@ -69,8 +70,9 @@ public final class RecurrentLayer extends Table {
       int projOffset,
       boolean mergedStates,
       boolean yReversed,
-      boolean stateful) {
-    builder.startTable(22);
+      boolean stateful,
+      boolean zeroMaskedOutputs) {
+    builder.startTable(23);
     RecurrentLayer.addProj(builder, projOffset);
     RecurrentLayer.addStateRows(builder, stateRows);
     RecurrentLayer.addStateOffset(builder, stateOffset);
@@ -84,6 +86,7 @@ public final class RecurrentLayer extends Table {
     RecurrentLayer.addLayout(builder, layout);
     RecurrentLayer.addInputSize(builder, inputSize);
     RecurrentLayer.addHiddenSize(builder, hiddenSize);
+    RecurrentLayer.addZeroMaskedOutputs(builder, zeroMaskedOutputs);
     RecurrentLayer.addStateful(builder, stateful);
     RecurrentLayer.addYReversed(builder, yReversed);
     RecurrentLayer.addMergedStates(builder, mergedStates);
@@ -96,7 +99,7 @@ public final class RecurrentLayer extends Table {
     return RecurrentLayer.endRecurrentLayer(builder);
   }
 
-  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(22); }
+  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(23); }
   public static void addCell(FlatBufferBuilder builder, byte cell) { builder.addByte(0, cell, 0); }
   public static void addDirection(FlatBufferBuilder builder, byte direction) { builder.addByte(1, direction, 0); }
   public static void addHiddenSize(FlatBufferBuilder builder, int hiddenSize) { builder.addInt(2, hiddenSize, 0); }
@@ -121,6 +124,7 @@ public final class RecurrentLayer extends Table {
   public static void addMergedStates(FlatBufferBuilder builder, boolean mergedStates) { builder.addBoolean(19, mergedStates, false); }
   public static void addYReversed(FlatBufferBuilder builder, boolean yReversed) { builder.addBoolean(20, yReversed, false); }
   public static void addStateful(FlatBufferBuilder builder, boolean stateful) { builder.addBoolean(21, stateful, false); }
+  public static void addZeroMaskedOutputs(FlatBufferBuilder builder, boolean zeroMaskedOutputs) { builder.addBoolean(22, zeroMaskedOutputs, false); }
   public static int endRecurrentLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
