@@ -16,9 +16,8 @@ import os
 import shutil
 
 import h5py
-import numpy as np
 
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "converter", "src", "test", "resources", "fixtures")
+from tfjs_fixtures import FIXTURES, copy_data, read, write_reference
 
 
 def main():
@@ -30,14 +29,7 @@ def main():
         # Only this fixture's folder: keras-h5 also holds fixtures other scripts write.
         shutil.rmtree(target, ignore_errors=True)
         os.makedirs(target)
-        model = json.load(open(os.path.join(source, "model.json")))
-        topology = model["modelTopology"]
-        data = open(os.path.join(source, model["weightsManifest"][0]["paths"][0]), "rb").read()
-        weights, at = [], 0
-        for spec in model["weightsManifest"][0]["weights"]:
-            n = int(np.prod(spec["shape"])) if spec["shape"] else 1
-            weights.append((spec["name"], np.frombuffer(data, "<f4", n, at).reshape(spec["shape"])))
-            at += 4 * n
+        topology, weights = read(source)
         with h5py.File(os.path.join(target, "model.h5"), "w") as f:
             f.attrs["keras_version"] = b"2.2.4"
             f.attrs["backend"] = b"tensorflow"
@@ -53,13 +45,9 @@ def main():
                 lg.attrs["weight_names"] = [(w + ":0").encode("utf8") for w, _ in own]
                 for w, v in own:
                     lg.create_dataset(w + ":0", data=v)
-        for d in os.listdir(source):
-            if d.startswith("data_"):
-                shutil.copytree(os.path.join(source, d), os.path.join(target, d))
-        with open(os.path.join(target, "reference.txt"), "w") as f:
-            f.write(open(os.path.join(source, "reference.txt")).read().split("\n")[0] + "\n")
-            f.write("The TF.js fixture of the same name saved as a Keras 2.2.4 legacy HDF5 file by tools/make-keras-h5-fixtures.py "
-                    "(python3-h5py); expected outputs are TF.js's.\n")
+        copy_data(source, target)
+        write_reference(source, target, "The TF.js fixture of the same name saved as a Keras 2.2.4 legacy HDF5 file by "
+                        "tools/make-keras-h5-fixtures.py (python3-h5py); expected outputs are TF.js's.")
         print("wrote", target)
 
 

@@ -30,7 +30,11 @@ function npy(file, shape, values) {  // float32, C order, little-endian
   fs.writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), data]));
 }
 
-async function write(name, model, features, input, description) {
+// Padding for masked fixtures: batch row b ends with b masked steps, and even rows have a masked
+// hole at step 1 (masks may have holes; ONNX's sequence_lens cannot say that).
+const padded = (b, t, seq) => t >= seq - b || (t === 1 && b % 2 === 0);
+
+async function write(name, model, features, input, description, stepMasked = null) {
   const random = rng([...name].reduce((a, c) => a + c.charCodeAt(0), 0));
   // Every weight uniform in [-0.5, 0.5): biases included, gates away from saturation.
   model.setWeights(model.getWeights().map(w => tf.tensor(Array.from({length: w.size}, () => random() - 0.5), w.shape)));
@@ -49,6 +53,13 @@ async function write(name, model, features, input, description) {
     const shape = features === 0 ? [batch, seq] : [batch, seq, features];
     const xs = model.inputNames.map((name) => {
       const values = Array.from({length: shape.reduce((a, b) => a * b)}, () => input(random));
+      if (stepMasked) {  // masked steps hold the mask value 0 in every feature (or token id 0)
+        const width = Math.max(features, 1);
+        values.forEach((v, i) => {
+          const b = Math.floor(i / (seq * width)), t = Math.floor(i / width) % seq;
+          if (stepMasked(b, t, seq)) values[i] = 0;
+        });
+      }
       npy(path.join(data, name + '.npy'), shape, values);
       return tf.tensor(values, shape);
     });
@@ -165,6 +176,71 @@ const normal = (random) => {  // Box-Muller
   }
 
   await statefulCase();
+
+  m = tf.sequential();
+  m.add(tf.layers.masking({name: 'mask', maskValue: 0, inputShape: [null, 3]}));
+  m.add(tf.layers.lstm({name: 'rnn', units: 5, returnSequences: true, recurrentActivation: 'sigmoid'}));
+  m.add(tf.layers.dense({name: 'head', units: 2}));
+  await write('masking_lstm_sequences', m, 3, normal,
+    'Masking(0) -> LSTM(5, return_sequences) -> Dense(2); steps of all zeros (trailing padding and holes) are skipped, '
+    + 'their outputs the carried ones', padded);
+
+  m = tf.sequential();
+  m.add(tf.layers.embedding({name: 'embed', inputDim: 12, outputDim: 5, maskZero: true, inputShape: [null]}));
+  m.add(tf.layers.gru({name: 'rnn', units: 4, resetAfter: false, recurrentActivation: 'sigmoid'}));
+  m.add(tf.layers.dense({name: 'head', units: 3, activation: 'softmax'}));
+  await write('embedding_mask_zero_gru_last', m, 0, (random) => 1 + Math.floor(random() * 11),
+    'Embedding(12, 5, mask_zero) -> GRU(4, reset_after=False) last step -> Dense(3, softmax); token id 0 (trailing padding '
+    + 'and holes) skips its step; ids as float32', padded);
+
+  m = tf.sequential();
+  m.add(tf.layers.masking({name: 'mask', maskValue: 0, inputShape: [null, 3]}));
+  m.add(tf.layers.lstm({name: 'rnn', units: 4, goBackwards: true, returnSequences: true, recurrentActivation: 'sigmoid'}));
+  m.add(tf.layers.dense({name: 'head', units: 2}));
+  await write('masking_lstm_go_backwards_sequences', m, 3, normal,
+    'Masking(0) -> LSTM(4, go_backwards, return_sequences) -> Dense(2); masked steps skipped in processing order', padded);
+
+  m = tf.sequential();
+  m.add(tf.layers.masking({name: 'mask', maskValue: 0, inputShape: [null, 3]}));
+  m.add(tf.layers.bidirectional({name: 'birnn', layer: tf.layers.lstm({units: 3, returnSequences: true, recurrentActivation: 'sigmoid'}),
+    mergeMode: 'concat'}));
+  await write('masking_bidirectional_lstm_sequences', m, 3, normal,
+    'Masking(0) -> Bidirectional(LSTM(3, return_sequences), concat) as the output; at masked steps each direction outputs '
+    + 'its carried output (TF.js rnn() has no zero_output_for_mask)', padded);
+
+  {
+    const x = tf.input({name: 'x', shape: [null, 3]});
+    const masked = tf.layers.masking({name: 'mask', maskValue: 0}).apply(x);
+    const [out, fh, bh] = tf.layers.bidirectional({name: 'birnn', layer: tf.layers.gru({units: 3, returnState: true, resetAfter: false,
+      recurrentActivation: 'sigmoid'}), mergeMode: 'ave'}).apply(masked);
+    const joined = tf.layers.concatenate({name: 'joined'}).apply([out, fh, bh]);
+    const head = tf.layers.dense({name: 'head', units: 2}).apply(joined);
+    await write('masking_bidirectional_gru_states', tf.model({inputs: x, outputs: head}), 3, normal,
+      'functional: Masking(0) -> Bidirectional(GRU(3, return_state), merge ave) -> [ave, forward h, backward h] -> Concatenate '
+      + '-> Dense(2)', padded);
+  }
+
+  {
+    const x = tf.input({name: 'x', shape: [null, 3]});
+    const [yf, yb, fh, fc, bh, bc] = tf.layers.bidirectional({name: 'birnn', layer: tf.layers.lstm({units: 3, returnSequences: true,
+      returnState: true, recurrentActivation: 'sigmoid'}), mergeMode: null}).apply(x);
+    const outs = [tf.layers.dense({name: 'per_forward', units: 2}).apply(yf), tf.layers.dense({name: 'per_backward', units: 2}).apply(yb),
+      tf.layers.dense({name: 'from_states', units: 3}).apply(tf.layers.concatenate({name: 'states'}).apply([fh, fc, bh, bc]))];
+    await write('bidirectional_lstm_merge_none_states', tf.model({inputs: x, outputs: outs}), 3, normal,
+      'functional: Bidirectional(LSTM(3, return_sequences, return_state), merge None) -> forward and backward sequences '
+      + 'each through a Dense(2), [fh, fc, bh, bc] concatenated through a Dense(3)');
+  }
+
+  {
+    const a = tf.input({name: 'a', shape: [null, 3]});
+    const b = tf.input({name: 'b', shape: [null, 3]});
+    const shared = tf.layers.lstm({name: 'shared', units: 4, recurrentActivation: 'sigmoid'});
+    const sharedHead = tf.layers.dense({name: 'project', units: 3, activation: 'tanh'});
+    const joined = tf.layers.concatenate({name: 'joined'}).apply([sharedHead.apply(shared.apply(a)), sharedHead.apply(shared.apply(b))]);
+    const out = tf.layers.dense({name: 'head', units: 2}).apply(joined);
+    await write('shared_lstm_two_inputs', tf.model({inputs: [a, b], outputs: out}), 3, normal,
+      'functional: one LSTM(4) and one Dense(3, tanh) each called on inputs a and b (shared layers), Concatenate, Dense(2)');
+  }
 
   const left = tf.input({name: 'left', shape: [null, 3]});
   const right = tf.input({name: 'right', shape: [null, 3]});

@@ -25,15 +25,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * from PyTorch itself on models it exported (tools/make-pytorch-onnx-fixtures.py), and
  * fixtures/pytorch-state-dict from PyTorch on the modules whose state_dicts were saved
  * (tools/make-pytorch-state-dict-fixtures.py), fixtures/tfjs from TensorFlow.js on the Keras-style
- * models it built and saved (tools/tfjs/make-tfjs-fixtures.js), and fixtures/keras-h5 the same
- * models and numbers written as Keras 2 HDF5 files (tools/make-keras-h5-fixtures.py).
+ * models it built and saved (tools/tfjs/make-tfjs-fixtures.js), fixtures/keras-h5 the same
+ * models and numbers written as Keras 2 HDF5 files (tools/make-keras-h5-fixtures.py) and some as
+ * Keras 1 files (*_keras1, tools/make-keras1-h5-fixtures.py), and fixtures/keras3 some as Keras 3
+ * .keras files (tools/make-keras3-fixtures.py, which says why one case's numbers differ).
  */
 class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
 
     static Stream<Path> fixtures() throws Exception {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 9),
-                cases(fixtureRoot("tfjs"), 12), cases(fixtureRoot("keras-h5"), 13))
+                cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
+                cases(fixtureRoot("keras3"), 7))
                 .flatMap(s -> s);
     }
 
@@ -71,7 +74,7 @@ class OnnxFixtureTest {
         Path sqn = tmp.resolve("model.sqn");
         // A state_dict (model.pt) cannot record everything; convert-args.txt has the options it needs.
         Path model = fixture.resolve("model.onnx");
-        for (String other : List.of("model.pt", "model.json", "model.h5")) {
+        for (String other : List.of("model.pt", "model.json", "model.h5", "model.keras")) {
             if (Files.exists(fixture.resolve(other))) {
                 model = fixture.resolve(other);
             }

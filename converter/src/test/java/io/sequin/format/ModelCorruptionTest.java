@@ -109,8 +109,38 @@ class ModelCorruptionTest {
         }
     }
 
-    /** Loads and runs; returns 1 if the model loaded. Anything but the documented exceptions fails. */
+    /**
+     * The same for a format-3 Keras model: Masking, a bidirectional GRU reading the mask and
+     * returning its states, halves of them, a concatenation and a dense layer.
+     */
+    @Test
+    void corruptMaskedKerasModelsFailCleanly() throws Exception {
+        Path fixture = Path.of(ModelCorruptionTest.class.getResource("/fixtures/tfjs/masking_bidirectional_gru_states").toURI());
+        byte[] masked = new ModelWriter("test").write(io.sequin.importer.keras.KerasImporter.importModel(
+                io.sequin.importer.keras.TfjsReader.read(fixture.resolve("model.json"))));
+        assertEquals(3, Model.load(masked).formatVersion());
+        Map<String, Tensor> x = Map.of("x", Npy.read(fixture.resolve("data_0/x.npy")));
+        SplittableRandom random = new SplittableRandom(13);
+        int loaded = 0;
+        for (int trial = 0; trial < 10_000; trial++) {
+            byte[] bad = masked.clone();
+            for (int k = 1 + random.nextInt(4); k > 0; k--) {
+                bad[random.nextInt(bad.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            loaded += loadAndRun(bad, x, "trial " + trial);
+        }
+        for (int length = 0; length < masked.length; length += 3) {
+            loadAndRun(Arrays.copyOf(masked, length), x, "length " + length);
+        }
+        assertTrue(loaded > 0 && loaded < 10_000, "loaded " + loaded);
+    }
+
     private static int loadAndRun(byte[] bytes, String what) {
+        return loadAndRun(bytes, inputs, what);
+    }
+
+    /** Loads and runs; returns 1 if the model loaded. Anything but the documented exceptions fails. */
+    private static int loadAndRun(byte[] bytes, Map<String, Tensor> inputs, String what) {
         Model model;
         try {
             model = Model.load(bytes);

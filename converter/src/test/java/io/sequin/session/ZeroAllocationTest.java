@@ -3,6 +3,8 @@ package io.sequin.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sequin.importer.keras.KerasImporter;
+import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.importer.pytorch.TorchRnnImporter;
@@ -49,6 +51,9 @@ class ZeroAllocationTest {
         }
         // "name" is an ONNX conformance fixture; "pytorch-onnx/name" a PyTorch export.
         Path dir = Path.of(ZeroAllocationTest.class.getResource("/fixtures/" + (fixture.contains("/") ? "" : "onnx/") + fixture).toURI());
+        if (Files.exists(dir.resolve("model.json"))) {
+            return Model.load(new ModelWriter("test").write(KerasImporter.importModel(TfjsReader.read(dir.resolve("model.json")))));
+        }
         if (Files.exists(dir.resolve("model.pt"))) {
             return Model.load(new ModelWriter("test").write(TorchRnnImporter.importModel(StateDictReader.read(dir.resolve("model.pt")),
                     new TorchRnnImporter.Options(), "state_dict")));
@@ -116,7 +121,10 @@ class ZeroAllocationTest {
         "pytorch-onnx/embedding_lstm_linear_logsoftmax_opset15, panama, 1",
         "pytorch-onnx/embedding_lstm_linear_logsoftmax_opset15, scalar, 4",
         "pytorch-onnx/lstm_default_states_opset9, panama, 2", "pytorch-state-dict/lstm_proj_size, panama, 1",
-        "pytorch-state-dict/lstm_proj_size, scalar, 3"})
+        "pytorch-state-dict/lstm_proj_size, scalar, 3",
+        // Token id 0 in stream 0 at every step: the masked path.
+        "tfjs/embedding_mask_zero_gru_last, panama, 3", "tfjs/embedding_mask_zero_gru_last, scalar, 2",
+        "tfjs/masking_lstm_sequences, panama, 2"})
     void streamingStepsAllocateNothing(String fixture, String kernels, int streams) throws Exception {
         Kernels k = KernelSelection.select(kernels);
         Session session = model(fixture).newSession(k, streams);
@@ -150,7 +158,9 @@ class ZeroAllocationTest {
         "pytorch-onnx/embedding_lstm_linear_logsoftmax_opset15, panama",
         "pytorch-onnx/lstm_2layers_bidirectional_states_opset11, panama",
         "pytorch-state-dict/lstm_proj_size_2layers_bidirectional, panama",
-        "pytorch-state-dict/lstm_proj_size_2layers_bidirectional, scalar"})
+        "pytorch-state-dict/lstm_proj_size_2layers_bidirectional, scalar",
+        "tfjs/masking_bidirectional_gru_states, panama", "tfjs/embedding_mask_zero_gru_last, scalar",
+        "tfjs/bidirectional_lstm_merge_none_states, panama"})
     void wholeSequencesOfPytorchModelsAllocateNothing(String fixture, String kernels) throws Exception {
         Model model = model(fixture);
         Session session = model.newSession(KernelSelection.select(kernels));

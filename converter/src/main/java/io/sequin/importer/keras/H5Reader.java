@@ -65,7 +65,8 @@ public final class H5Reader {
                     out.add(new KerasModel.Weight(layer + "/" + w, floats((Dataset) d, layer + "/" + w)));
                 }
             }
-            return new KerasModel(json, out, version == null ? "" : version, "h5");
+            // Keras' own loader takes a file without keras_version for Keras 1 (engine/saving.py).
+            return new KerasModel(json, out, version == null ? "1" : version, "h5");
         } catch (IOException e) {
             throw new ImportException("the model_config attribute is not JSON: " + e.getMessage());
         } catch (ImportException e) {

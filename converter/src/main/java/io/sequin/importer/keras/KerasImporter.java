@@ -8,6 +8,7 @@ import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrHalvesLayer;
 import io.sequin.ir.IrLayer;
+import io.sequin.ir.IrMaskLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.ir.IrSoftmaxLayer;
@@ -25,14 +26,21 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Turns a Keras Sequential model into layers (keras-team/keras {@code layers/rnn/lstm.py},
- * {@code gru.py}, {@code simple_rnn.py}, {@code bidirectional.py}; ../shared/notes/semantics.md §2):
- * LSTM, GRU (both reset_after forms), SimpleRNN, Bidirectional (concat), Dense,
- * TimeDistributed(Dense), Embedding, Activation, and the layers that do nothing at inference
- * (Dropout and friends). Keras tensors are batch-first: a recurrent layer reads [B, S, F] and
- * writes [B, S, D*U] (return_sequences) or its final states [B, D*U]. Weights are taken in
- * the order Keras saves them (layer by layer; kernel, recurrent_kernel, bias), reordered to
- * ONNX's gates (LSTM i,f,c,o to i,o,f,c; GRU z,r,h stays) and transposed to rows per unit.
+ * Turns a Keras Sequential or functional model into layers (keras-team/keras {@code
+ * layers/rnn/lstm.py}, {@code gru.py}, {@code simple_rnn.py}, {@code bidirectional.py};
+ * ../shared/notes/semantics.md §2): LSTM, GRU (both reset_after forms), SimpleRNN,
+ * Bidirectional (every merge mode, return_state), Dense, TimeDistributed(Dense), Embedding
+ * (mask_zero), Masking, Activation, Concatenate, and the layers that do nothing at inference
+ * (Dropout and friends); a layer called on several inputs (shared) becomes one layer per call.
+ * Keras tensors are batch-first: a recurrent layer reads [B, S, F] and writes [B, S, D*U]
+ * (return_sequences) or its final states [B, D*U]. Weights are taken in the order Keras saves
+ * them (layer by layer; kernel, recurrent_kernel, bias, or Keras 1's W, U, b per gate),
+ * reordered to ONNX's gates (LSTM i,f,c,o to i,o,f,c; GRU z,r,h stays) and transposed to rows
+ * per unit.
+ *
+ * <p>Masks follow the tensors as in Keras: Masking and Embedding(mask_zero) make one (a Mask
+ * layer), layers that keep the time axis pass it on, and every recurrent layer that reads a
+ * masked tensor takes it as its mask input.
  */
 public final class KerasImporter {
     private static final Set<String> NO_OPS = Set.of("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
@@ -47,6 +55,14 @@ public final class KerasImporter {
     private int features;
     /** Whether the current tensor still has a time axis. */
     private boolean sequence;
+    /** The mask that goes with the current tensor ([B, S], 0 at masked steps), or null. */
+    private String mask;
+    /** The Keras layer whose saved weights {@link #take} reads. */
+    private String weightsOf;
+    /** Each layer's weights as taken by its first call: a shared layer's later calls take them again. */
+    private final java.util.Map<String, List<KerasModel.Weight>> taken = new java.util.HashMap<>();
+    /** Converting a shared layer's later call: its weights are taken again, not recorded. */
+    private boolean replaying;
     /** The input's time axis: its size (-1 when dynamic) and name. */
     private int steps = TensorSpec.DYNAMIC;
     private String stepsName = "seq";
@@ -85,6 +101,7 @@ public final class KerasImporter {
             JsonNode c = layer.path("config");
             String name = layer.has("name") ? layer.get("name").asText() : c.path("name").asText("layer_" + i);
             String where = "layer " + i + " '" + name + "' (" + kind + ")";
+            weightsOf = name;
             if (kind.equals("InputLayer") || (!functional && i == 0)) {
                 input(kind, c, name, where);
                 if (kind.equals("InputLayer")) {
@@ -92,36 +109,33 @@ public final class KerasImporter {
                     last = state();
                     continue;
                 }
-            } else if (functional) {
-                List<String> from = new ArrayList<>();
-                inbound(layer.path("inbound_nodes"), from);
+            }
+            if (!functional) {
+                last = call(kind, c, name, where, null, written, "");
+                continue;
+            }
+            List<List<String>> nodes = inboundNodes(layer.path("inbound_nodes"));
+            if (nodes.isEmpty() || nodes.size() > Limits.MAX_COUNT) {
+                throw new ImportException(where + ": " + nodes.size() + " inbound nodes");
+            }
+            // A layer called n times (shared) is converted once per call, each with the same weights.
+            for (int n = 0; n < nodes.size(); n++) {
+                replaying = n > 0;
+                if (replaying) {
+                    byLayer.put(name, new java.util.ArrayDeque<>(taken.getOrDefault(name, List.of())));
+                }
                 List<TensorState> parts = new ArrayList<>();
-                for (String f : from) {
+                for (String f : nodes.get(n)) {
                     TensorState t = written.get(f);
                     if (t == null) {
-                        throw new ImportException(where + ": reads '" + f.replace("#", "' output ")
-                                + ", which no earlier layer writes (shared layers are not supported)");
+                        throw new ImportException(where + ": reads '" + f.replace("#", "' output ").replace("@node", " of call ")
+                                + ", which no earlier layer writes");
                     }
                     parts.add(t);
                 }
-                if (kind.equals("Concatenate")) {
-                    concatenate(c, parts, name, where);
-                    written.put(name + "#0", state());
-                    last = state();
-                    continue;
-                }
-                if (parts.size() != 1) {
-                    throw new ImportException(where + ": reads " + from + "; only Concatenate takes several inputs");
-                }
-                restore(parts.get(0));
+                last = call(kind, c, n == 0 ? name : name + "_call" + n, n == 0 ? where : where + " call " + n, parts, written,
+                        n == 0 ? "" : "@node" + n);
             }
-            extraOutputs.clear();
-            layer(kind, c, name, where);
-            written.put(name + "#0", state());
-            for (int k = 0; k < extraOutputs.size(); k++) {
-                written.put(name + "#" + (k + 1), extraOutputs.get(k));
-            }
-            last = state();
         }
         for (var e : byLayer.entrySet()) {
             if (!e.getValue().isEmpty()) {
@@ -148,16 +162,19 @@ public final class KerasImporter {
         return ir;
     }
 
-    /** A tensor between layers: its name, feature size, and whether it still has a time axis. */
+    /** A tensor between layers: its name, feature size, whether it still has a time axis, and its mask. */
     private static final class TensorState {
         final String name;
         final int features;
         final boolean sequence;
+        /** The mask tensor's name, or null. */
+        final String mask;
 
-        TensorState(String name, int features, boolean sequence) {
+        TensorState(String name, int features, boolean sequence, String mask) {
             this.name = name;
             this.features = features;
             this.sequence = sequence;
+            this.mask = mask;
         }
     }
 
@@ -165,13 +182,52 @@ public final class KerasImporter {
     private final List<TensorState> extraOutputs = new ArrayList<>();
 
     private TensorState state() {
-        return new TensorState(current, features, sequence);
+        return new TensorState(current, features, sequence, mask);
     }
 
     private void restore(TensorState t) {
         current = t.name;
         features = t.features;
         sequence = t.sequence;
+        mask = t.mask;
+    }
+
+    /**
+     * Converts one call of a layer on {@code parts} (null: the current tensor, in a Sequential
+     * model) under the IR name {@code name}, and records what it wrote as "layer#k" plus
+     * {@code node} ("" for a layer's first call). Returns its first output.
+     */
+    private TensorState call(String kind, JsonNode c, String name, String where, List<TensorState> parts,
+                             java.util.Map<String, TensorState> written, String node) throws ImportException {
+        String layer = weightsOf;
+        extraOutputs.clear();
+        if (parts != null && kind.equals("Concatenate")) {
+            concatenate(c, parts, name, where);
+        } else {
+            if (parts != null) {
+                if (parts.size() != 1) {
+                    throw new ImportException(where + ": reads " + parts.size() + " tensors; only Concatenate takes several inputs");
+                }
+                restore(parts.get(0));
+            }
+            layer(kind, c, name, where);
+        }
+        written.put(layer + "#0" + node, state());
+        for (int k = 0; k < extraOutputs.size(); k++) {
+            written.put(layer + "#" + (k + 1) + node, extraOutputs.get(k));
+        }
+        return state();
+    }
+
+    /** Each call's inbound tensors ("layer#k", with "@nodeN" for a shared layer's later calls). */
+    private static List<List<String>> inboundNodes(JsonNode nodes) {
+        List<List<String>> out = new ArrayList<>();
+        for (JsonNode node : nodes) {
+            List<String> refs = new ArrayList<>();
+            inbound(node, refs);
+            out.add(refs);
+        }
+        return out;
     }
 
     /** Concatenate along the last axis (Keras's default, -1): a Concat layer. */
@@ -179,11 +235,18 @@ public final class KerasImporter {
         int axis = c.path("axis").asInt(-1);
         boolean seq = parts.get(0).sequence;
         int total = 0;
+        String joinedMask = null;
         for (TensorState t : parts) {
             if (t.sequence != seq) {
                 throw new ImportException(where + ": joins tensors of different ranks");
             }
             total += t.features;
+            // Keras keeps a step where every part's mask keeps it; a part without a mask keeps all.
+            if (t.mask != null && joinedMask != null && !joinedMask.equals(t.mask)) {
+                throw new ImportException(where + ": joins tensors with different masks ('" + joinedMask + "' and '" + t.mask
+                        + "'), which is not supported");
+            }
+            joinedMask = t.mask != null ? t.mask : joinedMask;
         }
         if (axis != -1 && axis != (seq ? 2 : 1)) {
             throw new ImportException(where + ": axis " + axis + " is not supported (the last axis is)");
@@ -199,6 +262,7 @@ public final class KerasImporter {
         current = name;
         features = total;
         sequence = seq;
+        mask = joinedMask;
     }
 
     /**
@@ -223,7 +287,7 @@ public final class KerasImporter {
         }
     }
 
-    /** "layer#k": output k of a layer ([name, node, tensor]); a shared layer's later nodes are not supported. */
+    /** "layer#k": output k of a layer ([name, node, tensor]), with "@nodeN" for its call N > 0. */
     private static String tensorKey(JsonNode ref) {
         return ref.get(0).asText() + "#" + ref.get(2).asInt(0) + (ref.get(1).asInt(0) != 0 ? "@node" + ref.get(1).asInt() : "");
     }
@@ -234,7 +298,7 @@ public final class KerasImporter {
         if (!shape.isArray() || shape.size() < 2 || shape.size() > 3) {
             throw new ImportException(where + ": batch_input_shape " + shape + " is not [batch, steps(, features)]");
         }
-        JsonNode dt = c.path("dtype");
+        JsonNode dt = c.has("dtype") ? c.path("dtype") : c.path("input_dtype");
         // Keras 3 writes a dtype policy object.
         String dtype = dt.isObject() ? dt.path("config").path("name").asText("float32") : dt.asText("float32");
         ElementType type = dtype.equals("int32") ? ElementType.INT32 : dtype.equals("int64") ? ElementType.INT64 : ElementType.FLOAT32;
@@ -246,6 +310,7 @@ public final class KerasImporter {
             names[k] = k == 0 ? "batch" : k == 1 && shape.get(k).isNull() ? "seq" : "";
         }
         sequence = true;
+        mask = null;
         features = dims.length == 3 ? dims[2] : 0;
         steps = dims[1];
         stepsName = names[1];
@@ -262,30 +327,9 @@ public final class KerasImporter {
             case "SimpleRNN":
                 recurrent(kind, c, null, name, where);
                 break;
-            case "Bidirectional": {
-                String merge = c.path("merge_mode").asText("concat");
-                if (!Set.of("concat", "sum", "mul", "ave").contains(merge)) {
-                    throw new ImportException(where + ": merge_mode '" + merge + "' is not supported yet (concat, sum, mul and ave are)");
-                }
-                JsonNode inner = c.path("layer");
-                boolean concat = merge.equals("concat");
-                recurrent(inner.path("class_name").asText(), inner.path("config"), Direction.BIDIRECTIONAL, name, where);
-                if (!concat) {
-                    // The directions side by side, then combined: y = op(forward, backward).
-                    IrLayer directions = ir.layers.get(ir.layers.size() - 1);
-                    directions.outputs.replaceAll(o -> o.equals(name) ? name + ".directions" : o);
-                    current = name + ".directions";
-                    IrHalvesLayer h = new IrHalvesLayer();
-                    h.name = name + "." + merge;
-                    h.op = HalvesLayer.Op.valueOf(merge.toUpperCase(java.util.Locale.ROOT));
-                    h.inputs.add(current);
-                    h.outputs.add(name);
-                    ir.layers.add(h);
-                    current = name;
-                    features /= 2;
-                }
+            case "Bidirectional":
+                bidirectional(c, name, where);
                 break;
-            }
             case "Dense":
                 dense(c, name, where);
                 break;
@@ -300,6 +344,9 @@ public final class KerasImporter {
             case "Embedding":
                 embedding(c, name, where);
                 break;
+            case "Masking":
+                masking(c, name, where);
+                break;
             case "Activation":
                 activationLayer(activationName(c.path("activation"), "linear"), name, name, where);
                 break;
@@ -308,12 +355,91 @@ public final class KerasImporter {
         }
     }
 
-    private Tensor take(String layer, String role, int[] shape, String where) throws ImportException {
-        java.util.ArrayDeque<KerasModel.Weight> own = byLayer.get(layer);
+    /**
+     * Bidirectional: one layer of both directions writing them side by side, then each merge
+     * mode's combination: concat as written, sum, mul and ave by a Halves layer, None as two
+     * tensors (the halves apart). With return_state, the outputs after the merged ones are
+     * forward h (and c), then backward h (and c), each a half of the layer's merged states.
+     */
+    private void bidirectional(JsonNode c, String name, String where) throws ImportException {
+        JsonNode m = c.path("merge_mode");
+        String merge = m.isMissingNode() ? "concat" : m.isNull() ? "none" : m.asText();
+        if (!Set.of("concat", "sum", "mul", "ave", "none").contains(merge)) {
+            throw new ImportException(where + ": merge_mode '" + merge + "' is not one of concat, sum, mul, ave or None");
+        }
+        JsonNode inner = c.path("layer");
+        String mergedName = merge.equals("concat") ? name : name + ".directions";
+        recurrent(inner.path("class_name").asText(), inner.path("config"), Direction.BIDIRECTIONAL, mergedName, where);
+        List<TensorState> states = new ArrayList<>(extraOutputs);
+        extraOutputs.clear();
+        TensorState merged = state();
+        List<TensorState> outputs = new ArrayList<>();
+        if (merge.equals("concat")) {
+            outputs.add(merged);
+        } else if (merge.equals("none")) {
+            outputs.add(half(merged, HalvesLayer.Op.FIRST, name + ".forward", name + ".forward"));
+            outputs.add(half(merged, HalvesLayer.Op.SECOND, name + ".backward", name + ".backward"));
+        } else {
+            outputs.add(half(merged, HalvesLayer.Op.valueOf(merge.toUpperCase(java.util.Locale.ROOT)), name + "." + merge, name));
+        }
+        // The layer wrote each state with both directions side by side: [fh | bh], [fc | bc].
+        for (int direction = 0; direction < 2 && !states.isEmpty(); direction++) {
+            HalvesLayer.Op op = direction == 0 ? HalvesLayer.Op.FIRST : HalvesLayer.Op.SECOND;
+            String side = direction == 0 ? ".forward_" : ".backward_";
+            for (TensorState st : states) {
+                String which = st.name.endsWith(".c") ? "c" : "h";
+                outputs.add(half(st, op, name + side + which, name + side + which));
+            }
+        }
+        restore(outputs.get(0));
+        extraOutputs.addAll(outputs.subList(1, outputs.size()));
+    }
+
+    /** A Halves layer on {@code from}: its last axis halved by {@code op}. */
+    private TensorState half(TensorState from, HalvesLayer.Op op, String layerName, String output) {
+        IrHalvesLayer h = new IrHalvesLayer();
+        h.name = layerName;
+        h.op = op;
+        h.inputs.add(from.name);
+        h.outputs.add(output);
+        ir.layers.add(h);
+        return new TensorState(output, from.features / 2, from.sequence, from.mask);
+    }
+
+    /**
+     * Keras Masking: a step is masked when all its features equal mask_value. The masked
+     * tensor (masked steps zeroed, as Keras multiplies by the mask) goes on with its mask.
+     */
+    private void masking(JsonNode c, String name, String where) throws ImportException {
+        if (!sequence || features < 1) {
+            throw new ImportException(where + ": Masking needs a [batch, steps, features] input");
+        }
+        JsonNode v = c.path("mask_value");
+        if (!v.isMissingNode() && !v.isNumber()) {
+            throw new ImportException(where + ": mask_value " + v + " is not a number");
+        }
+        IrMaskLayer l = new IrMaskLayer();
+        l.name = name;
+        l.value = (float) v.asDouble(0.0);
+        l.featureAxis = true;
+        l.inputs.add(current);
+        l.outputs.add(name);
+        l.outputs.add(name + ".mask");
+        ir.layers.add(l);
+        current = name;
+        mask = name + ".mask";
+    }
+
+    /** The next saved weight of the layer being converted, which must have {@code shape}. */
+    private Tensor take(String role, int[] shape, String where) throws ImportException {
+        java.util.ArrayDeque<KerasModel.Weight> own = byLayer.get(weightsOf);
         if (own == null || own.isEmpty()) {
             throw new ImportException(where + ": its " + role + " is missing from the file's weights");
         }
         KerasModel.Weight w = own.poll();
+        if (!replaying) {
+            taken.computeIfAbsent(weightsOf, k -> new ArrayList<>()).add(w);
+        }
         if (!java.util.Arrays.equals(w.value.shape(), shape)) {
             throw new ImportException(where + ": weight '" + w.name + "' (its " + role + ") has shape " + Tensor.format(w.value.shape())
                     + ", expected " + Tensor.format(shape));
@@ -330,15 +456,15 @@ public final class KerasImporter {
             throw new ImportException(where + ": a recurrent layer needs a [batch, steps, features] input");
         }
         boolean returnState = c.path("return_state").asBoolean(false);
-        if (returnState && wrapped != null) {
-            throw new ImportException(where + ": return_state of a Bidirectional layer is not supported yet");
-        }
         boolean sequences = c.path("return_sequences").asBoolean(false);
         boolean backwards = c.path("go_backwards").asBoolean(false);
-        int units = c.path("units").asInt(0);
+        // Keras 1 named units output_dim and recurrent_activation inner_activation.
+        JsonNode unitsNode = c.has("units") ? c.path("units") : c.path("output_dim");
+        int units = unitsNode.asInt(0);
         if (units < 1 || units > Limits.MAX_LAYER_WIDTH) {
-            throw new ImportException(where + ": units " + c.path("units"));
+            throw new ImportException(where + ": units " + unitsNode);
         }
+        boolean zeroMasked = zeroOutputForMask(c, wrapped != null, sequences, where);
         Direction direction = wrapped != null ? wrapped : backwards ? Direction.REVERSE : Direction.FORWARD;
         int dirs = direction.count();
         int gates = cell.gates();
@@ -359,14 +485,27 @@ public final class KerasImporter {
         l.r = new float[dirs * rows * units];
         l.b = new float[dirs * 2 * rows];
         int[] order = cell == CellType.LSTM ? new int[] {0, 3, 1, 2} : cell == CellType.GRU ? new int[] {0, 1, 2} : new int[] {0};
+        java.util.ArrayDeque<KerasModel.Weight> own = byLayer.get(weightsOf);
+        // Keras 1 saved LSTM and GRU weights per gate: W, U, b for each (engine/saving.py converts them).
+        boolean perGate = gates > 1 && own != null && own.size() == dirs * 3 * gates;
         for (int d = 0; d < dirs; d++) {
             String part = dirs == 2 ? (d == 0 ? "forward " : "backward ") : "";
-            Tensor kernel = take(name, part + "kernel", new int[] {features, rows}, where);
-            Tensor recurrent = take(name, part + "recurrent_kernel", new int[] {units, rows}, where);
+            Tensor kernel;
+            Tensor recurrent;
+            Tensor biasValues = null;
+            if (perGate) {
+                Tensor[] joined = perGateWeights(cell, units, part, where);
+                kernel = joined[0];
+                recurrent = joined[1];
+                biasValues = joined[2];
+            } else {
+                kernel = take(part + "kernel", new int[] {features, rows}, where);
+                recurrent = take(part + "recurrent_kernel", new int[] {units, rows}, where);
+            }
             transposeGates(kernel.floats(), features, units, order, l.w, d * rows * features);
             transposeGates(recurrent.floats(), units, units, order, l.r, d * rows * units);
             if (bias) {
-                Tensor b = take(name, part + "bias", resetAfter ? new int[] {2, rows} : new int[] {rows}, where);
+                Tensor b = biasValues != null ? biasValues : take(part + "bias", resetAfter ? new int[] {2, rows} : new int[] {rows}, where);
                 for (int which = 0; which < (resetAfter ? 2 : 1); which++) {
                     for (int g = 0; g < gates; g++) {
                         System.arraycopy(b.floats(), which * rows + order[g] * units, l.b, (2 * d + which) * rows + g * units, units);
@@ -376,7 +515,8 @@ public final class KerasImporter {
         }
         // A config without recurrent_activation takes its producer's default: hard_sigmoid up to Keras 2.2
         // and in TF.js, sigmoid from Keras 2.3 on (keras-team/keras 2.2.4 vs 2.3.1 recurrent.py).
-        Activation f = activation(activationName(c.path("recurrent_activation"), oldRecurrentDefault() ? "hard_sigmoid" : "sigmoid"), where);
+        JsonNode recurrentActivation = c.has("recurrent_activation") ? c.path("recurrent_activation") : c.path("inner_activation");
+        Activation f = activation(activationName(recurrentActivation, oldRecurrentDefault() ? "hard_sigmoid" : "sigmoid"), where);
         Activation g = activation(activationName(c.path("activation"), "tanh"), where);
         for (int d = 0; d < dirs; d++) {
             l.activations.add(cell == CellType.RNN ? g : f);
@@ -388,6 +528,10 @@ public final class KerasImporter {
             }
         }
         l.inputs.add(current);
+        if (mask != null) {
+            l.inputs.addAll(List.of("", "", "", mask));
+            l.zeroMaskedOutputs = zeroMasked;
+        }
         if (sequences) {
             l.yLayout = YLayout.BATCH_SEQ;
             // go_backwards returns its outputs in processing order, last input step first.
@@ -405,16 +549,68 @@ public final class KerasImporter {
             if (sequences) {
                 l.outputs.add(h);
             }
-            extraOutputs.add(new TensorState(h, units, false));
+            extraOutputs.add(new TensorState(h, dirs * units, false, null));
             if (cell == CellType.LSTM) {
                 l.outputs.add(name + ".c");
-                extraOutputs.add(new TensorState(name + ".c", units, false));
+                extraOutputs.add(new TensorState(name + ".c", dirs * units, false, null));
             }
         }
         ir.layers.add(l);
         current = name;
         features = dirs * units;
         sequence = sequences;
+        // A layer that returns its sequence passes the mask on (Keras RNN.compute_mask).
+        mask = sequences ? mask : null;
+    }
+
+    /**
+     * Keras 1's per-gate weights of one direction (W [F, U], U [U, U], b [U] for each gate; LSTM
+     * gates i, c, f, o and GRU z, r, h) joined into Keras 2's kernel, recurrent_kernel and bias
+     * (LSTM i, f, c, o), as keras-team/keras 2.2.4 engine/saving.py preprocess_weights_for_loading does.
+     */
+    private Tensor[] perGateWeights(CellType cell, int units, String part, String where) throws ImportException {
+        int gates = cell.gates();
+        int[] fromKeras1 = cell == CellType.LSTM ? new int[] {0, 2, 1, 3} : new int[] {0, 1, 2};
+        Tensor[][] per = new Tensor[gates][];
+        for (int k = 0; k < gates; k++) {
+            per[k] = new Tensor[] {take(part + "W of gate " + k, new int[] {features, units}, where),
+                take(part + "U of gate " + k, new int[] {units, units}, where),
+                take(part + "b of gate " + k, new int[] {units}, where)};
+        }
+        int rows = gates * units;
+        int[] ins = {features, units, 1};
+        Tensor[] joined = new Tensor[3];
+        for (int which = 0; which < 3; which++) {
+            float[] to = new float[ins[which] * rows];
+            for (int g = 0; g < gates; g++) {
+                float[] from = per[fromKeras1[g]][which].floats();
+                for (int i = 0; i < ins[which]; i++) {
+                    System.arraycopy(from, i * units, to, i * rows + g * units, units);
+                }
+            }
+            joined[which] = Tensor.ofFloats(which == 2 ? new int[] {rows} : new int[] {ins[which], rows}, to);
+        }
+        return joined;
+    }
+
+    /**
+     * Whether a recurrent layer outputs 0 at masked steps rather than the carried output: as its
+     * config says when it says (zero_output_for_mask, Keras 3 and tf.keras), else as the
+     * producer's Bidirectional forces it (return_sequences, from tf.keras and Keras 2.3 on; not
+     * in Keras 1 to 2.2 nor TF.js, whose rnn() always carries the output).
+     */
+    private boolean zeroOutputForMask(JsonNode c, boolean bidirectional, boolean sequences, String where) throws ImportException {
+        JsonNode given = c.path("zero_output_for_mask");
+        if (given.isBoolean()) {
+            if (given.asBoolean() && !sequences) {
+                throw new ImportException(where + ": zero_output_for_mask without return_sequences is not supported "
+                        + "(Keras would output 0 when the last step is masked)");
+            }
+            return given.asBoolean();
+        }
+        String v = model.kerasVersion;
+        boolean forces = !(v.startsWith("tfjs") || v.startsWith("1") || (v.matches("2\\.[0-2]\\..*") && !v.endsWith("-tf")));
+        return bidirectional && sequences && forces;
     }
 
     /** Keras [in, gates*U] column blocks to ONNX [gates*U, in] rows, gate g taken from Keras block order[g]. */
@@ -432,23 +628,24 @@ public final class KerasImporter {
     }
 
     private void dense(JsonNode c, String name, String where) throws ImportException {
-        int units = c.path("units").asInt(0);
+        JsonNode unitsNode = c.has("units") ? c.path("units") : c.path("output_dim");
+        int units = unitsNode.asInt(0);
         if (units < 1 || units > Limits.MAX_LAYER_WIDTH || features < 1) {
-            throw new ImportException(where + ": units " + c.path("units") + " on " + features + " features");
+            throw new ImportException(where + ": units " + unitsNode + " on " + features + " features");
         }
         IrDenseLayer l = new IrDenseLayer();
         l.name = name;
         l.units = units;
         l.inputSize = features;
-        Tensor kernel = take(name, "kernel", new int[] {features, units}, where);
+        Tensor kernel = take("kernel", new int[] {features, units}, where);
         l.w = new float[units * features];
         for (int i = 0; i < features; i++) {
             for (int u = 0; u < units; u++) {
                 l.w[u * features + i] = kernel.floats()[i * units + u];
             }
         }
-        if (c.path("use_bias").asBoolean(true)) {
-            l.b = take(name, "bias", new int[] {units}, where).floats().clone();
+        if (c.path("use_bias").asBoolean(c.path("bias").asBoolean(true))) {
+            l.b = take("bias", new int[] {units}, where).floats().clone();
         }
         String act = activationName(c.path("activation"), "linear");
         boolean softmax = act.equals("softmax");
@@ -467,7 +664,16 @@ public final class KerasImporter {
 
     private void embedding(JsonNode c, String name, String where) throws ImportException {
         if (c.path("mask_zero").asBoolean(false)) {
-            throw new ImportException(where + ": mask_zero (masking) is not supported yet");
+            // Token id 0 masks its step: the mask goes on with the embedded sequence.
+            IrMaskLayer m = new IrMaskLayer();
+            m.name = name + ".mask";
+            m.value = 0f;
+            m.featureAxis = false;
+            m.inputs.add(current);
+            m.outputs.add("");
+            m.outputs.add(name + ".mask");
+            ir.layers.add(m);
+            mask = name + ".mask";
         }
         int vocabulary = c.path("input_dim").asInt(0);
         int size = c.path("output_dim").asInt(0);
@@ -478,7 +684,7 @@ public final class KerasImporter {
         l.name = name;
         l.vocabulary = vocabulary;
         l.size = size;
-        l.table = take(name, "embeddings", new int[] {vocabulary, size}, where).floats();
+        l.table = take("embeddings", new int[] {vocabulary, size}, where).floats();
         l.inputs.add(current);
         l.outputs.add(name);
         ir.layers.add(l);
@@ -541,7 +747,7 @@ public final class KerasImporter {
     /** Keras 1.x to 2.2.x and TF.js default recurrent_activation to hard_sigmoid. */
     private boolean oldRecurrentDefault() {
         String v = model.kerasVersion;
-        return v.startsWith("tfjs") || v.startsWith("1.") || v.matches("2\\.[0-2]\\..*");
+        return v.startsWith("tfjs") || v.startsWith("1") || v.matches("2\\.[0-2]\\..*");
     }
 
     private boolean keras3() {

@@ -27,7 +27,7 @@ class TfjsImportTest {
         Path from = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs/" + fixture).toURI());
         ObjectNode json = (ObjectNode) new ObjectMapper().readTree(from.resolve("model.json").toFile());
         edit.accept(json);
-        Files.copy(from.resolve("weights.bin"), tmp.resolve("weights.bin"));
+        Files.copy(from.resolve("weights.bin"), tmp.resolve("weights.bin"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path out = tmp.resolve("model.json");
         new ObjectMapper().writeValue(out.toFile(), json);
         return out;
@@ -107,6 +107,75 @@ class TfjsImportTest {
             float[] fresh = session.run(java.util.Map.of("rnn_input", x1)).get("head").floats();
             assertTrue(maxDifference(want1.floats(), fresh) > 1e-3, kernels + ": the state must matter");
         }
+    }
+
+    /**
+     * A masked model streamed step by step, padding included, gives TF.js's numbers: a step the
+     * mask skips leaves the recurrent state as it was, as in a whole-sequence run.
+     */
+    @Test
+    void maskedStepsAreSkippedWhenStreaming() throws Exception {
+        for (String fixture : new String[] {"masking_lstm_sequences", "embedding_mask_zero_gru_last"}) {
+            Path dir = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs/" + fixture).toURI());
+            io.sequin.model.Model model = io.sequin.model.Model.load(new io.sequin.writer.ModelWriter("test")
+                    .write(KerasImporter.importModel(TfjsReader.read(dir.resolve("model.json")))));
+            String input = model.inputs().get(0).name();
+            io.sequin.tensor.Tensor x = io.sequin.npy.Npy.read(dir.resolve("data_0/" + input + ".npy"));
+            float[] want = io.sequin.npy.Npy.read(dir.resolve("data_0/expected_head.npy")).floats();
+            int batch = x.dim(0);
+            int seq = x.dim(1);
+            int width = x.rank() == 3 ? x.dim(2) : 1;
+            boolean sequences = want.length > batch * 3;
+            for (String kernels : new String[] {"scalar", "panama"}) {
+                // All rows as streams of one session, stepped together: rows are masked at different steps.
+                io.sequin.session.Session session = model.newSession(io.sequin.kernel.KernelSelection.select(kernels), batch);
+                int out = session.stepOutputSize();
+                float[] step = new float[batch * width];
+                float[] y = new float[batch * out];
+                double worst = 0;
+                for (int t = 0; t < seq; t++) {
+                    for (int b = 0; b < batch; b++) {
+                        System.arraycopy(x.floats(), (b * seq + t) * width, step, b * width, width);
+                    }
+                    session.step(step, y);
+                    for (int b = 0; b < batch && (sequences || t == seq - 1); b++) {
+                        for (int k = 0; k < out; k++) {
+                            int at = sequences ? (b * seq + t) * out + k : b * out + k;
+                            worst = Math.max(worst, Math.abs(want[at] - y[b * out + k]));
+                        }
+                    }
+                }
+                assertTrue(worst <= 1e-5, fixture + " " + kernels + ": stepped outputs differ from TF.js by " + worst);
+            }
+        }
+    }
+
+    @Test
+    void zeroOutputForMaskFollowsTheConfigOrTheProducersBidirectional() throws Exception {
+        KerasModel tfjs = TfjsReader.read(copy("masking_bidirectional_lstm_sequences", j -> { }));
+        // TF.js's rnn() carries the output at a masked step; Keras 2.2 does too; tf.keras and Keras 3's
+        // Bidirectional force zero_output_for_mask = return_sequences on both directions.
+        for (String version : new String[] {"tfjs-layers 4.22.0", "2.2.4", "2.2.4-tf", "2.3.1", "3.8.0"}) {
+            IrModel ir = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, version, "h5"));
+            io.sequin.ir.IrRecurrentLayer rnn = (io.sequin.ir.IrRecurrentLayer) ir.layers.get(1);
+            assertEquals("mask.mask", rnn.inputs.get(4), version);
+            boolean zero = !(version.startsWith("tfjs") || version.equals("2.2.4"));
+            assertEquals(zero, rnn.zeroMaskedOutputs, version);
+        }
+        // A layer's own zero_output_for_mask (Keras 3 writes it) decides.
+        KerasModel told = TfjsReader.read(copy("masking_bidirectional_lstm_sequences", j -> ((ObjectNode) j.get("modelTopology")
+                .get("config").get("layers").get(1).get("config").get("layer").get("config")).put("zero_output_for_mask", true)));
+        IrModel ir = KerasImporter.importModel(told);
+        assertTrue(((io.sequin.ir.IrRecurrentLayer) ir.layers.get(1)).zeroMaskedOutputs);
+    }
+
+    @Test
+    void zeroOutputForMaskOnALastStepIsRefused() throws Exception {
+        // Keras would output 0 for a sequence whose last step is masked; Sequin says it does not do that.
+        Path json = copy("embedding_mask_zero_gru_last", j -> ((ObjectNode) j.get("modelTopology").get("config").get("layers").get(1)
+                .get("config")).put("zero_output_for_mask", true));
+        ImportException e = assertThrows(ImportException.class, () -> KerasImporter.importModel(TfjsReader.read(json)));
+        assertTrue(e.getMessage().contains("'rnn'") && e.getMessage().contains("zero_output_for_mask"), e.getMessage());
     }
 
     private static double maxDifference(float[] a, float[] b) {

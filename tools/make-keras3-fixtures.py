@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Writes converter/src/test/resources/fixtures/keras3: TF.js fixtures (fixtures/tfjs, built and run by
+@tensorflow/tfjs) saved again as Keras 3 .keras files, with the same weights and TF.js's outputs as
+the reference.
+
+The layout is Keras 3's own (keras-team/keras, keras/src/saving/saving_lib.py: a zip of
+metadata.json, config.json and model.weights.h5; layer.py save_own_variables): config.json holds
+{module, class_name, config, registered_name} for the model and each layer, a Sequential's layers
+starting with an InputLayer (batch_shape); model.weights.h5 holds each variable as the dataset
+layers/<layer name>/<attribute path>/vars/<i> (an RNN's cell/vars/0..2 = kernel, recurrent_kernel,
+bias; a Bidirectional's forward_layer/cell/... and backward_layer/cell/...; a TimeDistributed's
+layer/vars/...). The real model ../shared/real-models/traffic-bilstm-keras3 shows the same.
+
+Only cases whose numbers mean the same in Keras 3 are written: their recurrent activations are
+sigmoid (Keras 3's hard_sigmoid is x/6 + 0.5, TF.js's 0.2x + 0.5). One case differs on purpose:
+Keras 3's Bidirectional forces zero_output_for_mask = return_sequences on both directions
+(keras/src/layers/rnn/bidirectional.py, force_zero_output_for_mask), so where TF.js's rnn() outputs
+the carried output at a masked step, Keras 3 outputs 0. For masking_bidirectional_lstm_sequences,
+whose output is the Bidirectional layer itself, the expected output is TF.js's with every masked
+step's row set to 0 (the mask: the input's steps whose features are all 0); the unmasked steps are
+unchanged, as the state is carried the same way.
+
+Run with Debian's python3-h5py and python3-numpy, after tools/tfjs/make-tfjs-fixtures.js:
+/usr/bin/python3 tools/make-keras3-fixtures.py
+"""
+import io
+import json
+import os
+import shutil
+import zipfile
+
+import h5py
+import numpy as np
+
+from tfjs_fixtures import FIXTURES, copy_data, own, read, write_reference
+CASES = ["lstm_sequences_dense_softmax", "bidirectional_lstm_time_distributed", "embedding_gru_sequences_softmax",
+         "simplernn_go_backwards_sequences", "bidirectional_gru_merge_sum", "masking_lstm_sequences",
+         "masking_bidirectional_lstm_sequences"]
+ZERO_MASKED = {"masking_bidirectional_lstm_sequences"}
+RECURRENT = ("LSTM", "GRU", "SimpleRNN")
+
+
+def serialized(kind, config):
+    return {"module": "keras.layers", "class_name": kind, "config": config, "registered_name": None}
+
+
+def keras3_layer(layer):
+    kind, c = layer["class_name"], dict(layer["config"])
+    c.pop("batch_input_shape", None)
+    c["dtype"] = "float32"
+    if kind in RECURRENT:
+        c["zero_output_for_mask"] = False
+    if kind == "Bidirectional":
+        inner = dict(c["layer"]["config"])
+        # What Keras 3 saves: the forward layer after force_zero_output_for_mask.
+        inner["zero_output_for_mask"] = inner["return_sequences"]
+        c["layer"] = serialized(c["layer"]["class_name"], inner)
+        backward = dict(inner, go_backwards=not inner["go_backwards"], name="backward_" + inner["name"])
+        c["backward_layer"] = serialized(c["layer"]["class_name"], backward)
+    if kind == "TimeDistributed":
+        c["layer"] = serialized(c["layer"]["class_name"], dict(c["layer"]["config"]))
+    return serialized(kind, c)
+
+
+def variable_paths(layer, count):
+    """The h5 dataset paths of a layer's saved variables, in the order TF.js lists them."""
+    kind, name = layer["class_name"], layer["config"]["name"]
+    if kind in RECURRENT:
+        return ["layers/%s/cell/vars/%d" % (name, i) for i in range(count)]
+    if kind == "Bidirectional":
+        half = count // 2
+        return (["layers/%s/forward_layer/cell/vars/%d" % (name, i) for i in range(half)]
+                + ["layers/%s/backward_layer/cell/vars/%d" % (name, i) for i in range(half)])
+    if kind == "TimeDistributed":
+        return ["layers/%s/layer/vars/%d" % (name, i) for i in range(count)]
+    return ["layers/%s/vars/%d" % (name, i) for i in range(count)]
+
+
+def main():
+    root = os.path.join(FIXTURES, "keras3")
+    for name in CASES:
+        source = os.path.join(FIXTURES, "tfjs", name)
+        target = os.path.join(root, name)
+        shutil.rmtree(target, ignore_errors=True)
+        os.makedirs(target)
+        topology, weights = read(source)
+        assert topology["class_name"] == "Sequential"
+        layers = topology["config"]["layers"]
+        first = layers[0]["config"]
+        # TF.js names a Sequential's input <first layer>_input; the InputLayer keeps that name.
+        input_name = first["name"] + "_input"
+        config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+                  "config": {"name": "sequential", "trainable": True, "dtype": "float32",
+                             "layers": [serialized("InputLayer", {"batch_shape": first["batch_input_shape"], "dtype": first.get("dtype", "float32"),
+                                                                  "sparse": False, "name": input_name})]
+                             + [keras3_layer(l) for l in layers]}}
+        h5 = io.BytesIO()
+        with h5py.File(h5, "w") as f:
+            for layer in layers:
+                values = own(weights, layer["config"]["name"])
+                f.create_group("layers/" + layer["config"]["name"] + "/vars")
+                for path, value in zip(variable_paths(layer, len(values)), values):
+                    f.create_dataset(path, data=value)
+            f.create_group("vars")
+        with zipfile.ZipFile(os.path.join(target, "model.keras"), "w") as z:
+            # Fixed entry times: the same inputs write the same bytes.
+            for entry, content in [("metadata.json", json.dumps({"keras_version": "3.8.0", "date_saved": "2026-11-26@00:00:00"})),
+                                   ("config.json", json.dumps(config)), ("model.weights.h5", h5.getvalue())]:
+                z.writestr(zipfile.ZipInfo(entry, date_time=(2026, 11, 26, 0, 0, 0)), content)
+        for d in copy_data(source, target):
+            if name in ZERO_MASKED:
+                x = np.load(os.path.join(target, d, input_name + ".npy"))
+                out = os.path.join(target, d, "expected_" + layers[-1]["config"]["name"] + ".npy")
+                y = np.load(out)
+                y[np.all(x == 0, axis=-1)] = 0
+                np.save(out, y)
+        write_reference(source, target, "The TF.js fixture of the same name saved as a Keras 3 .keras file by "
+                        "tools/make-keras3-fixtures.py (python3-h5py); expected outputs are TF.js's"
+                        + (", with the masked steps' rows set to 0 (Keras 3's Bidirectional zero_output_for_mask; see the script)"
+                           if name in ZERO_MASKED else "") + ".")
+        print("wrote", target)
+
+
+if __name__ == "__main__":
+    main()
