@@ -59,8 +59,8 @@ final class InspectCommand implements Callable<Integer> {
         producer.put("source_sha256", model.producer().sourceSha256());
         d.put("producer", producer);
         d.put("file_bytes", fileBytes);
-        d.put("inputs", specs(model.inputs()));
-        d.put("outputs", specs(model.outputs()));
+        d.put("inputs", specs(model.inputs(), model));
+        d.put("outputs", specs(model.outputs(), null));
         List<Object> layers = new ArrayList<>();
         long weightBytes = 0;
         long f32Bytes = 0;
@@ -107,7 +107,8 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Object> specs(List<TensorSpec> specs) {
+    /** The specs as JSON; with the model, the inputs' optional flags too. */
+    private static List<Object> specs(List<TensorSpec> specs, Model inputsOf) {
         List<Object> list = new ArrayList<>();
         for (TensorSpec s : specs) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -115,6 +116,9 @@ final class InspectCommand implements Callable<Integer> {
             m.put("dtype", s.type().displayName());
             m.put("shape", s.shape());
             m.put("dim_names", Arrays.asList(s.dimNames()));
+            if (inputsOf != null) {
+                m.put("optional", inputsOf.isOptional(s.name()));
+            }
             list.add(m);
         }
         return list;
@@ -135,7 +139,7 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("producer: %s %s, from %s (sha256 %s)%n", p.name(), p.version(), p.sourceFormat(), p.sourceSha256());
         out.println("inputs:");
         for (TensorSpec s : model.inputs()) {
-            out.printf("  %s%n", s);
+            out.printf("  %s%s%n", s, model.isOptional(s.name()) ? " (optional: absent means zero states or full lengths)" : "");
         }
         out.println("outputs:");
         for (TensorSpec s : model.outputs()) {

@@ -46,11 +46,16 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Kernels chosen = kernels(spec, kernels);
         Model model = Model.load(modelFile);
-        String only = model.inputs().size() == 1 ? model.inputs().get(0).name() : null;
+        // An unnamed --input feeds the one input a run needs (initial states may be left out).
         List<String> names = new ArrayList<>();
+        List<String> required = new ArrayList<>();
         for (TensorSpec s : model.inputs()) {
             names.add(s.name());
+            if (!model.isOptional(s.name())) {
+                required.add(s.name());
+            }
         }
+        String only = required.size() == 1 ? required.get(0) : null;
         Map<String, Tensor> feeds = NamedFiles.read(inputs, "--input", only,
                 "the model has " + names.size() + " inputs: " + names);
         Map<String, Tensor> outputs = model.newSession(chosen).run(feeds);

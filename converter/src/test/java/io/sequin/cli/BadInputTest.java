@@ -1,5 +1,6 @@
 package io.sequin.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,9 +150,25 @@ class BadInputTest {
     void missingInput() throws Exception {
         Path data = fixture.resolve("data_0");
         Path out = tmp.resolve("out");
-        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", "X=" + data.resolve("X.npy"), "--out", out.toString());
-        assertOneLineFailure(r, 1, "initial_h", "missing");
+        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", "initial_h=" + data.resolve("initial_h.npy"), "--out", out.toString());
+        assertOneLineFailure(r, 1, "'X'", "missing");
         assertFalse(Files.exists(out));
+    }
+
+    /** Initial states are optional inputs: left out, they are zero, as ONNX's absent initial_h. */
+    @Test
+    void leftOutInitialStatesAreZero() throws Exception {
+        Path data = fixture.resolve("data_0");
+        Path zeros = tmp.resolve("zeros.npy");
+        Tensor h = Npy.read(data.resolve("initial_h.npy"));
+        Npy.write(zeros, Tensor.zeros(h.shape()));
+        CliRunner.run("run", sqn.toString(), "--input", data.resolve("X.npy").toString(), "--out", tmp.resolve("without").toString())
+                .requireSuccess();
+        CliRunner.run("run", sqn.toString(), "--input", "X=" + data.resolve("X.npy"), "--input", "initial_h=" + zeros,
+                "--input", "initial_c=" + zeros, "--out", tmp.resolve("with").toString()).requireSuccess();
+        assertArrayEquals(Npy.read(tmp.resolve("with/Y.npy")).floats(), Npy.read(tmp.resolve("without/Y.npy")).floats());
+        String inspect = CliRunner.run("inspect", sqn.toString()).requireSuccess().out;
+        assertTrue(inspect.contains("initial_h") && inspect.contains("(optional"), inspect);
     }
 
     @Test
@@ -167,9 +184,12 @@ class BadInputTest {
 
     @Test
     void unnamedInputWithSeveralModelInputs() throws Exception {
+        Path two = Path.of(BadInputTest.class.getResource("/fixtures/tfjs/functional_two_inputs_concatenate").toURI());
+        Path model = tmp.resolve("two.sqn");
+        CliRunner.run("convert", two.resolve("model.json").toString(), "-o", model.toString()).requireSuccess();
         Path out = tmp.resolve("out");
-        CliRunner r = CliRunner.run("run", sqn.toString(), "--input", fixture.resolve("data_0/X.npy").toString(), "--out", out.toString());
-        assertOneLineFailure(r, 1, "NAME=FILE.npy", "initial_h");
+        CliRunner r = CliRunner.run("run", model.toString(), "--input", two.resolve("data_0/left.npy").toString(), "--out", out.toString());
+        assertOneLineFailure(r, 1, "NAME=FILE.npy", "left", "right");
     }
 
     @Test

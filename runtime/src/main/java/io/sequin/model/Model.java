@@ -91,9 +91,31 @@ public final class Model {
         return producer;
     }
 
-    /** The inputs a caller must supply to {@link Session#run}. */
+    /** The inputs of {@link Session#run}; see {@link #isOptional} for those that may be left out. */
     public List<TensorSpec> inputs() {
         return inputs;
+    }
+
+    /**
+     * Whether {@link Session#run} may be called without the named input: it is read only as a
+     * recurrent layer's optional input (sequence_lens, an initial state, a mask), which then means
+     * what it means absent: full lengths, zero states, no steps masked (PyTorch's {@code
+     * forward(x)} without {@code h0}, for example).
+     */
+    public boolean isOptional(String input) {
+        boolean read = false;
+        for (Layer layer : layers) {
+            List<String> in = layer.inputs();
+            for (int k = 0; k < in.size(); k++) {
+                if (in.get(k).equals(input)) {
+                    if (k == 0 || !(layer instanceof io.sequin.layer.RecurrentLayer)) {
+                        return false;
+                    }
+                    read = true;
+                }
+            }
+        }
+        return read;
     }
 
     public List<TensorSpec> outputs() {

@@ -36,6 +36,8 @@ public final class Session {
     private final Map<String, Integer> slots = new HashMap<>();
     private final Tensor[] values;
     private final int[] inputSlots;
+    /** For each model input, whether {@link Model#isOptional} lets a run leave it out. */
+    private final boolean[] optionalInputs;
     private final int[][] layerInputSlots;
     private final int[][] layerOutputSlots;
     /** For each layer output, the model output it is (index), or -1. */
@@ -45,7 +47,9 @@ public final class Session {
     // Streaming: the chain of layers, and the buffers between them.
     private final String streamingRefusal;
     private final float[][] stepBuffers;
-    /** Floats per stream each layer reads in a step. */
+    /** The layers a step runs, in order: each reads what the one before wrote. */
+    private final int[] stepLayers;
+    /** Floats per stream each of {@link #stepLayers} reads in a step, then what the last writes. */
     private final int[] stepWidths;
     /** Floats per stream that {@link #step} reads and writes; 0 when the model cannot be stepped. */
     private final int stepIn;
@@ -100,26 +104,30 @@ public final class Session {
         }
         values = initial.toArray(new Tensor[0]);
         inputSlots = new int[model.inputs().size()];
+        optionalInputs = new boolean[inputSlots.length];
         for (int i = 0; i < inputSlots.length; i++) {
             inputSlots[i] = slots.get(model.inputs().get(i).name());
+            optionalInputs[i] = model.isOptional(model.inputs().get(i).name());
         }
         stepMaskSource = new int[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             stepMaskSource[i] = maskSource(i);
         }
-        stepWidths = new int[layers.size() + 1];
-        String refusal = streamingRefusal();
+        List<Integer> chain = new ArrayList<>();
+        String refusal = streamingRefusal(chain);
+        stepLayers = chain.stream().mapToInt(Integer::intValue).toArray();
+        stepWidths = new int[stepLayers.length + 1];
         if (refusal == null) {
             refusal = stepWidths();
         }
         streamingRefusal = refusal;
-        stepBuffers = new float[layers.size()][];
+        stepBuffers = new float[stepLayers.length][];
         if (streamingRefusal == null) {
-            for (int i = 0; i < layers.size(); i++) {
-                stepBuffers[i] = new float[streams * stepWidths[i + 1]];
+            for (int k = 0; k < stepLayers.length; k++) {
+                stepBuffers[k] = new float[streams * stepWidths[k + 1]];
             }
             stepIn = stepWidths[0];
-            stepOut = stepWidths[layers.size()];
+            stepOut = stepWidths[stepLayers.length];
         } else {
             stepIn = 0;
             stepOut = 0;
@@ -161,8 +169,9 @@ public final class Session {
     /**
      * Runs the whole model once, into new output tensors.
      *
-     * @param inputs a tensor for every model input, by name; an int64 tensor is accepted for an
-     *     int32 input (and the reverse) when every value fits
+     * @param inputs a tensor for every model input, by name, except those {@link
+     *     Model#isOptional} lets a run leave out; an int64 tensor is accepted for an int32 input
+     *     (and the reverse) when every value fits
      * @return every model output by name, in the model's output order
      * @throws IllegalArgumentException if an input is missing, unknown, or of the wrong type or
      *     shape (the message names it and what was expected)
@@ -217,10 +226,10 @@ public final class Session {
         for (int i = 0; i < specs.size(); i++) {
             TensorSpec spec = specs.get(i);
             Tensor t = inputs.get(spec.name());
-            if (t == null) {
+            if (t == null && !optionalInputs[i]) {
                 throw new IllegalArgumentException("input '" + spec.name() + "' is missing; the model's inputs are " + names(specs));
             }
-            values[inputSlots[i]] = conform(spec, t);
+            values[inputSlots[i]] = t == null ? null : conform(spec, t);
         }
         if (inputs.size() != specs.size()) {
             for (String name : inputs.keySet()) {
@@ -266,11 +275,13 @@ public final class Session {
 
     /**
      * Streaming: advances every stream by one time step. {@code x} holds
-     * [streams][{@link #stepInputSize}] floats; the last layer's output for the step,
-     * [streams][{@link #stepOutputSize}] (a recurrent layer's new hidden state), is written to
-     * {@code y}.
+     * [streams][{@link #stepInputSize}] floats; the output for the step of the chain of layers
+     * from the input, [streams][{@link #stepOutputSize}] (a recurrent layer's new hidden state,
+     * or what the layers after it make of it), is written to {@code y}. Layers off that chain
+     * (a stack's final states put together, a branch from a returned state) do not run.
      * The state starts at zero and is carried from call to call; the model's initial-state and
-     * sequence-length inputs do not apply. Allocates nothing.
+     * sequence-length inputs do not apply. A masked step (Keras masking) leaves the state as it
+     * was. Allocates nothing.
      *
      * @throws IllegalStateException if the model cannot be stepped (a layer reads its sequence
      *     backwards, or the layers do not form a chain from the model's one sequence input)
@@ -285,13 +296,14 @@ public final class Session {
                     + " streams), got " + x.length + " and " + y.length);
         }
         float[] current = x;
-        for (int i = 0; i < runners.length; i++) {
-            float[] next = i == runners.length - 1 ? y : stepBuffers[i];
+        for (int k = 0; k < stepLayers.length; k++) {
+            int i = stepLayers[k];
+            float[] next = k == stepLayers.length - 1 ? y : stepBuffers[k];
             int source = stepMaskSource[i];
             if (source >= 0) {
-                runners[i].step(current, 0, stepWidths[i], next, 0, runners[source].stepKept());
+                runners[i].step(current, 0, stepWidths[k], next, 0, runners[source].stepKept());
             } else {
-                runners[i].step(current, 0, stepWidths[i], next, 0);
+                runners[i].step(current, 0, stepWidths[k], next, 0);
             }
             current = next;
         }
@@ -325,30 +337,32 @@ public final class Session {
     }
 
     /**
-     * Why {@link #step} cannot run this model, or null if it can: the layers must form a chain,
-     * each reading what the one before wrote; a mask layer without its masked values passes on
-     * what it read, and the recurrent layers after it read its mask.
+     * Finds the layers a step runs and returns why the model cannot be stepped, or null: a chain
+     * from the first layer, which reads a model input, each chain layer reading (as its first
+     * input) what the chain holds, that is the last chain layer's output, a recurrent layer's
+     * Y_h too, or what a mask layer without masked values passed on. Layers off the chain (the
+     * concatenation of a stack's final states, a branch from a returned state) do not run in a
+     * step; the chain must end in a model output, which is what a step writes.
      */
-    private String streamingRefusal() {
+    private String streamingRefusal(List<Integer> chainLayers) {
         if (layers.isEmpty()) {
             return "it has no layers";
         }
-        // The tensors whose step values the chain holds after each layer.
-        List<String> chain = new ArrayList<>();
+        String first = layers.get(0).inputs().isEmpty() ? "" : layers.get(0).inputs().get(0);
+        if (model.inputs().stream().noneMatch(s -> s.name().equals(first))) {
+            return "layer '" + layers.get(0).name() + "' does not read a model input";
+        }
+        // The tensors whose step values the chain holds.
+        List<String> chain = new ArrayList<>(List.of(first));
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            String x = layer.inputs().isEmpty() ? "" : layer.inputs().get(0);
-            if (i == 0) {
-                if (model.inputs().stream().noneMatch(s -> s.name().equals(x))) {
-                    return "layer '" + layer.name() + "' does not read a model input";
-                }
-                chain.add(x);
-            } else if (!chain.contains(x)) {
-                return "layer '" + layer.name() + "' does not read the output of the layer before it ('" + layers.get(i - 1).name() + "')";
+            if (layer.inputs().isEmpty() || !chain.contains(layer.inputs().get(0))) {
+                continue;
             }
             if (layer.inputs().size() > 4 && !layer.inputs().get(4).isEmpty() && stepMaskSource[i] < 0) {
                 return "layer '" + layer.name() + "' reads mask '" + layer.inputs().get(4) + "', which no mask layer writes";
             }
+            chainLayers.add(i);
             boolean passThrough = layer instanceof io.sequin.layer.MaskLayer && layer.outputs().get(0).isEmpty();
             if (!passThrough) {
                 chain.clear();
@@ -359,15 +373,24 @@ public final class Session {
                 }
             }
         }
+        Layer last = layers.get(chainLayers.get(chainLayers.size() - 1));
+        boolean output = false;
+        for (String o : last.outputs()) {
+            output |= outputIndex(o) >= 0;
+        }
+        if (!output) {
+            return "the chain of layers from the input ends at layer '" + last.name() + "', whose output is not a model output";
+        }
         return null;
     }
 
     /** Fills {@link #stepWidths}; returns why the chain cannot be stepped, or null. */
     private String stepWidths() {
-        int width = layers.get(0).stepInputWidth();
+        Layer head = layers.get(stepLayers[0]);
+        int width = head.stepInputWidth();
         if (width < 0) {
             // A layer that takes any width (Masking, an activation) steps the model input's features.
-            String x = layers.get(0).inputs().get(0);
+            String x = head.inputs().get(0);
             for (TensorSpec s : model.inputs()) {
                 int[] shape = s.shape();
                 if (s.name().equals(x) && shape.length > 0 && shape[shape.length - 1] > 0) {
@@ -376,17 +399,17 @@ public final class Session {
             }
         }
         if (width < 0) {
-            return "its first layer, '" + layers.get(0).name() + "', takes any width, so a step's width is unknown";
+            return "its first layer, '" + head.name() + "', takes any width, so a step's width is unknown";
         }
-        for (int i = 0; i < layers.size(); i++) {
-            stepWidths[i] = width;
+        for (int k = 0; k < stepLayers.length; k++) {
+            stepWidths[k] = width;
             try {
-                width = layers.get(i).stepOutputWidth(width);
+                width = layers.get(stepLayers[k]).stepOutputWidth(width);
             } catch (IllegalStateException | IllegalArgumentException e) {
                 return e.getMessage();
             }
         }
-        stepWidths[layers.size()] = width;
+        stepWidths[stepLayers.length] = width;
         return null;
     }
 
