@@ -9,6 +9,7 @@ import io.sequin.importer.keras.KerasZipReader;
 import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
+import io.sequin.importer.pytorch.TorchComposite;
 import io.sequin.importer.pytorch.TorchRnnImporter;
 import io.sequin.io.AtomicFiles;
 import io.sequin.ir.IrModel;
@@ -78,6 +79,11 @@ final class ConvertCommand implements Callable<Integer> {
             + "module's nonlinearity (default: tanh, PyTorch's default).")
     String nonlinearity;
 
+    @Option(names = "--arch", paramLabel = "ARCH.json", description = "PyTorch state_dict only: the modules of a composite "
+            + "model in order (embedding, rnn, linear, activations), as README describes; without it the state_dict must "
+            + "be a bare nn.LSTM, nn.GRU or nn.RNN.")
+    Path arch;
+
     @Override
     public Integer call() throws Exception {
         WeightType type = WeightType.byName(weights);
@@ -100,9 +106,9 @@ final class ConvertCommand implements Callable<Integer> {
         boolean tfjs = !torch && TfjsReader.isTfjs(source);
         boolean h5 = H5Reader.isHdf5(source);
         boolean keras = !torch && KerasZipReader.isKerasZip(source);
-        if (!torch && (batchFirst || nonlinearity != null)) {
+        if (!torch && (batchFirst || nonlinearity != null || arch != null)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--batch-first and --nonlinearity describe a PyTorch state_dict; " + source + " is not one");
+                    "--batch-first, --nonlinearity and --arch describe a PyTorch state_dict; " + source + " is not one");
         }
         if (torch && !frozen.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--const freezes ONNX graph inputs; "
@@ -128,7 +134,8 @@ final class ConvertCommand implements Callable<Integer> {
                 TorchRnnImporter.Options options = new TorchRnnImporter.Options();
                 options.batchFirst = batchFirst;
                 options.nonlinearity = nonlinearity == null ? "tanh" : nonlinearity;
-                ir = TorchRnnImporter.importModel(StateDictReader.read(source), options, "state_dict");
+                ir = arch == null ? TorchRnnImporter.importModel(StateDictReader.read(source), options, "state_dict")
+                        : TorchComposite.importModel(StateDictReader.read(source), TorchComposite.readDescription(arch), options);
             } else {
                 ir = OnnxImporter.importModel(bytes, frozen);
             }

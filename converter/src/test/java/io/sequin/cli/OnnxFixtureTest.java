@@ -34,7 +34,7 @@ class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
 
     static Stream<Path> fixtures() throws Exception {
-        return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 9),
+        return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 11),
                 cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
                 cases(fixtureRoot("keras3"), 7))
                 .flatMap(s -> s);
@@ -80,6 +80,9 @@ class OnnxFixtureTest {
             }
         }
         List<String> convert = new ArrayList<>(List.of("convert", model.toString(), "-o", sqn.toString()));
+        if (Files.exists(fixture.resolve("arch.json"))) {
+            convert.addAll(List.of("--arch", fixture.resolve("arch.json").toString()));
+        }
         Path extra = fixture.resolve("convert-args.txt");
         if (Files.exists(extra)) {
             for (String a : Files.readString(extra).trim().split("\\s+")) {

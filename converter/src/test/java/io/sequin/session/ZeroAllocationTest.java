@@ -7,6 +7,7 @@ import io.sequin.importer.keras.KerasImporter;
 import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
+import io.sequin.importer.pytorch.TorchComposite;
 import io.sequin.importer.pytorch.TorchRnnImporter;
 import io.sequin.layer.CellType;
 import io.sequin.kernel.KernelSelection;
@@ -53,6 +54,10 @@ class ZeroAllocationTest {
         Path dir = Path.of(ZeroAllocationTest.class.getResource("/fixtures/" + (fixture.contains("/") ? "" : "onnx/") + fixture).toURI());
         if (Files.exists(dir.resolve("model.json"))) {
             return Model.load(new ModelWriter("test").write(KerasImporter.importModel(TfjsReader.read(dir.resolve("model.json")))));
+        }
+        if (Files.exists(dir.resolve("arch.json"))) {
+            return Model.load(new ModelWriter("test").write(TorchComposite.importModel(StateDictReader.read(dir.resolve("model.pt")),
+                    TorchComposite.readDescription(dir.resolve("arch.json")), new TorchRnnImporter.Options())));
         }
         if (Files.exists(dir.resolve("model.pt"))) {
             return Model.load(new ModelWriter("test").write(TorchRnnImporter.importModel(StateDictReader.read(dir.resolve("model.pt")),
@@ -124,7 +129,8 @@ class ZeroAllocationTest {
         "pytorch-state-dict/lstm_proj_size, scalar, 3",
         // Token id 0 in stream 0 at every step: the masked path.
         "tfjs/embedding_mask_zero_gru_last, panama, 3", "tfjs/embedding_mask_zero_gru_last, scalar, 2",
-        "tfjs/masking_lstm_sequences, panama, 2"})
+        "tfjs/masking_lstm_sequences, panama, 2",
+        "pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax, panama, 2"})
     void streamingStepsAllocateNothing(String fixture, String kernels, int streams) throws Exception {
         Kernels k = KernelSelection.select(kernels);
         Session session = model(fixture).newSession(k, streams);

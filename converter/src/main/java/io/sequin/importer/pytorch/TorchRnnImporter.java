@@ -55,7 +55,7 @@ public final class TorchRnnImporter {
             Matcher m = PARAM.matcher(key);
             if (!m.matches()) {
                 throw new ImportException(what + ": '" + key + "' is not a parameter of nn.LSTM, nn.GRU or nn.RNN; Sequin reads "
-                        + "the state_dict of a bare recurrent module (composite models: export them to ONNX)");
+                        + "the state_dict of a bare recurrent module; for a model of several modules, describe them with --arch");
             }
             if (prefix != null && !prefix.equals(m.group(1))) {
                 throw new ImportException(what + ": parameters of two modules ('" + prefix + "' and '" + m.group(1) + "')");

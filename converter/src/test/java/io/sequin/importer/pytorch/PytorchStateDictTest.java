@@ -43,11 +43,73 @@ class PytorchStateDictTest {
     @Test
     void refusesWhatIsNotABareRecurrentModule() throws Exception {
         ImportException composite = assertThrows(ImportException.class, () -> convert("composite.pt"));
-        assertTrue(composite.getMessage().contains("'1.weight'") && composite.getMessage().contains("ONNX"), composite.getMessage());
+        assertTrue(composite.getMessage().contains("'1.weight'") && composite.getMessage().contains("--arch"), composite.getMessage());
         // torch.save(module) pickles the module's class: the reader refuses to resolve it.
         ImportException module = assertThrows(ImportException.class, () -> convert("whole_module.pt"));
         assertTrue(module.getMessage().contains("torch.nn.modules.rnn.GRU") && module.getMessage().contains("refuses"),
                 module.getMessage());
+    }
+
+    /** A description that does not fit the file is refused naming the layer and what is wrong. */
+    @Test
+    void refusesADescriptionThatDoesNotFitTheStateDict() throws Exception {
+        Map<String, Tensor> sd = StateDictReader.read(resource("pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax/model.pt"));
+        String[][] cases = {
+            {"{\"layers\": [{\"type\": \"embedding\", \"module\": \"embed\"}, {\"type\": \"rnn\", \"module\": \"rnn\"}]}",
+                "parameters of no module", "head.weight"},
+            {"{\"layers\": [{\"type\": \"embedding\", \"module\": \"embed\"}, {\"type\": \"rnn\", \"module\": \"rnn\"},"
+                + " {\"type\": \"conv1d\", \"module\": \"head\"}]}", "layers[2]", "conv1d"},
+            {"{\"layers\": [{\"type\": \"embedding\", \"module\": \"embed\"}, {\"type\": \"linear\", \"module\": \"head\"},"
+                + " {\"type\": \"rnn\", \"module\": \"rnn\"}]}", "layers[1]", "[20, 16]"},
+            {"{\"layers\": [{\"type\": \"embedding\", \"module\": \"embed\"}, {\"type\": \"rnn\", \"module\": \"encoder\"}]}",
+                "layers[1]", "no parameters under 'encoder.'"},
+            {"{\"layers\": [{\"type\": \"embedding\", \"module\": \"embed\"}, {\"type\": \"linear\", \"module\": \"head\"}]}",
+                "layers[1]", "[20, 16]"},
+            {"{\"layers\": 3}", "\"layers\"", "list"},
+        };
+        for (String[] c : cases) {
+            com.fasterxml.jackson.databind.JsonNode arch = new com.fasterxml.jackson.databind.ObjectMapper().readTree(c[0]);
+            ImportException e = assertThrows(ImportException.class,
+                    () -> TorchComposite.importModel(sd, arch, new TorchRnnImporter.Options()), c[0]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains(c[2]), c[0] + " -> " + e.getMessage());
+        }
+    }
+
+    /**
+     * A composite language model (embedding, 2-layer LSTM, linear, log-softmax) streams token by
+     * token to the numbers of its whole-sequence run from zero states; the concatenations of the
+     * stack's final states are off the stepped chain.
+     */
+    @Test
+    void aCompositeLanguageModelStreamsToItsWholeSequenceNumbers() throws Exception {
+        Path dir = resource("pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax");
+        io.sequin.model.Model model = io.sequin.model.Model.load(new io.sequin.writer.ModelWriter("test").write(TorchComposite.importModel(
+                StateDictReader.read(dir.resolve("model.pt")), TorchComposite.readDescription(dir.resolve("arch.json")),
+                new TorchRnnImporter.Options())));
+        Tensor x = io.sequin.npy.Npy.read(dir.resolve("data_0/x.npy"));
+        int batch = x.dim(0);
+        int seq = x.dim(1);
+        for (String kernels : new String[] {"scalar", "panama"}) {
+            io.sequin.kernel.Kernels k = io.sequin.kernel.KernelSelection.select(kernels);
+            float[] whole = model.newSession(k).run(Map.of("x", x)).get("y").floats();
+            io.sequin.session.Session streams = model.newSession(k, batch);
+            int vocabulary = streams.stepOutputSize();
+            float[] ids = new float[batch];
+            float[] y = new float[batch * vocabulary];
+            double worst = 0;
+            for (int t = 0; t < seq; t++) {
+                for (int b = 0; b < batch; b++) {
+                    ids[b] = x.longs()[b * seq + t];
+                }
+                streams.step(ids, y);
+                for (int b = 0; b < batch; b++) {
+                    for (int v = 0; v < vocabulary; v++) {
+                        worst = Math.max(worst, Math.abs(whole[(b * seq + t) * vocabulary + v] - y[b * vocabulary + v]));
+                    }
+                }
+            }
+            assertTrue(worst <= 1e-5, kernels + ": stepped and whole-sequence outputs differ by " + worst);
+        }
     }
 
     private static void convert(String file) throws Exception {
