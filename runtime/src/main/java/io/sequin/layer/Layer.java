@@ -102,5 +102,21 @@ public interface Layer {
 
         /** Zeroes the streaming state (layers without state do nothing). */
         void reset();
+
+        /**
+         * Floats of one stream's streaming state: a recurrent layer's h (P or H values), then an
+         * LSTM's c (H values); 0 for a layer without state.
+         */
+        default int stateWidth() {
+            return 0;
+        }
+
+        /** Copies stream {@code stream}'s streaming state to {@code to[off..off + stateWidth())}. */
+        default void saveState(int stream, float[] to, int off) {
+        }
+
+        /** Sets stream {@code stream}'s streaming state from {@code from[off..off + stateWidth())}. */
+        default void loadState(int stream, float[] from, int off) {
+        }
     }
 }

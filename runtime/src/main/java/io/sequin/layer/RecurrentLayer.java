@@ -572,6 +572,27 @@ public final class RecurrentLayer implements Layer {
         }
 
         @Override
+        public int stateWidth() {
+            return out + (cellType == CellType.LSTM ? hidden : 0);
+        }
+
+        @Override
+        public void saveState(int stream, float[] to, int off) {
+            System.arraycopy(streamH, stream * out, to, off, out);
+            if (cellType == CellType.LSTM) {
+                System.arraycopy(streamC, stream * hidden, to, off + out, hidden);
+            }
+        }
+
+        @Override
+        public void loadState(int stream, float[] from, int off) {
+            System.arraycopy(from, off, streamH, stream * out, out);
+            if (cellType == CellType.LSTM) {
+                System.arraycopy(from, off + out, streamC, stream * hidden, hidden);
+            }
+        }
+
+        @Override
         public void reset() {
             Arrays.fill(streamH, 0f);
             Arrays.fill(streamC, 0f);

@@ -56,6 +56,8 @@ public final class Session {
     private final int stepOut;
     /** For each layer, the earlier mask layer whose mask it reads (a recurrent layer's fifth input), or -1. */
     private final int[] stepMaskSource;
+    /** A state of zeros, for {@link #reset(int)}. */
+    private final float[] zeroState;
 
     /** Use {@link Model#newSession()}. */
     public Session(Model model, Kernels kernels) {
@@ -128,9 +130,11 @@ public final class Session {
             }
             stepIn = stepWidths[0];
             stepOut = stepWidths[stepLayers.length];
+            zeroState = new float[stateSize()];
         } else {
             stepIn = 0;
             stepOut = 0;
+            zeroState = new float[0];
         }
     }
 
@@ -316,6 +320,69 @@ public final class Session {
         }
     }
 
+    /**
+     * Floats one stream's streaming state takes in {@link #saveState} and {@link #restoreState}:
+     * for each recurrent layer that {@link #step} runs, in order, its h (the hidden or projection
+     * size), then an LSTM's c (the hidden size).
+     *
+     * @throws IllegalStateException if the model cannot be stepped
+     */
+    public int stateSize() {
+        requireStreamable();
+        int size = 0;
+        for (int i : stepLayers) {
+            size += runners[i].stateWidth();
+        }
+        return size;
+    }
+
+    /**
+     * Copies one stream's streaming state to {@code to[off..off + stateSize())}: a snapshot to
+     * restore later, into this stream or another (a beam search's hypotheses, a paused
+     * conversation). Allocates nothing.
+     *
+     * @throws IllegalArgumentException if the stream or the array range is out of bounds
+     */
+    public void saveState(int stream, float[] to, int off) {
+        checkState(stream, to, off);
+        for (int i : stepLayers) {
+            runners[i].saveState(stream, to, off);
+            off += runners[i].stateWidth();
+        }
+    }
+
+    /**
+     * Sets one stream's streaming state from {@code from[off..off + stateSize())}, as {@link
+     * #saveState} wrote it, or as built from a model's final states (an encoder's h_n and c_n,
+     * layer by layer: h, then c). The other streams are untouched. Allocates nothing.
+     *
+     * @throws IllegalArgumentException if the stream or the array range is out of bounds
+     */
+    public void restoreState(int stream, float[] from, int off) {
+        checkState(stream, from, off);
+        for (int i : stepLayers) {
+            runners[i].loadState(stream, from, off);
+            off += runners[i].stateWidth();
+        }
+    }
+
+    /** Zeroes one stream's streaming state; the other streams go on. Allocates nothing. */
+    public void reset(int stream) {
+        checkState(stream, zeroState, 0);
+        restoreState(stream, zeroState, 0);
+    }
+
+    private void checkState(int stream, float[] state, int off) {
+        int size = stateSize();
+        if (stream < 0 || stream >= streams) {
+            throw new IllegalArgumentException("stream " + stream + " is outside [0, " + streams + ")");
+        }
+        if (off < 0 || off > state.length - size) {
+            throw new IllegalArgumentException("a state of " + size + " floats at offset " + off + " does not fit an array of "
+                    + state.length);
+        }
+    }
+
     private void requireStreamable() {
         if (streamingRefusal != null) {
             throw new IllegalStateException("this model cannot be stepped: " + streamingRefusal);
@@ -353,7 +420,8 @@ public final class Session {
             return "layer '" + layers.get(0).name() + "' does not read a model input";
         }
         // The tensors whose step values the chain holds.
-        List<String> chain = new ArrayList<>(List.of(first));
+        List<String> chain = new ArrayList<>();
+        chain.add(first);
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             if (layer.inputs().isEmpty() || !chain.contains(layer.inputs().get(0))) {
