@@ -75,6 +75,54 @@ class NoVectorApiTest {
         }
     }
 
+    /**
+     * The runtime alone, as an app would ship it (runtime, schema and flatbuffers-java on the
+     * classpath; no converter, no Vector API), with a 32 MB heap: it loads the demo's language
+     * model (3.5 MB of f32 weights) and steps it to the same bits as the scalar kernels here.
+     */
+    @Test
+    void theRuntimeAloneRunsTheDemoModelInA32MegabyteHeap() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("charlm"));
+        for (String name : List.of("model.pt", "arch.json")) {
+            try (var in = NoVectorApiTest.class.getResourceAsStream("/io/sequin/demo/charlm/" + name)) {
+                Files.write(dir.resolve(name), in.readAllBytes());
+            }
+        }
+        Path sqn = tmp.resolve("charlm.sqn");
+        CliRunner.run("convert", dir.resolve("model.pt").toString(), "--arch", dir.resolve("arch.json").toString(), "-o", sqn.toString())
+                .requireSuccess();
+        List<String> classpath = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            String e = entry.replace('\\', '/');
+            if (e.contains("sequin-runtime") || e.contains("/runtime/target/classes") || e.contains("sequin-schema")
+                    || e.contains("/schema/target/classes") || e.contains("flatbuffers-java") || e.endsWith("/converter/target/test-classes")) {
+                classpath.add(entry);
+            }
+        }
+        assertEquals(4, classpath.size(), "runtime, schema, flatbuffers-java and the test's main: " + classpath);
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m", "-cp",
+                String.join(File.pathSeparator, classpath), io.sequin.android.RuntimeOnlyMain.class.getName(), sqn.toString(), "300");
+        Process child = new ProcessBuilder(command).redirectOutput(tmp.resolve("stdout").toFile())
+                .redirectError(tmp.resolve("stderr").toFile()).start();
+        assertEquals(0, child.waitFor(), Files.readString(tmp.resolve("stderr")));
+        List<String> lines = Files.readAllLines(tmp.resolve("stdout"));
+        assertTrue(lines.get(1).startsWith("kernels scalar, max heap ") && Long.parseLong(lines.get(1).replaceAll(".* ", "")) <= 32L << 20,
+                lines.get(1));
+
+        io.sequin.session.Session here = io.sequin.model.Model.load(sqn).newSession(io.sequin.kernel.KernelSelection.select("scalar"));
+        float[] x = new float[1];
+        float[] y = new float[here.stepOutputSize()];
+        for (int t = 0; t < 300; t++) {
+            x[0] = t % 20;
+            here.step(x, y);
+        }
+        StringBuilder bits = new StringBuilder();
+        for (float v : y) {
+            bits.append(Integer.toHexString(Float.floatToRawIntBits(v))).append(' ');
+        }
+        assertEquals(bits.toString().trim(), lines.get(0), "the child's last step, bit for bit");
+    }
+
     @Test
     void askingForPanamaExplainsHowToEnableIt() throws Exception {
         Path sqn = tmp.resolve("m.sqn");

@@ -115,7 +115,9 @@ final class BufferVerifier {
         require(length <= Limits.MAX_STRING_BYTES, what + ": string of " + length + " bytes exceeds the limit of " + Limits.MAX_STRING_BYTES);
         require(inBounds(pos + 4L + length, 1) && bb.get(pos + 4 + length) == 0, what + ": string is not NUL-terminated");
         ByteBuffer bytes = bb.duplicate();
-        bytes.position(pos + 4).limit(pos + 4 + length);
+        // Through Buffer: ByteBuffer's own position(int) and limit(int) came with Java 9, after Android's API 26.
+        ((java.nio.Buffer) bytes).position(pos + 4);
+        ((java.nio.Buffer) bytes).limit(pos + 4 + length);
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

@@ -61,7 +61,9 @@ public final class ModelVerifier {
     private void verifyModel(ByteBuffer bb) throws InvalidModelException {
         BufferVerifier.require(bb.limit() >= 8, "file is " + bb.limit() + " bytes long, too short to be a Sequin model");
         byte[] id = new byte[4];
-        bb.duplicate().position(4).get(id);
+        ByteBuffer head = bb.duplicate();
+        ((java.nio.Buffer) head).position(4);
+        head.get(id);
         String identifier = new String(id, StandardCharsets.ISO_8859_1);
         BufferVerifier.require(IDENTIFIER.equals(identifier),
                 "file identifier is '" + printable(identifier) + "', expected '" + IDENTIFIER + "': not a Sequin model");

@@ -3,6 +3,7 @@ package io.sequin.layer;
 import io.sequin.kernel.Kernels;
 import io.sequin.tensor.Tensor;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +16,7 @@ public final class ConcatLayer extends BaseLayer {
     private final int axis;
 
     public ConcatLayer(String name, List<String> inputs, List<String> outputs, int axis) {
-        super(name, inputs, outputs, List.of(), 1, io.sequin.format.Limits.MAX_COUNT);
+        super(name, inputs, outputs, Collections.emptyList(), 1, io.sequin.format.Limits.MAX_COUNT);
         this.axis = axis;
     }
 

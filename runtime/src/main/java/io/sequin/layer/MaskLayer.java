@@ -5,6 +5,7 @@ import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +26,7 @@ public final class MaskLayer extends BaseLayer {
     private final boolean featureAxis;
 
     public MaskLayer(String name, List<String> inputs, List<String> outputs, float value, boolean featureAxis) {
-        super(name, inputs, outputs, List.of(), 1, 1, 2);
+        super(name, inputs, outputs, Collections.emptyList(), 1, 1, 2);
         if (Float.isNaN(value)) {
             throw new IllegalArgumentException(name + ": the mask value is NaN, which no value equals");
         }

@@ -2,6 +2,7 @@ package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
 import io.sequin.tensor.Tensor;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -12,7 +13,7 @@ import java.util.List;
  */
 abstract class RowLayer extends BaseLayer {
     RowLayer(String name, List<String> inputs, List<String> outputs) {
-        super(name, inputs, outputs, List.of(), 1, 1);
+        super(name, inputs, outputs, Collections.emptyList(), 1, 1);
     }
 
     /** y[yOff..] = f(x[xOff..]) for {@code rows} rows of {@code width} floats in, stepOutputWidth(width) out. */

@@ -47,7 +47,7 @@ public final class TensorBytes {
             default:
                 le.asLongBuffer().put(t.longs());
         }
-        out.position(out.position() + t.size() * t.type().bytes());
+        ((java.nio.Buffer) out).position(out.position() + t.size() * t.type().bytes());
     }
 
     /** The elements as a new little-endian byte array. */
