@@ -15,7 +15,9 @@ import java.util.Map;
 /**
  * One stream of work on a {@link Model} (or several streams stepped together): owns the
  * scratch memory and the streaming state of every layer. A session must be used by one thread
- * at a time; create one per thread.
+ * at a time; create one per thread (a {@link Model} is immutable and may be shared by any number
+ * of threads and sessions). A second thread entering run, step or reset while another is inside
+ * gets an {@link IllegalStateException} rather than corrupted state.
  *
  * <p>Two ways to run:
  * <ul>
@@ -58,6 +60,8 @@ public final class Session {
     private final int[] stepMaskSource;
     /** A state of zeros, for {@link #reset(int)}. */
     private final float[] zeroState;
+    /** Whether a thread is inside run, step or reset (see {@link #enter}). */
+    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Use {@link Model#newSession()}. */
     public Session(Model model, Kernels kernels) {
@@ -181,6 +185,15 @@ public final class Session {
      *     shape (the message names it and what was expected)
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        enter();
+        try {
+            return runNew(inputs);
+        } finally {
+            exit();
+        }
+    }
+
+    private Map<String, Tensor> runNew(Map<String, Tensor> inputs) {
         bindInputs(inputs);
         for (int i = 0; i < runners.length; i++) {
             Tensor[] out = runners[i].run(layerInputs(i));
@@ -202,6 +215,15 @@ public final class Session {
      *     wrong type or shape
      */
     public void run(Map<String, Tensor> inputs, Map<String, Tensor> outputs) {
+        enter();
+        try {
+            runInto(inputs, outputs);
+        } finally {
+            exit();
+        }
+    }
+
+    private void runInto(Map<String, Tensor> inputs, Map<String, Tensor> outputs) {
         bindInputs(inputs);
         if (outputs.size() != model.outputs().size()) {
             throw new IllegalArgumentException("expected a tensor for each of the model's outputs " + names(model.outputs())
@@ -292,6 +314,15 @@ public final class Session {
      * @throws IllegalArgumentException if an array is too short
      */
     public void step(float[] x, float[] y) {
+        enter();
+        try {
+            stepOnce(x, y);
+        } finally {
+            exit();
+        }
+    }
+
+    private void stepOnce(float[] x, float[] y) {
         requireStreamable();
         int in = streams * stepIn;
         int out = streams * stepOut;
@@ -315,9 +346,30 @@ public final class Session {
 
     /** Zeroes the streaming state of every stream. */
     public void reset() {
-        for (Layer.Runner r : runners) {
-            r.reset();
+        enter();
+        try {
+            for (Layer.Runner r : runners) {
+                r.reset();
+            }
+        } finally {
+            exit();
         }
+    }
+
+    /**
+     * Marks the session busy: a session is for one thread at a time, and two threads inside it at
+     * once would corrupt its state silently, so the second is refused. One atomic operation a
+     * call, nothing allocated.
+     */
+    private void enter() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("this session is already running in another thread; a session is for one "
+                    + "thread at a time: create one session per thread (the Model can be shared)");
+        }
+    }
+
+    private void exit() {
+        busy.set(false);
     }
 
     /**
@@ -427,8 +479,9 @@ public final class Session {
             if (layer.inputs().isEmpty() || !chain.contains(layer.inputs().get(0))) {
                 continue;
             }
-            if (layer.inputs().size() > 4 && !layer.inputs().get(4).isEmpty() && stepMaskSource[i] < 0) {
-                return "layer '" + layer.name() + "' reads mask '" + layer.inputs().get(4) + "', which no mask layer writes";
+            boolean masked = layer.inputs().size() > 4 && !layer.inputs().get(4).isEmpty();
+            if (masked && (stepMaskSource[i] < 0 || !chainLayers.contains(stepMaskSource[i]))) {
+                return "layer '" + layer.name() + "' reads mask '" + layer.inputs().get(4) + "', which no mask layer on its chain writes";
             }
             chainLayers.add(i);
             boolean passThrough = layer instanceof io.sequin.layer.MaskLayer && layer.outputs().get(0).isEmpty();
