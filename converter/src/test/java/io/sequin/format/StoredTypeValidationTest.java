@@ -26,6 +26,30 @@ class StoredTypeValidationTest {
         return r.w();
     }
 
+    /**
+     * Records the first W tensor's CRC-32 anew over its changed bytes, as a hostile writer would:
+     * the value checks behind the checksum must still hold. {@code original} is the CRC the
+     * converter wrote; its eight bytes are found in the file and replaced.
+     */
+    private static void reseal(byte[] sqn, long original) {
+        io.sequin.schema.Tensor w = firstW(sqn);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(w.dataAsByteBuffer());
+        ByteBuffer scale = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < w.scalesLength(); i++) {
+            crc.update(scale.putFloat(0, w.scales(i)).array(), 0, 4);
+        }
+        ByteBuffer bb = ByteBuffer.wrap(sqn).order(ByteOrder.LITTLE_ENDIAN);
+        int found = 0;
+        for (int i = 0; i + 8 <= sqn.length; i++) {
+            if (bb.getLong(i) == original) {
+                bb.putLong(i, crc.getValue());
+                found++;
+            }
+        }
+        assertEquals(1, found, "the recorded CRC appears once");
+    }
+
     private static byte[] model(WeightType type) {
         return new ModelWriter("test", type).write(RandomModels.layer(CellType.GRU, 5, 7));
     }
@@ -42,8 +66,10 @@ class StoredTypeValidationTest {
     void badScalesAreRefused() {
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, -0.5f}) {
             byte[] sqn = model(WeightType.INT8);
+            long crc = firstW(sqn).dataCrc32();
             ByteBuffer scales = firstW(sqn).scalesAsByteBuffer();
             ByteBuffer.wrap(sqn).order(ByteOrder.LITTLE_ENDIAN).putFloat(scales.position() + 4 * 3, bad);
+            reseal(sqn, crc);
             InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
             assertTrue(e.getMessage().contains("'gru'.w") && e.getMessage().contains("scale 3"), e.getMessage());
         }
@@ -52,9 +78,11 @@ class StoredTypeValidationTest {
     @Test
     void aScaleCountThatIsNotTheRowCountIsRefused() {
         byte[] sqn = model(WeightType.INT8);
+        long crc = firstW(sqn).dataCrc32();
         ByteBuffer scales = firstW(sqn).scalesAsByteBuffer();
         // The vector's length sits in the four bytes before its first element.
         ByteBuffer.wrap(sqn).order(ByteOrder.LITTLE_ENDIAN).putInt(scales.position() - 4, 20);
+        reseal(sqn, crc);
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
         assertTrue(e.getMessage().contains("one scale per row, 21, found 20"), e.getMessage());
     }
@@ -62,8 +90,10 @@ class StoredTypeValidationTest {
     @Test
     void f16InfinityIsRefused() {
         byte[] sqn = model(WeightType.F16);
+        long crc = firstW(sqn).dataCrc32();
         ByteBuffer data = firstW(sqn).dataAsByteBuffer();
         ByteBuffer.wrap(sqn).order(ByteOrder.LITTLE_ENDIAN).putShort(data.position() + 2 * 4, (short) 0xFC00);
+        reseal(sqn, crc);
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
         assertTrue(e.getMessage().contains("'gru'.w") && e.getMessage().contains("element 4 is -Infinity"), e.getMessage());
     }

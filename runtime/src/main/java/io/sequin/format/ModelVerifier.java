@@ -21,7 +21,8 @@ public final class ModelVerifier {
     // Field ids, in declaration order of sequin.fbs.
     private static final int MODEL_FORMAT_VERSION = 0, MODEL_PRODUCER = 1, MODEL_INPUTS = 2, MODEL_OUTPUTS = 3,
             MODEL_CONSTANTS = 4, MODEL_LAYERS = 5;
-    private static final int TENSOR_NAME = 0, TENSOR_DTYPE = 1, TENSOR_SHAPE = 2, TENSOR_SCALES = 3, TENSOR_DATA = 4;
+    private static final int TENSOR_NAME = 0, TENSOR_DTYPE = 1, TENSOR_SHAPE = 2, TENSOR_SCALES = 3, TENSOR_DATA = 4,
+            TENSOR_DATA_CRC32 = 5;
     private static final int INFO_NAME = 0, INFO_DTYPE = 1, INFO_SHAPE = 2, INFO_DIM_NAMES = 3;
     private static final int LAYER_NAME = 0, LAYER_INPUTS = 1, LAYER_OUTPUTS = 2, LAYER_KIND_TYPE = 3, LAYER_KIND = 4;
     private static final int RNN_CELL = 0, RNN_DIRECTION = 1, RNN_HIDDEN = 2, RNN_INPUT = 3, RNN_LAYOUT = 4,
@@ -125,6 +126,7 @@ public final class ModelVerifier {
         v.vector(tensor, TENSOR_SHAPE, 4, what + ".shape");
         v.vector(tensor, TENSOR_SCALES, 4, what + ".scales");
         v.vector(tensor, TENSOR_DATA, 1, what + ".data");
+        v.scalar(tensor, TENSOR_DATA_CRC32, 8, what + ".data_crc32");
     }
 
     private void layer(int layer, String what) throws InvalidModelException {

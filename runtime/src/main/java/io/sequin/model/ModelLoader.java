@@ -191,8 +191,34 @@ final class ModelLoader {
         if (t.scalesLength() != 0) {
             throw new InvalidModelException(what + ": scales are only allowed on int8 tensors");
         }
+        checkCrc(t, what);
         ByteBuffer data = t.dataAsByteBuffer();
         return TensorBytes.decode(type, shape, data == null ? ByteBuffer.allocate(0) : data);
+    }
+
+    /**
+     * Checks a tensor's recorded CRC-32 (of its data, then its scales as little-endian floats),
+     * when the file records one: a flipped weight byte is caught here rather than used.
+     */
+    private static void checkCrc(io.sequin.schema.Tensor t, String what) throws InvalidModelException {
+        long recorded = t.dataCrc32();
+        if (recorded == -1) {
+            return;
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        ByteBuffer data = t.dataAsByteBuffer();
+        if (data != null) {
+            crc.update(data.slice());
+        }
+        ByteBuffer scale = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < t.scalesLength(); i++) {
+            scale.putFloat(0, t.scales(i));
+            crc.update(scale.array(), 0, 4);
+        }
+        if (crc.getValue() != recorded) {
+            throw new InvalidModelException(what + ": the data's CRC-32 is " + Long.toHexString(crc.getValue()) + ", the file records "
+                    + Long.toHexString(recorded) + ": the weights were changed or damaged after writing");
+        }
     }
 
     private static StoredTensor stored(io.sequin.schema.Tensor t, String name) {
@@ -479,6 +505,7 @@ final class ModelLoader {
         if (type != WeightType.INT8 && t.scalesLength() != 0) {
             throw new InvalidModelException(what + ": scales are only allowed on int8 tensors");
         }
+        checkCrc(t, what);
         ByteBuffer data = t.dataAsByteBuffer();
         ByteBuffer le = (data == null ? ByteBuffer.allocate(0) : data.slice()).order(ByteOrder.LITTLE_ENDIAN);
         WeightMatrix m;

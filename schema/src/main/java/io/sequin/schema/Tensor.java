@@ -37,14 +37,17 @@ public final class Tensor extends Table {
   public ByteVector dataVector(ByteVector obj) { int o = __offset(12); return o != 0 ? obj.__assign(__vector(o), bb) : null; }
   public ByteBuffer dataAsByteBuffer() { return __vector_as_bytebuffer(12, 1); }
   public ByteBuffer dataInByteBuffer(ByteBuffer _bb) { return __vector_in_bytebuffer(_bb, 12, 1); }
+  public long dataCrc32() { int o = __offset(14); return o != 0 ? bb.getLong(o + bb_pos) : -1L; }
 
   public static int createTensor(FlatBufferBuilder builder,
       int nameOffset,
       byte dtype,
       int shapeOffset,
       int scalesOffset,
-      int dataOffset) {
-    builder.startTable(5);
+      int dataOffset,
+      long dataCrc32) {
+    builder.startTable(6);
+    Tensor.addDataCrc32(builder, dataCrc32);
     Tensor.addData(builder, dataOffset);
     Tensor.addScales(builder, scalesOffset);
     Tensor.addShape(builder, shapeOffset);
@@ -53,7 +56,7 @@ public final class Tensor extends Table {
     return Tensor.endTensor(builder);
   }
 
-  public static void startTensor(FlatBufferBuilder builder) { builder.startTable(5); }
+  public static void startTensor(FlatBufferBuilder builder) { builder.startTable(6); }
   public static void addName(FlatBufferBuilder builder, int nameOffset) { builder.addOffset(0, nameOffset, 0); }
   public static void addDtype(FlatBufferBuilder builder, byte dtype) { builder.addByte(1, dtype, 0); }
   public static void addShape(FlatBufferBuilder builder, int shapeOffset) { builder.addOffset(2, shapeOffset, 0); }
@@ -66,6 +69,7 @@ public final class Tensor extends Table {
   public static int createDataVector(FlatBufferBuilder builder, byte[] data) { return builder.createByteVector(data); }
   public static int createDataVector(FlatBufferBuilder builder, ByteBuffer data) { return builder.createByteVector(data); }
   public static void startDataVector(FlatBufferBuilder builder, int numElems) { builder.startVector(1, numElems, 1); }
+  public static void addDataCrc32(FlatBufferBuilder builder, long dataCrc32) { builder.addLong(5, dataCrc32, -1L); }
   public static int endTensor(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
