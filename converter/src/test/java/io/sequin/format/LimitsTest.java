@@ -1,0 +1,95 @@
+package io.sequin.format;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import io.sequin.importer.ImportException;
+import io.sequin.importer.keras.TfjsReader;
+import io.sequin.model.Model;
+import io.sequin.npy.Npy;
+import io.sequin.npy.NpyFormatException;
+import io.sequin.schema.DType;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files that ask for 2^31 elements (65536 x 32768) in a few bytes are refused before anything is
+ * allocated for them: a .sqn constant, a .npy array, a TF.js weight. Each refusal names the limit
+ * (Limits.MAX_TENSOR_ELEMENTS, 2^30 by default) and allocates far less than the tensor would take.
+ */
+class LimitsTest {
+    private static final int[] HUGE = {65536, 32768};
+    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @TempDir
+    Path tmp;
+
+    /** Runs {@code refused} and checks that it threw {@code type} and allocated under 64 MB. */
+    private static <T extends Throwable> T refusedCheaply(Class<T> type, org.junit.jupiter.api.function.Executable refused) {
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        T e = assertThrows(type, refused);
+        long bytes = THREADS.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(bytes < 64L << 20, "refusing allocated " + bytes + " bytes");
+        return e;
+    }
+
+    @Test
+    void aModelConstantOfTwoToTheThirtyOneElements() {
+        FlatBufferBuilder fb = new FlatBufferBuilder();
+        int name = fb.createString("c");
+        int shape = io.sequin.schema.Tensor.createShapeVector(fb, HUGE);
+        int data = io.sequin.schema.Tensor.createDataVector(fb, new byte[16]);
+        int tensor = io.sequin.schema.Tensor.createTensor(fb, name, DType.F32, shape, 0, data, -1L);
+        int constants = io.sequin.schema.Model.createConstantsVector(fb, new int[] {tensor});
+        io.sequin.schema.Model.startModel(fb);
+        io.sequin.schema.Model.addFormatVersion(fb, 1);
+        io.sequin.schema.Model.addConstants(fb, constants);
+        io.sequin.schema.Model.finishModelBuffer(fb, io.sequin.schema.Model.endModel(fb));
+        byte[] bytes = fb.sizedByteArray();
+        InvalidModelException e = refusedCheaply(InvalidModelException.class, () -> Model.load(bytes));
+        assertTrue(e.getMessage().contains("more than " + Limits.MAX_TENSOR_ELEMENTS), e.getMessage());
+    }
+
+    @Test
+    void anNpyArrayOfTwoToTheThirtyOneElements() throws Exception {
+        String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (65536, 32768), }";
+        while ((10 + header.length() + 1) % 64 != 0) {
+            header += " ";
+        }
+        header += "\n";
+        byte[] head = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) header.length(), 0};
+        Path file = tmp.resolve("huge.npy");
+        Files.write(file, concat(head, header.getBytes(StandardCharsets.ISO_8859_1), new byte[16]));
+        NpyFormatException e = refusedCheaply(NpyFormatException.class, () -> Npy.read(file));
+        assertTrue(e.getMessage().contains("(65536, 32768)") || e.getMessage().contains("[65536, 32768]"), e.getMessage());
+    }
+
+    @Test
+    void aTfjsWeightOfTwoToTheThirtyOneElements() throws Exception {
+        Files.writeString(tmp.resolve("model.json"), "{\"format\": \"layers-model\", \"modelTopology\": {\"class_name\": \"Sequential\", "
+                + "\"config\": {\"layers\": []}}, \"weightsManifest\": [{\"paths\": [\"w.bin\"], \"weights\": [{\"name\": \"d/kernel\", "
+                + "\"shape\": [65536, 32768], \"dtype\": \"float32\"}]}]}");
+        Files.write(tmp.resolve("w.bin"), new byte[16]);
+        ImportException e = refusedCheaply(ImportException.class, () -> TfjsReader.read(tmp.resolve("model.json")));
+        assertTrue(e.getMessage().contains("d/kernel") && e.getMessage().contains(String.valueOf(Limits.MAX_TENSOR_ELEMENTS)), e.getMessage());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+}
