@@ -99,7 +99,7 @@ public final class EmbeddingLayer extends BaseLayer {
                 stepOutputWidth(width);
                 for (int s = 0; s < streams; s++) {
                     float v = x[xOff + s];
-                    if (v != Math.rint(v)) {
+                    if (!Float.isFinite(v) || v != Math.rint(v)) {
                         throw new IllegalArgumentException(name + ": stream " + s + " index " + v + " is not a whole number");
                     }
                     row((long) v, s, y, yOff + s * size);
@@ -122,7 +122,7 @@ public final class EmbeddingLayer extends BaseLayer {
         } else if (x.type() == ElementType.FLOAT32) {
             float[] v = x.floats();
             for (int i = 0; i < n; i++) {
-                if (v[i] != Math.rint(v[i])) {
+                if (!Float.isFinite(v[i]) || v[i] != Math.rint(v[i])) {
                     throw new IllegalArgumentException(name + ": index " + v[i] + " at element " + i + " is not a whole number");
                 }
                 row((long) v[i], i, y, i * size);
