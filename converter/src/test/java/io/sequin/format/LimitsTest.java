@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files that ask for 2^31 elements (65536 x 32768) in a few bytes are refused before anything is
- * allocated for them: a .sqn constant, a .npy array, a TF.js weight. Each refusal names the limit
+ * allocated for them: a .sqn constant, a .npy array, a TF.js weight, an ONNX initializer. Each refusal names the limit
  * (Limits.MAX_TENSOR_ELEMENTS, 2^30 by default) and allocates far less than the tensor would take.
  */
 class LimitsTest {
@@ -77,6 +77,31 @@ class LimitsTest {
         Files.write(tmp.resolve("w.bin"), new byte[16]);
         ImportException e = refusedCheaply(ImportException.class, () -> TfjsReader.read(tmp.resolve("model.json")));
         assertTrue(e.getMessage().contains("d/kernel") && e.getMessage().contains(String.valueOf(Limits.MAX_TENSOR_ELEMENTS)), e.getMessage());
+    }
+
+    @Test
+    void anOnnxInitializerOfTwoToTheThirtyOneElements() {
+        ai.onnx.proto.OnnxMl.TensorProto w = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("W")
+                .setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE).addDims(65536).addDims(32768)
+                .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
+        ai.onnx.proto.OnnxMl.ModelProto model = ai.onnx.proto.OnnxMl.ModelProto.newBuilder().setIrVersion(8)
+                .addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(14))
+                .setGraph(ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName("g").addInitializer(w)
+                        .addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setName("lstm").setOpType("LSTM")
+                                .addInput("X").addInput("W").addInput("W").addOutput("Y")
+                                .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("hidden_size")
+                                        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(8192)))
+                        .addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("X").setType(ai.onnx.proto.OnnxMl.TypeProto
+                                .newBuilder().setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(1)
+                                        .setShape(ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder()
+                                                .addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("seq"))
+                                                .addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                                                .addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(8192))))))
+                        .addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("Y"))).build();
+        byte[] bytes = model.toByteArray();
+        ImportException e = refusedCheaply(ImportException.class,
+                () -> io.sequin.importer.onnx.OnnxImporter.importModel(bytes, java.util.Map.of()));
+        assertTrue(e.getMessage().contains("W") && e.getMessage().contains(String.valueOf(Limits.MAX_TENSOR_ELEMENTS)), e.getMessage());
     }
 
     private static byte[] concat(byte[]... parts) {
