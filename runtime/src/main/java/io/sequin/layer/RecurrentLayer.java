@@ -515,6 +515,19 @@ public final class RecurrentLayer implements Layer {
 
         @Override
         public void step(float[] x, int xOff, int width, float[] y, int yOff) {
+            advance(x, xOff, width, y, yOff, allActive);
+        }
+
+        @Override
+        public void step(float[] x, int xOff, int width, float[] y, int yOff, boolean[] kept) {
+            if (kept.length < streams) {
+                throw new IllegalArgumentException(name + ": " + kept.length + " mask flags for " + streams + " streams");
+            }
+            advance(x, xOff, width, y, yOff, kept);
+        }
+
+        /** One step of the streams whose {@code active} flag is set; the others keep their state (masked). */
+        private void advance(float[] x, int xOff, int width, float[] y, int yOff, boolean[] active) {
             stepOutputWidth(width);
             Cell cell = cells[0];
             CellWeights wd = weights[0];
@@ -530,45 +543,15 @@ public final class RecurrentLayer implements Layer {
                 cell.kernels.gemm(pw.w, x, xOff, inputSize, streams, streamGates, 0, gateRows);
                 cell.kernels.gemm(pw.rFused, streamH, 0, out, streams, streamGates, 0, gateRows);
             }
-            cell.finish(streamGates, streamH, streamC, streams, allActive);
-            System.arraycopy(streamH, 0, y, yOff, streams * out);
-        }
-
-        @Override
-        public void step(float[] x, int xOff, int width, float[] y, int yOff, boolean[] kept) {
-            stepOutputWidth(width);
-            if (kept.length < streams) {
-                throw new IllegalArgumentException(name + ": " + kept.length + " mask flags for " + streams + " streams");
-            }
-            if (allKept(kept)) {
-                step(x, xOff, width, y, yOff);
-                return;
-            }
-            Cell cell = cells[0];
-            CellWeights wd = weights[0];
-            for (int b = 0; b < streams; b++) {
-                System.arraycopy(wd.bias, 0, streamGates, b * gateRows, gateRows);
-            }
-            cell.kernels.gemm(cell.packed.w, x, xOff, inputSize, streams, streamGates, 0, gateRows);
-            cell.kernels.gemm(cell.packed.rFused, streamH, 0, out, streams, streamGates, 0, gateRows);
-            cell.finish(streamGates, streamH, streamC, streams, kept);
+            cell.finish(streamGates, streamH, streamC, streams, active);
             System.arraycopy(streamH, 0, y, yOff, streams * out);
             if (forms.zeroMaskedOutputs) {
                 for (int b = 0; b < streams; b++) {
-                    if (!kept[b]) {
+                    if (!active[b]) {
                         Arrays.fill(y, yOff + b * out, yOff + (b + 1) * out, 0f);
                     }
                 }
             }
-        }
-
-        private boolean allKept(boolean[] kept) {
-            for (int b = 0; b < streams; b++) {
-                if (!kept[b]) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         @Override
