@@ -386,9 +386,10 @@ public final class KerasImporter {
         for (int direction = 0; direction < 2 && !states.isEmpty(); direction++) {
             HalvesLayer.Op op = direction == 0 ? HalvesLayer.Op.FIRST : HalvesLayer.Op.SECOND;
             String side = direction == 0 ? ".forward_" : ".backward_";
-            for (TensorState st : states) {
-                String which = st.name.endsWith(".c") ? "c" : "h";
-                outputs.add(half(st, op, name + side + which, name + side + which));
+            for (int k = 0; k < states.size(); k++) {
+                // The layer returns h, then c for an LSTM.
+                String which = k == 0 ? "h" : "c";
+                outputs.add(half(states.get(k), op, name + side + which, name + side + which));
             }
         }
         restore(outputs.get(0));
