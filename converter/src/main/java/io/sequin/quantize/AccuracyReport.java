@@ -115,8 +115,9 @@ public final class AccuracyReport {
                 feeds.put(spec.name(), given);
                 origin.put(spec.name(), sources.getOrDefault(spec.name(), "given") + ", shape " + Tensor.format(given.shape()));
             } else {
-                feeds.put(spec.name(), randomInput(ir, spec, bound, random));
-                origin.put(spec.name(), "random N(0,1), seed " + SEED + ", shape " + Tensor.format(feeds.get(spec.name()).shape()));
+                Tensor t = randomInput(ir, spec, bound, random);
+                feeds.put(spec.name(), t);
+                origin.put(spec.name(), randomKind(ir, spec, t) + ", shape " + Tensor.format(t.shape()));
             }
         }
         io.sequin.session.Session session = reference.newSession();
@@ -180,6 +181,23 @@ public final class AccuracyReport {
         return probe;
     }
 
+    /** How {@link #randomInput} made an input, in words. */
+    private static String randomKind(IrModel ir, TensorSpec spec, Tensor t) {
+        if (t.type() == ElementType.FLOAT32) {
+            return "random N(0,1), seed " + SEED;
+        }
+        for (IrLayer layer : ir.layers) {
+            if (layer instanceof IrEmbeddingLayer && layer.inputs.get(0).equals(spec.name())) {
+                return "random token ids in [0, " + ((IrEmbeddingLayer) layer).vocabulary + "), seed " + SEED;
+            }
+        }
+        if (t.size() == 0) {
+            return "empty";
+        }
+        long first = t.type() == ElementType.INT32 ? t.ints()[0] : t.longs()[0];
+        return first == RANDOM_STEPS ? "full lengths (" + RANDOM_STEPS + ")" : "zeros";
+    }
+
     private static Tensor randomInput(IrModel ir, TensorSpec spec, Map<String, Integer> bound, Random random) {
         int seqAxis = -1;
         boolean lengths = false;
@@ -187,6 +205,13 @@ public final class AccuracyReport {
         for (IrLayer layer : ir.layers) {
             if (layer instanceof IrEmbeddingLayer && layer.inputs.get(0).equals(spec.name())) {
                 vocabulary = ((IrEmbeddingLayer) layer).vocabulary;
+                // Token ids are laid out as the recurrent layer reading their vectors wants its x.
+                for (IrLayer reader : ir.layers) {
+                    if (reader instanceof IrRecurrentLayer && !reader.inputs.isEmpty() && reader.inputs.get(0).equals(layer.outputs.get(0))) {
+                        seqAxis = ((IrRecurrentLayer) reader).xBatchFirst() ? 1 : 0;
+                        break;
+                    }
+                }
                 break;
             }
             if (!(layer instanceof IrRecurrentLayer)) {
@@ -211,8 +236,13 @@ public final class AccuracyReport {
         }
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] == TensorSpec.DYNAMIC) {
-                Integer size = bound.get(spec.dimNames()[i]);
+                String dim = spec.dimNames()[i];
+                Integer size = bound.get(dim);
                 shape[i] = size != null ? size : i == seqAxis ? RANDOM_STEPS : 1;
+                if (!dim.isEmpty()) {
+                    // Later random inputs with this dimension (an initial state's batch) agree with this one.
+                    bound.putIfAbsent(dim, shape[i]);
+                }
             }
         }
         if (vocabulary > 0) {

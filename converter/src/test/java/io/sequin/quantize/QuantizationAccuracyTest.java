@@ -8,7 +8,12 @@ import io.sequin.layer.CellType;
 import io.sequin.testing.RandomModels;
 import io.sequin.tensor.WeightType;
 import io.sequin.writer.ModelWriter;
+import io.sequin.importer.pytorch.StateDictReader;
+import io.sequin.importer.pytorch.TorchComposite;
+import io.sequin.importer.pytorch.TorchRnnImporter;
+import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -40,5 +45,22 @@ class QuantizationAccuracyTest {
         double size = (double) new ModelWriter("test", type).write(ir).length / new ModelWriter("test").write(ir).length;
         System.out.printf("%s file size: %.4f of f32%n", typeName, size);
         assertTrue(size <= maxSize, typeName + " file is " + size + " of f32's");
+    }
+
+    /**
+     * Random token ids for a batch-first model take their steps on the axis the LSTM reads as its
+     * sequence, and the initial states share their batch (the report once gave the ids 20 rows of
+     * one step and the states a batch of 1, and failed; the .sqn fuzz seeds found it).
+     */
+    @Test
+    void randomTokenIdsFitABatchFirstModelAndItsStates() throws Exception {
+        Path dir = Path.of(getClass().getResource("/fixtures/pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax").toURI());
+        TorchRnnImporter.Options options = new TorchRnnImporter.Options();
+        IrModel ir = TorchComposite.importModel(StateDictReader.read(dir.resolve("model.pt")),
+                TorchComposite.readDescription(dir.resolve("arch.json")), options);
+        AccuracyReport report = AccuracyReport.measure(ir, WeightType.INT8, Map.of(), Map.of());
+        assertEquals("random token ids in [0, 20), seed 42, shape [1, 20]", report.inputSources.get("x"));
+        assertTrue(report.inputSources.get("h0").endsWith("shape [2, 1, 16]"), report.inputSources.toString());
+        assertTrue(report.entries.stream().anyMatch(e -> e.name.equals("y") && e.cosine > 0.99), report.toLines().toString());
     }
 }
