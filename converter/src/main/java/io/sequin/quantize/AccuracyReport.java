@@ -183,13 +183,13 @@ public final class AccuracyReport {
 
     /** How {@link #randomInput} made an input, in words. */
     private static String randomKind(IrModel ir, TensorSpec spec, Tensor t) {
-        if (t.type() == ElementType.FLOAT32) {
-            return "random N(0,1), seed " + SEED;
-        }
         for (IrLayer layer : ir.layers) {
             if (layer instanceof IrEmbeddingLayer && layer.inputs.get(0).equals(spec.name())) {
                 return "random token ids in [0, " + ((IrEmbeddingLayer) layer).vocabulary + "), seed " + SEED;
             }
+        }
+        if (t.type() == ElementType.FLOAT32) {
+            return "random N(0,1), seed " + SEED;
         }
         if (t.size() == 0) {
             return "empty";
@@ -246,8 +246,15 @@ public final class AccuracyReport {
             }
         }
         if (vocabulary > 0) {
-            // Token ids for an embedding: uniform over its rows.
+            // Token ids for an embedding: uniform over its rows (Keras models take them as floats).
             int n = (int) Tensor.elementCount(shape);
+            if (spec.type() == ElementType.FLOAT32) {
+                float[] v = new float[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = random.nextInt(vocabulary);
+                }
+                return Tensor.ofFloats(shape, v);
+            }
             if (spec.type() == ElementType.INT32) {
                 int[] v = new int[n];
                 for (int i = 0; i < n; i++) {

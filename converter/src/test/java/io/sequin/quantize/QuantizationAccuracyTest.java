@@ -63,4 +63,14 @@ class QuantizationAccuracyTest {
         assertTrue(report.inputSources.get("h0").endsWith("shape [2, 1, 16]"), report.inputSources.toString());
         assertTrue(report.entries.stream().anyMatch(e -> e.name.equals("y") && e.cosine > 0.99), report.toLines().toString());
     }
+
+    /** Keras embeddings take their token ids as floats: the report's random ids are whole floats then. */
+    @Test
+    void randomTokenIdsForAKerasEmbeddingAreFloats() throws Exception {
+        Path json = Path.of(getClass().getResource("/fixtures/tfjs/embedding_mask_zero_gru_last/model.json").toURI());
+        IrModel ir = io.sequin.importer.keras.KerasImporter.importModel(io.sequin.importer.keras.TfjsReader.read(json));
+        AccuracyReport report = AccuracyReport.measure(ir, WeightType.F16, Map.of(), Map.of());
+        assertTrue(report.inputSources.get("embed_input").startsWith("random token ids in [0, "), report.inputSources.toString());
+        assertTrue(report.entries.stream().allMatch(e -> e.cosine > 0.99), report.toLines().toString());
+    }
 }
