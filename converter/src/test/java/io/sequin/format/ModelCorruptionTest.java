@@ -189,6 +189,11 @@ class ModelCorruptionTest {
             model.newSession().run(inputs);
         } catch (IllegalArgumentException refused) {
             // A changed name or shape in the signature: the inputs no longer fit, and it says so.
+        } catch (IllegalStateException refused) {
+            // A changed output shape: the layers make another, and the run says so.
+            if (!refused.getMessage().endsWith("the model file is inconsistent")) {
+                fail(what + ": loaded but failed to run: " + refused, refused);
+            }
         } catch (RuntimeException | Error e) {
             fail(what + ": loaded but failed to run: " + e, e);
         }
@@ -214,5 +219,30 @@ class ModelCorruptionTest {
         bad[7] = '3';
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(bad));
         assertTrue(e.getMessage().contains("'TFL3'") && e.getMessage().contains("SQIN"), e.getMessage());
+    }
+
+    /**
+     * A file that declares an output of another shape than its layers make (here Y_h's hidden
+     * width, 3, declared as 16777219: one flipped bit, found by the .sqn fuzzer) loads, but a run
+     * refuses to hand out tensors that contradict the declaration.
+     */
+    @Test
+    void anOutputDeclaredWithAnotherShapeIsRefusedAtRun() throws Exception {
+        Model model = Model.load(Files.readAllBytes(Path.of(getClass().getResource(
+                "/io/sequin/fuzz/SqnFuzzTestInputs/loadAndRun/declared-output-shape-contradicts-layers").toURI())));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.newSession().run(inputs));
+        assertTrue(e.getMessage().contains("declares output Y_h: float32[2, batch, 16777219] but its layers made [2, 2, 3]"), e.getMessage());
+    }
+
+    /** Streaming is refused, naming both widths, when the stepped output is declared wider than its layer makes it. */
+    @Test
+    void aSteppedOutputDeclaredWithAnotherWidthIsNotStreamed() throws Exception {
+        var ir = io.sequin.testing.RandomModels.layer(io.sequin.layer.CellType.GRU, 3, 5);
+        ir.outputs.set(0, new io.sequin.model.TensorSpec("Y_h", io.sequin.tensor.ElementType.FLOAT32, new int[] {1, -1, 6},
+                new String[] {"", "batch", ""}));
+        var session = Model.load(new ModelWriter("test").write(ir)).newSession();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> session.step(new float[3], new float[6]));
+        assertTrue(e.getMessage().contains("output Y_h: float32[1, batch, 6] declares a width of 6, but layer"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("makes 5"), e.getMessage());
     }
 }

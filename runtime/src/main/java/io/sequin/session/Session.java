@@ -58,6 +58,8 @@ public final class Session {
     private final int stepOut;
     /** For each layer, the earlier mask layer whose mask it reads (a recurrent layer's fifth input), or -1. */
     private final int[] stepMaskSource;
+    /** Where each model output's tensor lands, in {@link Model#outputs()} order. */
+    private final int[] outputSlots;
     /** A state of zeros, for {@link #reset(int)}. */
     private final float[] zeroState;
     /** Whether a thread is inside run, step or reset (see {@link #enter}). */
@@ -109,6 +111,10 @@ public final class Session {
             layerGiven[i] = new Tensor[layer.outputs().size()];
         }
         values = initial.toArray(new Tensor[0]);
+        outputSlots = new int[model.outputs().size()];
+        for (int i = 0; i < outputSlots.length; i++) {
+            outputSlots[i] = slots.get(model.outputs().get(i).name());
+        }
         inputSlots = new int[model.inputs().size()];
         optionalInputs = new boolean[inputSlots.length];
         for (int i = 0; i < inputSlots.length; i++) {
@@ -183,6 +189,8 @@ public final class Session {
      * @return every model output by name, in the model's output order
      * @throws IllegalArgumentException if an input is missing, unknown, or of the wrong type or
      *     shape (the message names it and what was expected)
+     * @throws IllegalStateException if the layers make an output of another shape than the model
+     *     file declares for it (a corrupt or hand-made file), or another thread is in this session
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
         enter();
@@ -199,11 +207,29 @@ public final class Session {
             Tensor[] out = runners[i].run(layerInputs(i));
             store(i, out);
         }
+        checkOutputs();
         Map<String, Tensor> result = new LinkedHashMap<>();
         for (TensorSpec spec : model.outputs()) {
             result.put(spec.name(), values[slots.get(spec.name())]);
         }
         return result;
+    }
+
+    /**
+     * A model file declares its outputs' shapes, and nothing at load time infers what the layers
+     * make of the inputs; so a run checks, and a file whose declaration disagrees with its layers
+     * is refused rather than handing out tensors that contradict {@link Model#outputs()}.
+     */
+    private void checkOutputs() {
+        List<TensorSpec> specs = model.outputs();
+        for (int i = 0; i < specs.size(); i++) {
+            TensorSpec spec = specs.get(i);
+            Tensor t = values[outputSlots[i]];
+            if (t == null || !spec.accepts(t)) {
+                throw new IllegalStateException("the model declares output " + spec + " but its layers made "
+                        + (t == null ? "nothing" : Tensor.format(t.shape())) + "; the model file is inconsistent");
+            }
+        }
     }
 
     /**
@@ -213,6 +239,8 @@ public final class Session {
      *
      * @throws IllegalArgumentException if an input or output is missing, unknown, or of the
      *     wrong type or shape
+     * @throws IllegalStateException if the layers make an output of another shape than the model
+     *     file declares for it, or another thread is in this session
      */
     public void run(Map<String, Tensor> inputs, Map<String, Tensor> outputs) {
         enter();
@@ -245,6 +273,7 @@ public final class Session {
             }
             store(i, runners[i].run(layerInputs(i), given));
         }
+        checkOutputs();
     }
 
     private void bindInputs(Map<String, Tensor> inputs) {
@@ -531,6 +560,15 @@ public final class Session {
             }
         }
         stepWidths[stepLayers.length] = width;
+        Layer last = layers.get(stepLayers[stepLayers.length - 1]);
+        for (int k = 0; k < last.outputs().size() && k < (last instanceof io.sequin.layer.RecurrentLayer ? 2 : 1); k++) {
+            int index = outputIndex(last.outputs().get(k));
+            int[] shape = index < 0 ? null : model.outputs().get(index).shape();
+            if (shape != null && shape.length > 0 && shape[shape.length - 1] != TensorSpec.DYNAMIC && shape[shape.length - 1] != width) {
+                return "output " + model.outputs().get(index) + " declares a width of " + shape[shape.length - 1]
+                        + ", but layer '" + last.name() + "' makes " + width;
+            }
+        }
         return null;
     }
 
