@@ -5,7 +5,6 @@ import io.sequin.ir.IrModel;
 import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrRecurrentLayer;
-import io.sequin.layer.RecurrentLayout;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
@@ -77,12 +76,11 @@ public final class AccuracyReport {
      */
     public static AccuracyReport measure(IrModel ir, WeightType weights, Map<String, Tensor> calibration,
                                          Map<String, String> sources) {
-        IrModel probe = withEveryLayerOutput(ir);
         Model reference;
         Model quantized;
         try {
-            reference = Model.load(new ModelWriter("report").write(probe));
-            quantized = Model.load(new ModelWriter("report", weights).write(probe));
+            reference = Model.load(new ModelWriter("report").write(ir));
+            quantized = Model.load(new ModelWriter("report", weights).write(ir));
         } catch (InvalidModelException e) {
             throw new IllegalStateException("the converter produced a model the runtime rejects: " + e.getMessage(), e);
         }
@@ -120,14 +118,15 @@ public final class AccuracyReport {
                 origin.put(spec.name(), randomKind(ir, spec, t) + ", shape " + Tensor.format(t.shape()));
             }
         }
-        io.sequin.session.Session session = reference.newSession();
-        Map<String, Tensor> expected;
+        // Every layer's output is compared, read from each session after its run.
+        io.sequin.session.Session expected = reference.newSession();
         try {
-            expected = session.run(feeds);
+            expected.run(feeds);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("accuracy report: the inputs do not fit the model: " + e.getMessage(), e);
         }
-        Map<String, Tensor> actual = quantized.newSession(session.kernels()).run(feeds);
+        io.sequin.session.Session actual = quantized.newSession(expected.kernels());
+        actual.run(feeds);
 
         Set<String> modelOutputs = new LinkedHashSet<>();
         for (TensorSpec s : ir.outputs) {
@@ -137,48 +136,14 @@ public final class AccuracyReport {
         for (IrLayer l : ir.layers) {
             for (String out : l.outputs) {
                 if (!out.isEmpty() && !modelOutputs.contains(out)) {
-                    entries.add(compare(out, "output of layer " + l.name, expected.get(out), actual.get(out)));
+                    entries.add(compare(out, "output of layer " + l.name, expected.value(out), actual.value(out)));
                 }
             }
         }
         for (String out : modelOutputs) {
-            entries.add(compare(out, "model output", expected.get(out), actual.get(out)));
+            entries.add(compare(out, "model output", expected.value(out), actual.value(out)));
         }
         return new AccuracyReport(weights, origin, entries);
-    }
-
-    /** A copy of the model whose outputs are also every layer output, so a run yields them all. */
-    private static IrModel withEveryLayerOutput(IrModel ir) {
-        IrModel probe = new IrModel();
-        probe.inputs.addAll(ir.inputs);
-        probe.constants.putAll(ir.constants);
-        probe.layers.addAll(ir.layers);
-        probe.sourceFormat = ir.sourceFormat;
-        probe.sourceSha256 = ir.sourceSha256;
-        Set<String> names = new LinkedHashSet<>();
-        for (TensorSpec s : ir.outputs) {
-            names.add(s.name());
-            probe.outputs.add(s);
-        }
-        for (IrLayer l : ir.layers) {
-            for (int k = 0; k < l.outputs.size(); k++) {
-                String out = l.outputs.get(k);
-                if (!out.isEmpty() && names.add(out)) {
-                    TensorSpec known = ir.values.get(out);
-                    if (known != null) {
-                        probe.outputs.add(known);
-                        continue;
-                    }
-                    int rank = k == 0 && l instanceof IrRecurrentLayer && ((IrRecurrentLayer) l).yLayout == RecurrentLayout.YLayout.ONNX ? 4 : 3;
-                    int[] shape = new int[rank];
-                    Arrays.fill(shape, TensorSpec.DYNAMIC);
-                    String[] dims = new String[rank];
-                    Arrays.fill(dims, "");
-                    probe.outputs.add(new TensorSpec(out, ElementType.FLOAT32, shape, dims));
-                }
-            }
-        }
-        return probe;
     }
 
     /** How {@link #randomInput} made an input, in words. */

@@ -216,6 +216,17 @@ public final class Session {
     }
 
     /**
+     * The tensor that the last {@link #run} gave a named value: a model input, a constant, or any
+     * layer's output (the names {@code inspect} lists), or null if the name is unknown or the value
+     * was not computed. Not a copy: the next run may overwrite it. For looking inside a model, as
+     * the converter's accuracy report does for every layer of a quantized model.
+     */
+    public Tensor value(String name) {
+        Integer slot = slots.get(name);
+        return slot == null ? null : values[slot];
+    }
+
+    /**
      * A model file declares its outputs' shapes, and nothing at load time infers what the layers
      * make of the inputs; so a run checks, and a file whose declaration disagrees with its layers
      * is refused rather than handing out tensors that contradict {@link Model#outputs()}.
