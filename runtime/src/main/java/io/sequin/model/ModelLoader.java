@@ -434,6 +434,9 @@ final class ModelLoader {
             }
         }
         List<String> outputs = names(l.outputsLength(), l::outputs, 3, what + ".outputs");
+        if (outputs.stream().allMatch(String::isEmpty)) {
+            throw new InvalidModelException(what + ": the layer has no outputs; it needs Y, Y_h or Y_c");
+        }
         if (outputs.size() == 3 && !outputs.get(2).isEmpty() && cell != CellType.LSTM) {
             throw new InvalidModelException(what + ": output Y_c is for LSTM layers only");
         }

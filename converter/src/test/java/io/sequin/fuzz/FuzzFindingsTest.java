@@ -1,0 +1,45 @@
+package io.sequin.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.format.InvalidModelException;
+import io.sequin.model.Model;
+import io.sequin.npy.Npy;
+import io.sequin.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What each input the fuzzers found now gets: the refusal, by type and message. (The fuzz targets
+ * replay the same files, but they only check that nothing undocumented escapes.)
+ */
+class FuzzFindingsTest {
+    private static byte[] finding(String target, String name) throws Exception {
+        return Files.readAllBytes(Path.of(FuzzFindingsTest.class.getResource(target + "/" + name).toURI()));
+    }
+
+    private static Map<String, Tensor> lstmInputs() throws Exception {
+        Path data = Path.of(FuzzFindingsTest.class.getResource("/fixtures/onnx/lstm_bidirectional_sequence_lens/data_1").toURI());
+        return Map.of("X", Npy.read(data.resolve("X.npy")), "sequence_lens", Npy.read(data.resolve("sequence_lens.npy")),
+                "initial_h", Npy.read(data.resolve("initial_h.npy")), "initial_c", Npy.read(data.resolve("initial_c.npy")));
+    }
+
+    /** One flipped bit made Y_h's declared hidden width 16777219; the layers make 3. */
+    @Test
+    void declaredOutputShapeContradictsLayers() throws Exception {
+        Model model = Model.load(finding("SqnFuzzTestInputs/loadAndRun", "declared-output-shape-contradicts-layers"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.newSession().run(lstmInputs()));
+        assertTrue(e.getMessage().contains("declares output Y_h: float32[2, batch, 16777219] but its layers made [2, 2, 3]"), e.getMessage());
+    }
+
+    /** A recurrent layer with an empty output list crashed the session's streaming analysis. */
+    @Test
+    void recurrentLayerWithoutOutputs() throws Exception {
+        byte[] bytes = finding("SqnFuzzTestInputs/loadAndRun", "recurrent-layer-without-outputs");
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(bytes));
+        assertTrue(e.getMessage().contains("the layer has no outputs; it needs Y, Y_h or Y_c"), e.getMessage());
+    }
+}
