@@ -131,6 +131,9 @@ public final class OnnxImporter {
         }
         List<String> outputNames = new ArrayList<>();
         for (ValueInfoProto output : graph.getOutputList()) {
+            if (outputNames.contains(output.getName())) {
+                throw new ImportException("graph output '" + output.getName() + "' is listed twice");
+            }
             outputNames.add(output.getName());
         }
         for (String name : outputNames) {
