@@ -328,12 +328,17 @@ final class Unpickler {
 
     private String line() throws ImportException {
         int start = in.position();
-        while (in.hasRemaining() && in.get() != '\n') {
+        while (true) {
+            if (!in.hasRemaining()) {
+                throw error("a GLOBAL name runs past the end of the pickle");
+            }
+            if (in.get() == '\n') {
+                return new String(in.array(), start, in.position() - start - 1, StandardCharsets.UTF_8);
+            }
             if (in.position() - start > 256) {
                 throw error("a GLOBAL name longer than 256 bytes");
             }
         }
-        return new String(in.array(), start, in.position() - start - 1, StandardCharsets.UTF_8);
     }
 
     /** The globals a state_dict refers to; anything else is refused by name. */
