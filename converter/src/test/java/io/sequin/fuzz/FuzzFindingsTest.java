@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sequin.format.InvalidModelException;
+import io.sequin.importer.ImportException;
+import io.sequin.importer.onnx.OnnxImporter;
+import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.model.Model;
 import io.sequin.npy.Npy;
 import io.sequin.tensor.Tensor;
@@ -41,5 +44,30 @@ class FuzzFindingsTest {
         byte[] bytes = finding("SqnFuzzTestInputs/loadAndRun", "recurrent-layer-without-outputs");
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(bytes));
         assertTrue(e.getMessage().contains("the layer has no outputs; it needs Y, Y_h or Y_c"), e.getMessage());
+    }
+
+    /** An ONNX graph that lists an output twice became a .sqn the runtime refuses. */
+    @Test
+    void onnxGraphOutputListedTwice() throws Exception {
+        byte[] bytes = finding("OnnxFuzzTestInputs/importModel", "graph-output-listed-twice");
+        ImportException e = assertThrows(ImportException.class, () -> OnnxImporter.importModel(bytes, Map.of()));
+        assertTrue(e.getMessage().contains("graph output 'Y_h' is listed twice"), e.getMessage());
+    }
+
+    /** A pickle whose GLOBAL name ran to the end without a newline: StringIndexOutOfBoundsException. */
+    @Test
+    void pickleGlobalNameWithoutNewline() throws Exception {
+        Path file = Exercise.file("model.pt", finding("StateDictFuzzTestInputs/importStateDict", "pickle-global-name-without-newline"));
+        ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(file));
+        assertTrue(e.getMessage().contains("a GLOBAL name runs past the end of the pickle"), e.getMessage());
+    }
+
+    /** A zip entry name that is not UTF-8: ZipFile threw IllegalArgumentException from its entry iterator. */
+    @Test
+    void zipEntryNameNotUtf8() throws Exception {
+        Path file = Exercise.file("model.pt", finding("StateDictFuzzTestInputs/importStateDict", "zip-entry-name-not-utf8"));
+        ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(file));
+        assertTrue(e.getMessage().contains("an entry name is not valid UTF-8"), e.getMessage());
+        assertTrue(!StateDictReader.isTorchZip(file));
     }
 }

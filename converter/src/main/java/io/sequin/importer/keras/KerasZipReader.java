@@ -6,17 +6,14 @@ import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
-import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
+import io.sequin.importer.ZipArchive;
 import io.sequin.tensor.Tensor;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Reads a Keras 3 {@code .keras} file (keras {@code saving/saving_lib.py}): a zip of
@@ -31,21 +28,21 @@ public final class KerasZipReader {
 
     /** Whether a file is a zip holding config.json and model.weights.h5. */
     public static boolean isKerasZip(Path file) {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            return zip.getEntry("config.json") != null && zip.getEntry("model.weights.h5") != null;
-        } catch (IOException e) {
+        try (ZipArchive zip = ZipArchive.open(file, "the .keras zip")) {
+            return zip.has("config.json") && zip.has("model.weights.h5");
+        } catch (ImportException e) {
             return false;
         }
     }
 
     public static KerasModel read(Path file) throws ImportException {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
+        try (ZipArchive zip = ZipArchive.open(file, "the .keras zip")) {
             ObjectMapper json = new ObjectMapper();
-            JsonNode config = json.readTree(bytes(zip, "config.json"));
-            ZipEntry meta = zip.getEntry("metadata.json");
-            String version = meta == null ? "" : json.readTree(bytes(zip, "metadata.json")).path("keras_version").asText("");
+            JsonNode config = json.readTree(zip.bytes("config.json"));
+            String version = !zip.has("metadata.json") ? ""
+                    : json.readTree(zip.bytes("metadata.json")).path("keras_version").asText("");
             List<KerasModel.Weight> weights = new ArrayList<>();
-            try (HdfFile h5 = HdfFile.fromBytes(bytes(zip, "model.weights.h5"))) {
+            try (HdfFile h5 = HdfFile.fromBytes(zip.bytes("model.weights.h5"))) {
                 Node layers = h5.getChild("layers");
                 if (layers instanceof Group) {
                     for (Node layer : ((Group) layers).getChildren().values()) {
@@ -57,20 +54,7 @@ public final class KerasZipReader {
             }
             return new KerasModel(config, weights, version, "keras");
         } catch (IOException e) {
-            throw new ImportException("not a readable .keras zip: " + e.getMessage());
-        }
-    }
-
-    private static byte[] bytes(ZipFile zip, String name) throws IOException, ImportException {
-        ZipEntry e = zip.getEntry(name);
-        if (e == null) {
-            throw new ImportException("the .keras zip has no " + name);
-        }
-        if (e.getSize() > Limits.MAX_FILE_BYTES) {
-            throw new ImportException(name + " declares " + e.getSize() + " bytes");
-        }
-        try (InputStream in = zip.getInputStream(e)) {
-            return in.readNBytes((int) Math.max(0, Math.min(e.getSize() < 0 ? Limits.MAX_FILE_BYTES : e.getSize(), Limits.MAX_FILE_BYTES)));
+            throw new ImportException("the .keras zip: config.json or metadata.json is not JSON: " + e.getMessage());
         }
     }
 

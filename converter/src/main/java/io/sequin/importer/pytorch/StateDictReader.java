@@ -2,21 +2,17 @@ package io.sequin.importer.pytorch;
 
 import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
+import io.sequin.importer.ZipArchive;
 import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.Tensor;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 
 /**
  * Reads a file written by {@code torch.save(module.state_dict(), path)} (PyTorch 1.6 and later:
@@ -30,45 +26,39 @@ public final class StateDictReader {
 
     /** Whether a file looks like a torch.save zip: a zip whose entries include {@code <name>/data.pkl}. */
     public static boolean isTorchZip(Path file) {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                String name = entries.nextElement().getName();
-                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (IOException e) {
+        try (ZipArchive zip = ZipArchive.open(file, "the archive")) {
+            return pickleName(zip.names()) != null;
+        } catch (ImportException e) {
             return false;
         }
+    }
+
+    /** The one top-level {@code <name>/data.pkl} among the entries, or null. */
+    private static String pickleName(List<String> names) {
+        String found = null;
+        for (String name : names) {
+            if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
+                found = name;
+            }
+        }
+        return found;
     }
 
     /** The float tensors of a state_dict file, by key, in the file's order. */
     public static Map<String, Tensor> read(Path file) throws ImportException {
         String what = "the archive";
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            String prefix = null;
-            int count = 0;
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                String name = entries.nextElement().getName();
-                if (++count > Limits.MAX_COUNT) {
-                    throw new ImportException(what + ": more than " + Limits.MAX_COUNT + " entries in the archive");
-                }
-                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
-                    prefix = name.substring(0, name.length() - "data.pkl".length());
-                }
-            }
-            if (prefix == null) {
+        try (ZipArchive zip = ZipArchive.open(file, what)) {
+            String pickle = pickleName(zip.names());
+            if (pickle == null) {
                 throw new ImportException(what + ": no <name>/data.pkl in the zip; not a file torch.save wrote "
                         + "(files from PyTorch before 1.6 must be saved again with a newer torch.save)");
             }
-            ZipEntry order = zip.getEntry(prefix + "byteorder");
-            if (order != null && !new String(bytes(zip, order, what), StandardCharsets.US_ASCII).trim().equals("little")) {
+            String prefix = pickle.substring(0, pickle.length() - "data.pkl".length());
+            if (zip.has(prefix + "byteorder")
+                    && !new String(zip.bytes(prefix + "byteorder"), StandardCharsets.US_ASCII).trim().equals("little")) {
                 throw new ImportException(what + ": tensors are stored big-endian; save them on a little-endian machine");
             }
-            Object root = Unpickler.read(bytes(zip, zip.getEntry(prefix + "data.pkl"), what), "data.pkl");
+            Object root = Unpickler.read(zip.bytes(pickle), "data.pkl");
             if (!(root instanceof Map)) {
                 throw new ImportException(what + ": the pickle holds a " + (root == null ? "None" : root.getClass().getSimpleName())
                         + ", not a state_dict; save module.state_dict(), not the module");
@@ -83,35 +73,17 @@ public final class StateDictReader {
                 TorchTensor t = (TorchTensor) e.getValue();
                 byte[] data = storages.get(t.storage.key);
                 if (data == null) {
-                    ZipEntry entry = zip.getEntry(prefix + "data/" + t.storage.key);
-                    if (entry == null) {
+                    String entry = prefix + "data/" + t.storage.key;
+                    if (!zip.has(entry)) {
                         throw new ImportException(what + ": tensor '" + key + "' refers to storage " + t.storage.key
                                 + ", which is not in the archive");
                     }
-                    data = bytes(zip, entry, what);
+                    data = zip.bytes(entry);
                     storages.put(t.storage.key, data);
                 }
                 out.put(key, floats(t, data, what + ": tensor '" + key + "'"));
             }
             return out;
-        } catch (ZipException e) {
-            throw new ImportException(what + ": not a readable zip archive: " + e.getMessage());
-        } catch (IOException e) {
-            throw new ImportException(what + ": " + e.getMessage());
-        }
-    }
-
-    private static byte[] bytes(ZipFile zip, ZipEntry entry, String what) throws IOException, ImportException {
-        long size = entry.getSize();
-        if (size < 0 || size > Limits.MAX_FILE_BYTES) {
-            throw new ImportException(what + ": entry " + entry.getName() + " declares " + size + " bytes");
-        }
-        try (InputStream in = zip.getInputStream(entry)) {
-            byte[] b = in.readNBytes((int) size);
-            if (b.length != size || in.read() != -1) {
-                throw new ImportException(what + ": entry " + entry.getName() + " does not hold the " + size + " bytes it declares");
-            }
-            return b;
         }
     }
 
