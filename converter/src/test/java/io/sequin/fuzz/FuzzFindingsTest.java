@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sequin.format.InvalidModelException;
 import io.sequin.importer.ImportException;
+import io.sequin.importer.keras.H5Reader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.model.Model;
@@ -69,5 +70,21 @@ class FuzzFindingsTest {
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(file));
         assertTrue(e.getMessage().contains("an entry name is not valid UTF-8"), e.getMessage());
         assertTrue(!StateDictReader.isTorchZip(file));
+    }
+
+    /**
+     * A Keras .h5 file (15 KB) whose object header declares a block of about a gigabyte: jhdf,
+     * reading through a file channel, allocated it before reading (OutOfMemoryError). Read from a
+     * mapped buffer, the file is refused having allocated little.
+     */
+    @Test
+    void h5ObjectHeaderAsksForGigabytes() throws Exception {
+        Path file = Exercise.file("model.h5", finding("KerasFuzzTestInputs/h5", "object-header-asks-for-gigabytes"));
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        ImportException e = assertThrows(ImportException.class, () -> H5Reader.read(file));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().startsWith("not a readable HDF5 file"), e.getMessage());
+        assertTrue(allocated < 64L << 20, "refusing allocated " + allocated + " bytes");
     }
 }

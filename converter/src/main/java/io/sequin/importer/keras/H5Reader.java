@@ -39,7 +39,7 @@ public final class H5Reader {
     }
 
     public static KerasModel read(Path file) throws ImportException {
-        try (HdfFile h5 = new HdfFile(file)) {
+        try (HdfFile h5 = HdfFile.fromByteBuffer(mapped(file))) {
             String config = text(h5.getAttribute("model_config"));
             if (config == null) {
                 throw new ImportException("the HDF5 file has no model_config attribute: a weights-only file (save_weights) "
@@ -74,6 +74,23 @@ public final class H5Reader {
         } catch (RuntimeException e) {
             // jhdf reports a damaged file with its own unchecked exceptions.
             throw new ImportException("not a readable HDF5 file: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The file as a read-only mapped buffer. jhdf reading a file through its channel allocates
+     * each block at the size the file declares before reading it, so a 15 KB file could ask for
+     * gigabytes (found by fuzzing); over a buffer, a block past the end fails without allocating.
+     */
+    private static java.nio.ByteBuffer mapped(Path file) throws ImportException {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+            long size = channel.size();
+            if (size > Limits.MAX_FILE_BYTES) {
+                throw new ImportException("the HDF5 file is " + size + " bytes, more than " + Limits.MAX_FILE_BYTES);
+            }
+            return channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size);
+        } catch (IOException e) {
+            throw new ImportException("cannot read the HDF5 file: " + e);
         }
     }
 
