@@ -32,7 +32,8 @@ flags=("$@")
 cd "$root"
 mvn -B -ntp -q install -DskipTests
 mvn -B -ntp -q -pl converter dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz.classpath
-cp="converter/target/test-classes:converter/target/classes:$(cat converter/target/fuzz.classpath)"
+# This checkout's classes come first: the Sequin jars in ~/.m2 are whatever was installed last.
+cp="converter/target/test-classes:converter/target/classes:runtime/target/classes:schema/target/classes:$(cat converter/target/fuzz.classpath)"
 
 fixtures=converter/src/test/resources/fixtures
 work=converter/target/fuzz/$target
