@@ -1,16 +1,19 @@
 package io.sequin.format;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static io.sequin.testing.Allocations.refusedCheaply;
+import static io.sequin.testing.TorchArchives.le;
+import static io.sequin.testing.TorchArchives.pickle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 import io.sequin.importer.ImportException;
+import io.sequin.importer.keras.H5Reader;
 import io.sequin.importer.keras.TfjsReader;
+import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.model.Model;
 import io.sequin.npy.Npy;
 import io.sequin.npy.NpyFormatException;
 import io.sequin.schema.DType;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,19 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LimitsTest {
     private static final int[] HUGE = {65536, 32768};
-    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     @TempDir
     Path tmp;
-
-    /** Runs {@code refused} and checks that it threw {@code type} and allocated under 64 MB. */
-    private static <T extends Throwable> T refusedCheaply(Class<T> type, org.junit.jupiter.api.function.Executable refused) {
-        long before = THREADS.getCurrentThreadAllocatedBytes();
-        T e = assertThrows(type, refused);
-        long bytes = THREADS.getCurrentThreadAllocatedBytes() - before;
-        assertTrue(bytes < 64L << 20, "refusing allocated " + bytes + " bytes");
-        return e;
-    }
 
     @Test
     void aModelConstantOfTwoToTheThirtyOneElements() {
@@ -116,5 +108,34 @@ class LimitsTest {
             at += p.length;
         }
         return out;
+    }
+
+    /**
+     * A state_dict tensor of 65536 x 32768 over a storage of 4 floats: strides of 0 keep every
+     * element inside the storage, so only the element limit stands in its way.
+     */
+    @Test
+    void aStateDictTensorOfTwoToTheThirtyOneElements() throws Exception {
+        // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), 0, (65536, 32768), (0, 0), False, OrderedDict())}
+        byte[] data = pickle(0x80, 2, '}', 'X', le(1), "w",
+                'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
+                '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
+                'K', 0, 'J', le(65536), 'J', le(32768), 0x86, 'K', 0, 'K', 0, 0x86, 0x89,
+                'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R', 's', '.');
+        Path file = io.sequin.testing.TorchArchives.zip(tmp, "data.pkl", data, "data/0", new byte[16]);
+        ImportException e = refusedCheaply(ImportException.class, () -> StateDictReader.read(file));
+        assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("more than " + Limits.MAX_TENSOR_ELEMENTS), e.getMessage());
+    }
+
+    /**
+     * A Keras .h5 file (14 KB) whose Dense kernel is declared 65536 x 32768 float32 with storage
+     * never allocated (fixtures/limits/huge_weight.h5, written by tools/make-limits-h5.py with h5py).
+     */
+    @Test
+    void anHdf5DatasetOfTwoToTheThirtyOneElements() throws Exception {
+        Path file = Path.of(getClass().getResource("/fixtures/limits/huge_weight.h5").toURI());
+        ImportException e = refusedCheaply(ImportException.class, () -> H5Reader.read(file));
+        assertTrue(e.getMessage().contains("head/head/kernel:0") && e.getMessage().contains("[65536, 32768]")
+                && e.getMessage().contains("more than " + Limits.MAX_TENSOR_ELEMENTS), e.getMessage());
     }
 }

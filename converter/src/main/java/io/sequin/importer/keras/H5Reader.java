@@ -137,12 +137,17 @@ public final class H5Reader {
 
     static Tensor floats(Dataset d, String name) throws ImportException {
         int[] shape = d.getDimensions();
+        if (shape.length > Limits.MAX_RANK) {
+            throw new ImportException("weight " + name + " has rank " + shape.length + ", more than " + Limits.MAX_RANK);
+        }
         long count = 1;
         for (int s : shape) {
+            // Checked at every factor: eight dimensions of 2^31 would overflow a long.
             count *= s;
-        }
-        if (shape.length > Limits.MAX_RANK || count > Limits.MAX_TENSOR_ELEMENTS) {
-            throw new ImportException("weight " + name + " has shape " + java.util.Arrays.toString(shape) + ", past the limits");
+            if (s < 0 || count > Limits.MAX_TENSOR_ELEMENTS) {
+                throw new ImportException("weight " + name + " has shape " + java.util.Arrays.toString(shape) + ": "
+                        + (s < 0 ? "a negative dimension" : "more than " + Limits.MAX_TENSOR_ELEMENTS + " elements"));
+            }
         }
         Object data = count == 0 ? new float[0] : d.getDataFlat();
         float[] v;

@@ -2,17 +2,17 @@ package io.sequin.importer.pytorch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static io.sequin.testing.TorchArchives.le;
+import static io.sequin.testing.TorchArchives.pickle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sequin.importer.ImportException;
 import io.sequin.tensor.Tensor;
-import java.io.ByteArrayOutputStream;
+import io.sequin.testing.TorchArchives;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,11 +120,11 @@ class PytorchStateDictTest {
     @Test
     void refusesAPickleThatWouldCallAFunction() throws Exception {
         // The classic: os.system('ls') rebuilt by REDUCE.
-        byte[] pickle = bytes(0x80, 2, 'c', "os\nsystem\n", 'X', le(2), "ls", 0x85, 'R', '.');
+        byte[] pickle = pickle(0x80, 2, 'c', "os\nsystem\n", 'X', le(2), "ls", 0x85, 'R', '.');
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(zip("data.pkl", pickle)));
         assertTrue(e.getMessage().contains("os.system") && e.getMessage().contains("refuses"), e.getMessage());
         // An opcode no state_dict uses (INST) is refused before it runs.
-        byte[] inst = bytes(0x80, 2, 'i', "os\nsystem\n", '.');
+        byte[] inst = pickle(0x80, 2, 'i', "os\nsystem\n", '.');
         ImportException op = assertThrows(ImportException.class, () -> StateDictReader.read(zip("data.pkl", inst)));
         assertTrue(op.getMessage().contains("opcode 0x69"), op.getMessage());
     }
@@ -132,7 +132,7 @@ class PytorchStateDictTest {
     @Test
     void refusesATensorReachingPastItsStorage() throws Exception {
         // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), 0, (3, 2), (2, 1), False, OrderedDict())}
-        byte[] pickle = bytes(0x80, 2, '}', 'X', le(1), "w",
+        byte[] pickle = pickle(0x80, 2, '}', 'X', le(1), "w",
                 'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
                 '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
                 'K', 0, 'K', 3, 'K', 2, 0x86, 'K', 2, 'K', 1, 0x86, 0x89, 'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R',
@@ -144,7 +144,7 @@ class PytorchStateDictTest {
 
     @Test
     void aTruncatedPickleOrArchiveIsNamed() throws Exception {
-        byte[] cut = bytes(0x80, 2, '}', 'X', le(100), "w");
+        byte[] cut = pickle(0x80, 2, '}', 'X', le(100), "w");
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(zip("data.pkl", cut)));
         assertTrue(e.getMessage().contains("past the end"), e.getMessage());
         byte[] model = Files.readAllBytes(resource("pytorch-state-dict/lstm/model.pt"));
@@ -152,37 +152,7 @@ class PytorchStateDictTest {
         assertThrows(ImportException.class, () -> StateDictReader.read(half));
     }
 
-    /** A torch.save-style archive holding the given entries under "m/". */
     private Path zip(Object... entries) throws Exception {
-        Path file = Files.createTempFile(tmp, "sd", ".pt");
-        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(file))) {
-            for (int i = 0; i < entries.length; i += 2) {
-                z.putNextEntry(new ZipEntry("m/" + entries[i]));
-                z.write((byte[]) entries[i + 1]);
-                z.closeEntry();
-            }
-        }
-        return file;
-    }
-
-    private static byte[] le(int n) {
-        return new byte[] {(byte) n, (byte) (n >> 8), (byte) (n >> 16), (byte) (n >> 24)};
-    }
-
-    /** Opcodes (ints and chars), strings (their bytes) and byte arrays, concatenated. */
-    private static byte[] bytes(Object... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (Object p : parts) {
-            if (p instanceof Integer) {
-                out.write((Integer) p);
-            } else if (p instanceof Character) {
-                out.write((Character) p);
-            } else if (p instanceof String) {
-                out.writeBytes(((String) p).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            } else {
-                out.writeBytes((byte[]) p);
-            }
-        }
-        return out.toByteArray();
+        return TorchArchives.zip(tmp, entries);
     }
 }
