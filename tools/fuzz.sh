@@ -6,6 +6,7 @@
 #   tools/fuzz.sh TARGET [LIBFUZZER_FLAGS...]
 #     TARGET: sqn | onnx | npy | state-dict | h5 | keras | tfjs
 #     flags:  -runs=N (executions), -max_total_time=SECONDS; default -max_total_time=60
+#             (other libFuzzer flags, such as -seed=N, pass through)
 #   e.g.  tools/fuzz.sh sqn -runs=1000000      tools/fuzz.sh h5 -max_total_time=600
 #
 # A crash, hang (-timeout, 10 s) or OutOfMemoryError (-Xmx, 1 GiB) stops the run and leaves the
@@ -24,10 +25,12 @@ case $target in
   h5) class=KerasFuzzTest method=h5 ;;
   keras) class=KerasFuzzTest method=kerasZip ;;
   tfjs) class=KerasFuzzTest method=tfjs ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 flags=("$@")
 [ ${#flags[@]} -eq 0 ] && flags=(-max_total_time=60)
+# Jazzer turns @FuzzTest's default duration (5 minutes) into -max_total_time unless one is given.
+[[ " ${flags[*]}" == *" -max_total_time="* ]] || flags+=(-max_total_time=0)
 
 cd "$root"
 mvn -B -ntp -q install -DskipTests
