@@ -13,8 +13,6 @@ public final class IrModel {
     public final List<TensorSpec> outputs = new ArrayList<>();
     public final Map<String, Tensor> constants = new LinkedHashMap<>();
     public final List<IrLayer> layers = new ArrayList<>();
-    /** What importers know of every tensor between layers, by name, for reports. */
-    public final Map<String, TensorSpec> values = new LinkedHashMap<>();
     /** The format converted from, such as {@code onnx}. */
     public String sourceFormat = "";
     /** SHA-256 of the source file, hex. */

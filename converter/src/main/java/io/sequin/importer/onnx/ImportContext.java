@@ -39,8 +39,6 @@ final class ImportContext {
     final Set<String> dimParams = new HashSet<>();
     final Set<String> usedInputs = new LinkedHashSet<>();
     final Set<String> layerNames = new HashSet<>();
-    /** Every run-time tensor made, model inputs and layer outputs. */
-    final List<Source> sources = new ArrayList<>();
     final IrModel ir = new IrModel();
     long opset = 1;
 
@@ -145,7 +143,6 @@ final class ImportContext {
         }
         layer.outputs.set(k, out);
         Source s = new Source(out, dims, type, layer, null);
-        sources.add(s);
         put(node, k, Value.of(s));
         return s;
     }

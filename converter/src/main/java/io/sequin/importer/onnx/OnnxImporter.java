@@ -12,12 +12,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
 import io.sequin.ir.IrModel;
-import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -145,12 +143,6 @@ public final class OnnxImporter {
         for (String name : cx.graphInputs.keySet()) {
             if (cx.usedInputs.contains(name)) {
                 cx.ir.inputs.add(cx.graphInputs.get(name));
-            }
-        }
-        for (Source s : cx.sources) {
-            if (s.producer != null && s.producer.outputs.contains(s.name)) {
-                List<Sym> dims = physicalDims(s);
-                cx.ir.values.put(s.name, new TensorSpec(s.name, s.type, sizes(dims), names(dims)));
             }
         }
         return cx.ir;
@@ -314,26 +306,6 @@ public final class OnnxImporter {
         }
         List<Sym> dims = v.dims();
         cx.ir.outputs.add(new TensorSpec(name, ElementType.FLOAT32, sizes(dims), names(dims)));
-    }
-
-    /** The shape a layer writes a source in, now that every layout is fixed. */
-    private static List<Sym> physicalDims(Source s) {
-        IrRecurrentLayer l = s.recurrentY;
-        if (l == null) {
-            return Arrays.asList(s.dims);
-        }
-        Sym seq = s.dims[0];
-        Sym d = s.dims[1];
-        Sym batch = s.dims[2];
-        Sym h = s.dims[3];
-        switch (l.yLayout) {
-            case SEQ_BATCH:
-                return List.of(seq, batch, d.times(h));
-            case BATCH_SEQ:
-                return List.of(batch, seq, d.times(h));
-            default:
-                return l.layout == 0 ? List.of(seq, d, batch, h) : List.of(batch, seq, d, h);
-        }
     }
 
     private int[] sizes(List<Sym> dims) {

@@ -147,7 +147,6 @@ final class RecurrentNodes {
                 s = new Source(out, dims, ElementType.FLOAT32, l, null);
                 cx.put(node, k, Value.of(s));
             }
-            cx.sources.add(s);
         }
         while (!l.outputs.isEmpty() && l.outputs.get(l.outputs.size() - 1).isEmpty()) {
             l.outputs.remove(l.outputs.size() - 1);
