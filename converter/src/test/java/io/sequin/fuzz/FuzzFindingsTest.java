@@ -84,4 +84,12 @@ class FuzzFindingsTest {
         ImportException e = Allocations.refusedCheaply(ImportException.class, () -> H5Reader.read(file));
         assertTrue(e.getMessage().startsWith("not a readable HDF5 file"), e.getMessage());
     }
+
+    /** A pickled dict used as a key of itself: hashing it overflowed the stack. Python refuses dict keys. */
+    @Test
+    void pickleDictHoldingItselfAsAKey() throws Exception {
+        Path file = Exercise.file("model.pt", finding("StateDictFuzzTestInputs/importStateDict", "pickle-dict-holding-itself-as-a-key"));
+        ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(file));
+        assertTrue(e.getMessage().contains("a dict key that is a dict, which Python cannot hash"), e.getMessage());
+    }
 }

@@ -225,7 +225,7 @@ final class Unpickler {
                 }
                 case 0x73: { // SETITEM
                     Object value = pop();
-                    Object key = pop();
+                    Object key = hashable(pop());
                     dict(peek()).put(key, value);
                     break;
                 }
@@ -236,7 +236,7 @@ final class Unpickler {
                     }
                     Map<Object, Object> d = dict(peek());
                     for (int i = 0; i < items.size(); i += 2) {
-                        d.put(items.get(i), items.get(i + 1));
+                        d.put(hashable(items.get(i)), items.get(i + 1));
                     }
                     break;
                 }
@@ -409,6 +409,17 @@ final class Unpickler {
             out[i] = (Long) t.items.get(i);
         }
         return out;
+    }
+
+    /**
+     * A dict key as Python allows it: not a dict or a list. (Java would hash one element by
+     * element, and a dict that holds itself, which a pickle can build, hashes forever.)
+     */
+    private Object hashable(Object key) throws ImportException {
+        if (key instanceof Map || key instanceof List) {
+            throw error("a dict key that is a " + (key instanceof Map ? "dict" : "list") + ", which Python cannot hash");
+        }
+        return key;
     }
 
     private static String describe(Object o) {
