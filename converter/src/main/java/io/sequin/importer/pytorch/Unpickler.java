@@ -30,9 +30,29 @@ final class Unpickler {
             this.items = items;
         }
 
+        /** For messages: a few levels deep and short, since a pickle can build a tuple that holds itself. */
         @Override
         public String toString() {
-            return "tuple" + items;
+            return show(this, 3);
+        }
+
+        private static String show(Object o, int depth) {
+            if (o instanceof Tuple) {
+                List<Object> items = ((Tuple) o).items;
+                if (depth == 0) {
+                    return "(...)";
+                }
+                StringBuilder b = new StringBuilder("(");
+                for (int i = 0; i < items.size() && i < 6; i++) {
+                    b.append(i > 0 ? ", " : "").append(show(items.get(i), depth - 1));
+                }
+                return b.append(items.size() > 6 ? ", ...)" : ")").toString();
+            }
+            if (o instanceof Map || o instanceof List) {
+                return o instanceof Map ? "dict" : "list";
+            }
+            String text = o instanceof String ? "'" + o + "'" : String.valueOf(o);
+            return text.length() > 40 ? text.substring(0, 40) + "..." : text;
         }
     }
 
@@ -365,7 +385,7 @@ final class Unpickler {
         }
         List<Object> p = ((Tuple) pid).items;
         if (!(p.get(1) instanceof TorchDtype) || !(p.get(2) instanceof String) || !(p.get(4) instanceof Long)) {
-            throw error("storage " + p + " is not (type, key, location, count)");
+            throw error("storage " + pid + " is not (type, key, location, count)");
         }
         long count = (Long) p.get(4);
         if (count < 0) {
@@ -387,13 +407,13 @@ final class Unpickler {
                 return new LinkedHashMap<Object, Object>();
             case "torch._utils._rebuild_parameter":
                 if (a.isEmpty() || !(a.get(0) instanceof TorchTensor)) {
-                    throw error("_rebuild_parameter of " + a);
+                    throw error("_rebuild_parameter of " + args);
                 }
                 return a.get(0);
             default: { // _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])
                 if (a.size() < 4 || !(a.get(0) instanceof StorageRef) || !(a.get(1) instanceof Long)
                         || !(a.get(2) instanceof Tuple) || !(a.get(3) instanceof Tuple)) {
-                    throw error("_rebuild_tensor_v2 of " + a + " is not (storage, offset, size, stride, ...)");
+                    throw error("_rebuild_tensor_v2 of " + args + " is not (storage, offset, size, stride, ...)");
                 }
                 return new TorchTensor((StorageRef) a.get(0), (Long) a.get(1), longs((Tuple) a.get(2)), longs((Tuple) a.get(3)));
             }

@@ -143,6 +143,15 @@ class PytorchStateDictTest {
     }
 
     @Test
+    void aPickleHoldingItselfIsNamedWithoutEndlessRecursion() throws Exception {
+        // {'w': _rebuild_parameter((L,))} where L = [(L,)]: a list inside a tuple inside itself.
+        byte[] pickle = pickle(0x80, 2, '}', 'X', le(1), "w", 'c', "torch._utils\n_rebuild_parameter\n",
+                ']', 'q', 0, 'h', 0, 0x85, 'a', 0x85, 'R', 's', '.');
+        ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(zip("data.pkl", pickle)));
+        assertTrue(e.getMessage().contains("_rebuild_parameter of (list)"), e.getMessage());
+    }
+
+    @Test
     void aTruncatedPickleOrArchiveIsNamed() throws Exception {
         byte[] cut = pickle(0x80, 2, '}', 'X', le(100), "w");
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(zip("data.pkl", cut)));
