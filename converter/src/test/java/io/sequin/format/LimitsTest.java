@@ -14,6 +14,7 @@ import io.sequin.model.Model;
 import io.sequin.npy.Npy;
 import io.sequin.npy.NpyFormatException;
 import io.sequin.schema.DType;
+import io.sequin.testing.TorchArchives;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Files that ask for 2^31 elements (65536 x 32768) in a few bytes are refused before anything is
- * allocated for them: a .sqn constant, a .npy array, a TF.js weight, an ONNX initializer. Each refusal names the limit
- * (Limits.MAX_TENSOR_ELEMENTS, 2^30 by default) and allocates far less than the tensor would take.
+ * allocated for them: a .sqn constant, a .npy array, a TF.js weight, an ONNX initializer, a
+ * state_dict tensor, an HDF5 dataset. Each refusal names the limit (Limits.MAX_TENSOR_ELEMENTS,
+ * 2^30 by default) and allocates far less than the tensor would take.
  */
 class LimitsTest {
     private static final int[] HUGE = {65536, 32768};
+
     @TempDir
     Path tmp;
 
@@ -122,7 +125,7 @@ class LimitsTest {
                 '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
                 'K', 0, 'J', le(65536), 'J', le(32768), 0x86, 'K', 0, 'K', 0, 0x86, 0x89,
                 'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R', 's', '.');
-        Path file = io.sequin.testing.TorchArchives.zip(tmp, "data.pkl", data, "data/0", new byte[16]);
+        Path file = TorchArchives.zip(tmp, "data.pkl", data, "data/0", new byte[16]);
         ImportException e = refusedCheaply(ImportException.class, () -> StateDictReader.read(file));
         assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("more than " + Limits.MAX_TENSOR_ELEMENTS), e.getMessage());
     }
