@@ -92,4 +92,19 @@ class FuzzFindingsTest {
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(file));
         assertTrue(e.getMessage().contains("a dict key that is a dict, which Python cannot hash"), e.getMessage());
     }
+
+    /** A TF.js functional model whose Concatenate has no inbound tensors: IndexOutOfBoundsException. */
+    @Test
+    void tfjsConcatenateOfNoTensors() throws Exception {
+        byte[] data = finding("KerasFuzzTestInputs/tfjs", "concatenate-of-no-tensors");
+        int split = 0;
+        while (data[split] != 0) {
+            split++;
+        }
+        Exercise.file("weights.bin", java.util.Arrays.copyOfRange(data, split + 1, data.length));
+        Path json = Exercise.file("model.json", java.util.Arrays.copyOf(data, split));
+        ImportException e = assertThrows(ImportException.class,
+                () -> io.sequin.importer.keras.KerasImporter.importModel(io.sequin.importer.keras.TfjsReader.read(json)));
+        assertTrue(e.getMessage().contains("a Concatenate of no tensors"), e.getMessage());
+    }
 }

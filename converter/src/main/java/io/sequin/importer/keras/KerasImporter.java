@@ -232,6 +232,9 @@ public final class KerasImporter {
 
     /** Concatenate along the last axis (Keras's default, -1): a Concat layer. */
     private void concatenate(JsonNode c, List<TensorState> parts, String name, String where) throws ImportException {
+        if (parts.isEmpty()) {
+            throw new ImportException(where + ": a Concatenate of no tensors");
+        }
         int axis = c.path("axis").asInt(-1);
         boolean seq = parts.get(0).sequence;
         int total = 0;
