@@ -93,18 +93,30 @@ class FuzzFindingsTest {
         assertTrue(e.getMessage().contains("a dict key that is a dict, which Python cannot hash"), e.getMessage());
     }
 
-    /** A TF.js functional model whose Concatenate has no inbound tensors: IndexOutOfBoundsException. */
-    @Test
-    void tfjsConcatenateOfNoTensors() throws Exception {
-        byte[] data = finding("KerasFuzzTestInputs/tfjs", "concatenate-of-no-tensors");
+    /** Imports a TF.js finding: model.json, a zero byte, weights.bin (as KerasFuzzTest.tfjs splits it). */
+    private static ImportException tfjsRefusal(String name) throws Exception {
+        byte[] data = finding("KerasFuzzTestInputs/tfjs", name);
         int split = 0;
         while (data[split] != 0) {
             split++;
         }
         Exercise.file("weights.bin", java.util.Arrays.copyOfRange(data, split + 1, data.length));
         Path json = Exercise.file("model.json", java.util.Arrays.copyOf(data, split));
-        ImportException e = assertThrows(ImportException.class,
+        return assertThrows(ImportException.class,
                 () -> io.sequin.importer.keras.KerasImporter.importModel(io.sequin.importer.keras.TfjsReader.read(json)));
+    }
+
+    /** A TF.js functional model whose Concatenate has no inbound tensors: IndexOutOfBoundsException. */
+    @Test
+    void tfjsConcatenateOfNoTensors() throws Exception {
+        ImportException e = tfjsRefusal("concatenate-of-no-tensors");
         assertTrue(e.getMessage().contains("a Concatenate of no tensors"), e.getMessage());
+    }
+
+    /** A TF.js model listing one output tensor twice became a .sqn the runtime refuses. */
+    @Test
+    void tfjsModelOutputListedTwice() throws Exception {
+        ImportException e = tfjsRefusal("model-output-listed-twice");
+        assertTrue(e.getMessage().contains("is listed twice"), e.getMessage());
     }
 }

@@ -155,6 +155,16 @@ public final class KerasImporter {
                 throw new ImportException("model output '" + o.replace("#", "' output ") + " is written by no layer");
             }
             restore(t);
+            for (TensorSpec known : ir.outputs) {
+                if (known.name().equals(current)) {
+                    throw new ImportException("model output '" + current + "' is listed twice");
+                }
+            }
+            for (TensorSpec input : ir.inputs) {
+                if (input.name().equals(current)) {
+                    throw new ImportException("model output '" + current + "' is a model input; Sequin's outputs are what layers compute");
+                }
+            }
             ir.outputs.add(new TensorSpec(current, ElementType.FLOAT32,
                     sequence ? new int[] {-1, steps, features} : new int[] {-1, features},
                     sequence ? new String[] {"batch", stepsName, ""} : new String[] {"batch", ""}));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sequin.importer.ImportException;
 import io.sequin.ir.IrModel;
@@ -64,6 +65,19 @@ class TfjsImportTest {
                 .put("class_name", "Conv1D"));
         ImportException e = assertThrows(ImportException.class, () -> KerasImporter.importModel(TfjsReader.read(json)));
         assertTrue(e.getMessage().contains("'head'") && e.getMessage().contains("Conv1D"), e.getMessage());
+    }
+
+    /** Sequin's outputs are distinct tensors that layers compute: the same tensor twice, or an input, is refused. */
+    @Test
+    void anOutputListedTwiceOrAnInputAsOutputIsRefused() throws Exception {
+        Path twice = copy("functional_two_inputs_concatenate", j -> ((ArrayNode) j.get("modelTopology").get("config").get("output_layers"))
+                .add(new ObjectMapper().createArrayNode().add("head").add(0).add(0)));
+        ImportException e = assertThrows(ImportException.class, () -> KerasImporter.importModel(TfjsReader.read(twice)));
+        assertTrue(e.getMessage().contains("model output 'head' is listed twice"), e.getMessage());
+        Path input = copy("functional_two_inputs_concatenate", j -> ((ArrayNode) j.get("modelTopology").get("config").get("output_layers"))
+                .add(new ObjectMapper().createArrayNode().add("left").add(0).add(0)));
+        ImportException i = assertThrows(ImportException.class, () -> KerasImporter.importModel(TfjsReader.read(input)));
+        assertTrue(i.getMessage().contains("model output 'left' is a model input"), i.getMessage());
     }
 
     @Test
