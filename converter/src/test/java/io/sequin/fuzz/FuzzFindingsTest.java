@@ -119,4 +119,11 @@ class FuzzFindingsTest {
         ImportException e = tfjsRefusal("model-output-listed-twice");
         assertTrue(e.getMessage().contains("is listed twice"), e.getMessage());
     }
+
+    /** A TF.js model whose config.layers is an object, not a list: NullPointerException. */
+    @Test
+    void tfjsLayersNotAList() throws Exception {
+        ImportException e = tfjsRefusal("layers-not-a-list");
+        assertTrue(e.getMessage().contains("config.layers is not a list of layers"), e.getMessage());
+    }
 }

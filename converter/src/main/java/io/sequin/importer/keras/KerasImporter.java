@@ -89,8 +89,11 @@ public final class KerasImporter {
         if (!cls.equals("Sequential") && !functional) {
             throw new ImportException("a Keras " + cls + " model; Sequin imports Sequential and functional models");
         }
+        if (!layers.isArray()) {
+            throw new ImportException("the model's config.layers is not a list of layers");
+        }
         if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
-            throw new ImportException("the Sequential model has " + layers.size() + " layers");
+            throw new ImportException("the " + cls + " model has " + layers.size() + " layers");
         }
         // What each layer wrote, by layer name: functional layers read their inbound layers' tensors.
         java.util.Map<String, TensorState> written = new java.util.HashMap<>();
