@@ -64,12 +64,14 @@ class FuzzFindingsTest {
         assertTrue(e.getMessage().contains("a GLOBAL name runs past the end of the pickle"), e.getMessage());
     }
 
-    /** A zip entry name that is not UTF-8: ZipFile threw IllegalArgumentException from its entry iterator. */
+    /** A zip entry name that is not UTF-8: ZipFile (JDK 17) threw IllegalArgumentException from its entry iterator. */
     @Test
     void zipEntryNameNotUtf8() throws Exception {
         Path file = Exercise.file("model.pt", finding("StateDictFuzzTestInputs/importStateDict", "zip-entry-name-not-utf8"));
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(file));
-        assertTrue(e.getMessage().contains("an entry name is not valid UTF-8"), e.getMessage());
+        // JDK 17 finds the bad name when listing the entries; JDK 25 already when opening the zip.
+        assertTrue(e.getMessage().contains("an entry name is not valid UTF-8")
+                || e.getMessage().contains("not a readable zip archive: invalid CEN header (bad entry name"), e.getMessage());
         assertTrue(!StateDictReader.isTorchZip(file));
     }
 
