@@ -3,11 +3,13 @@ package io.sequin.format;
 import static io.sequin.testing.Allocations.refusedCheaply;
 import static io.sequin.testing.TorchArchives.le;
 import static io.sequin.testing.TorchArchives.pickle;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.flatbuffers.FlatBufferBuilder;
 import io.sequin.importer.ImportException;
 import io.sequin.importer.keras.H5Reader;
+import io.sequin.importer.keras.KerasZipReader;
 import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.model.Model;
@@ -132,13 +134,54 @@ class LimitsTest {
 
     /**
      * A Keras .h5 file (14 KB) whose Dense kernel is declared 65536 x 32768 float32 with storage
-     * never allocated (fixtures/limits/huge_weight.h5, written by tools/make-limits-h5.py with h5py).
+     * never allocated (fixtures/limits/huge_weight.h5, written by tools/make-hostile-hdf5-fixtures.py with h5py).
      */
     @Test
     void anHdf5DatasetOfTwoToTheThirtyOneElements() throws Exception {
-        Path file = Path.of(getClass().getResource("/fixtures/limits/huge_weight.h5").toURI());
+        Path file = limitsFixture("huge_weight.h5");
         ImportException e = refusedCheaply(ImportException.class, () -> H5Reader.read(file));
         assertTrue(e.getMessage().contains("head/head/kernel:0") && e.getMessage().contains("[65536, 32768]")
                 && e.getMessage().contains("more than " + Limits.MAX_TENSOR_ELEMENTS), e.getMessage());
+    }
+
+    private static Path limitsFixture(String name) throws Exception {
+        return Path.of(LimitsTest.class.getResource("/fixtures/limits/" + name).toURI());
+    }
+
+    /** 2^28 elements (1 GiB), within the limit, declared but never written: refused rather than taken as fill values. */
+    @Test
+    void anUnwrittenHdf5DatasetIsRefusedRatherThanFilled() throws Exception {
+        ImportException e = refusedCheaply(ImportException.class, () -> H5Reader.read(limitsFixture("unallocated_weight.h5")));
+        assertTrue(e.getMessage().contains("head/head/kernel:0") && e.getMessage().contains("no data in the file"), e.getMessage());
+    }
+
+    /** A weight listed again would be read again: 65,536 names of one large dataset would make gigabytes of megabytes. */
+    @Test
+    void anHdf5DatasetListedAsTwoWeightsIsRefused() throws Exception {
+        ImportException e = assertThrows(ImportException.class, () -> H5Reader.read(limitsFixture("weight_listed_twice.h5")));
+        assertTrue(e.getMessage().contains("rnn/kernel:0 is a dataset already listed as another weight"), e.getMessage());
+    }
+
+    /** A Keras 3 weights file whose group contains itself (a hard link) is refused, not walked forever. */
+    @Test
+    void aKerasGroupThatContainsItselfIsRefused() throws Exception {
+        ImportException e = assertThrows(ImportException.class, () -> KerasZipReader.read(limitsFixture("hard_link_cycle.keras")));
+        assertTrue(e.getMessage().contains("is an object already reached by another path"), e.getMessage());
+    }
+
+    /**
+     * A state_dict tensor of 16384 x 16384 (2^28 elements, 1 GiB, within the limit) viewing 4 floats
+     * with strides of 0: refused as an expanded view, not made into a gigabyte.
+     */
+    @Test
+    void anExpandedStateDictViewIsRefusedRatherThanMaterialized() throws Exception {
+        byte[] data = pickle(0x80, 2, '}', 'X', le(1), "w",
+                'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
+                '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
+                'K', 0, 'J', le(16384), 'J', le(16384), 0x86, 'K', 0, 'K', 0, 0x86, 0x89,
+                'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R', 's', '.');
+        Path file = TorchArchives.zip(tmp, "data.pkl", data, "data/0", new byte[16]);
+        ImportException e = refusedCheaply(ImportException.class, () -> StateDictReader.read(file));
+        assertTrue(e.getMessage().contains("has 268435456 elements over a storage of 4 (an expanded view)"), e.getMessage());
     }
 }

@@ -52,6 +52,9 @@ public final class H5Reader {
                 version = text(weights.getAttribute("keras_version"));
             }
             List<KerasModel.Weight> out = new ArrayList<>();
+            // Keras lists each weight once; a dataset listed again would be read again, and
+            // 65,536 names of one large dataset would make gigabytes out of megabytes.
+            java.util.Set<Long> seen = new java.util.HashSet<>();
             for (String layer : names(weights, "layer_names")) {
                 Node g = weights.getChild(layer);
                 if (!(g instanceof Group)) {
@@ -61,6 +64,9 @@ public final class H5Reader {
                     Node d = ((Group) g).getByPath(w);
                     if (!(d instanceof Dataset)) {
                         throw new ImportException("model_weights/" + layer + "/" + w + " is listed in weight_names but is not a dataset");
+                    }
+                    if (!seen.add(d.getAddress())) {
+                        throw new ImportException("model_weights/" + layer + "/" + w + " is a dataset already listed as another weight");
                     }
                     out.add(new KerasModel.Weight(layer + "/" + w, floats((Dataset) d, layer + "/" + w)));
                 }
@@ -148,6 +154,11 @@ public final class H5Reader {
                 throw new ImportException("weight " + name + " has shape " + java.util.Arrays.toString(shape) + ": "
                         + (s < 0 ? "a negative dimension" : "more than " + Limits.MAX_TENSOR_ELEMENTS + " elements"));
             }
+        }
+        if (count > 0 && d.isEmpty()) {
+            // Unwritten storage reads as fill values: data out of nothing, as much as the shape says.
+            throw new ImportException("weight " + name + " has shape " + java.util.Arrays.toString(shape)
+                    + " but no data in the file (its storage was never written)");
         }
         Object data = count == 0 ? new float[0] : d.getDataFlat();
         float[] v;

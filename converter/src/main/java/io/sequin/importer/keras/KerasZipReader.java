@@ -45,8 +45,9 @@ public final class KerasZipReader {
             try (HdfFile h5 = HdfFile.fromBytes(zip.bytes("model.weights.h5"))) {
                 Node layers = h5.getChild("layers");
                 if (layers instanceof Group) {
+                    java.util.Set<Long> seen = new java.util.HashSet<>();
                     for (Node layer : ((Group) layers).getChildren().values()) {
-                        collect(layer, layer.getName(), weights);
+                        collect(layer, layer.getName(), weights, seen);
                     }
                 }
             } catch (RuntimeException e) {
@@ -58,8 +59,16 @@ public final class KerasZipReader {
         }
     }
 
-    /** Every dataset under a layer's group, named "<layer>/<path>", in Keras's variable order. */
-    private static void collect(Node node, String path, List<KerasModel.Weight> out) throws ImportException {
+    /**
+     * Every dataset under a layer's group, named "<layer>/<path>", in Keras's variable order. An
+     * object reached twice (HDF5 hard links can make a group its own descendant, or make a few
+     * groups reach the same datasets by exponentially many paths) is refused: Keras links nothing twice.
+     */
+    private static void collect(Node node, String path, List<KerasModel.Weight> out, java.util.Set<Long> seen)
+            throws ImportException {
+        if ((node instanceof Dataset || node instanceof Group) && !seen.add(node.getAddress())) {
+            throw new ImportException("model.weights.h5: " + path + " is an object already reached by another path");
+        }
         if (node instanceof Dataset) {
             Dataset d = (Dataset) node;
             out.add(new KerasModel.Weight(path, H5Reader.floats(d, path)));
@@ -71,7 +80,7 @@ public final class KerasZipReader {
         List<Node> children = new ArrayList<>(((Group) node).getChildren().values());
         children.sort(Comparator.comparing(KerasZipReader::order));
         for (Node child : children) {
-            collect(child, path + "/" + child.getName(), out);
+            collect(child, path + "/" + child.getName(), out, seen);
         }
     }
 

@@ -110,10 +110,20 @@ public final class StateDictReader {
             if (count > Limits.MAX_TENSOR_ELEMENTS) {
                 throw new ImportException(what + ": more than " + Limits.MAX_TENSOR_ELEMENTS + " elements");
             }
-            last += t.size[i] == 0 ? 0 : (t.size[i] - 1) * t.stride[i];
+            try {
+                last = Math.addExact(last, t.size[i] == 0 ? 0 : Math.multiplyExact(t.size[i] - 1, t.stride[i]));
+            } catch (ArithmeticException e) {
+                throw new ImportException(what + ": size " + t.size[i] + " with stride " + t.stride[i] + " reaches past any storage");
+            }
         }
         if (t.offset < 0 || (count > 0 && last >= t.storage.elements)) {
             throw new ImportException(what + " reaches element " + last + " of a storage of " + t.storage.elements);
+        }
+        if (count > t.storage.elements) {
+            // Only an expanded view (stride 0) has more elements than its storage: a few bytes
+            // in the file would become as many floats as the shape says.
+            throw new ImportException(what + " has " + count + " elements over a storage of " + t.storage.elements
+                    + " (an expanded view); save it with .contiguous()");
         }
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         int[] shape = new int[t.size.length];
