@@ -1,8 +1,6 @@
 package io.sequin.format;
 
 import static io.sequin.testing.Allocations.refusedCheaply;
-import static io.sequin.testing.TorchArchives.le;
-import static io.sequin.testing.TorchArchives.pickle;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,12 +119,7 @@ class LimitsTest {
      */
     @Test
     void aStateDictTensorOfTwoToTheThirtyOneElements() throws Exception {
-        // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), 0, (65536, 32768), (0, 0), False, OrderedDict())}
-        byte[] data = pickle(0x80, 2, '}', 'X', le(1), "w",
-                'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
-                '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
-                'K', 0, 'J', le(65536), 'J', le(32768), 0x86, 'K', 0, 'K', 0, 0x86, 0x89,
-                'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R', 's', '.');
+        byte[] data = TorchArchives.oneTensor(new long[] {65536, 32768}, new long[] {0, 0});
         Path file = TorchArchives.zip(tmp, "data.pkl", data, "data/0", new byte[16]);
         ImportException e = refusedCheaply(ImportException.class, () -> StateDictReader.read(file));
         assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("more than " + Limits.MAX_TENSOR_ELEMENTS), e.getMessage());
@@ -175,11 +168,7 @@ class LimitsTest {
      */
     @Test
     void anExpandedStateDictViewIsRefusedRatherThanMaterialized() throws Exception {
-        byte[] data = pickle(0x80, 2, '}', 'X', le(1), "w",
-                'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
-                '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
-                'K', 0, 'J', le(16384), 'J', le(16384), 0x86, 'K', 0, 'K', 0, 0x86, 0x89,
-                'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R', 's', '.');
+        byte[] data = TorchArchives.oneTensor(new long[] {16384, 16384}, new long[] {0, 0});
         Path file = TorchArchives.zip(tmp, "data.pkl", data, "data/0", new byte[16]);
         ImportException e = refusedCheaply(ImportException.class, () -> StateDictReader.read(file));
         assertTrue(e.getMessage().contains("has 268435456 elements over a storage of 4 (an expanded view)"), e.getMessage());

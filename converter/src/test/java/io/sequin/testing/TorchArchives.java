@@ -46,4 +46,35 @@ public final class TorchArchives {
         }
         return out.toByteArray();
     }
+
+    /**
+     * The pickle of {@code {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), 0,
+     * size, stride, False, OrderedDict())}}: one float tensor viewing a storage of 4 floats (its
+     * archive holds {@code data/0} of 16 bytes), with whatever size and stride a test needs.
+     */
+    public static byte[] oneTensor(long[] size, long[] stride) {
+        return pickle(0x80, 2, '}', 'X', le(1), "w", 'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
+                '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
+                'K', 0, tuple(size), tuple(stride), 0x89, 'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R', 's', '.');
+    }
+
+    /** A tuple of longs: BININT where an int holds it, LONG1 of 8 bytes otherwise. */
+    private static byte[] tuple(long[] values) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write('(');
+        for (long v : values) {
+            if (v == (int) v) {
+                out.write('J');
+                out.writeBytes(le((int) v));
+            } else {
+                out.write(0x8a);
+                out.write(8);
+                for (int b = 0; b < 8; b++) {
+                    out.write((int) (v >>> (8 * b)));
+                }
+            }
+        }
+        out.write('t');
+        return out.toByteArray();
+    }
 }

@@ -131,12 +131,7 @@ class PytorchStateDictTest {
 
     @Test
     void refusesATensorReachingPastItsStorage() throws Exception {
-        // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), 0, (3, 2), (2, 1), False, OrderedDict())}
-        byte[] pickle = pickle(0x80, 2, '}', 'X', le(1), "w",
-                'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
-                '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
-                'K', 0, 'K', 3, 'K', 2, 0x86, 'K', 2, 'K', 1, 0x86, 0x89, 'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R',
-                's', '.');
+        byte[] pickle = TorchArchives.oneTensor(new long[] {3, 2}, new long[] {2, 1});
         Path file = zip("data.pkl", pickle, "data/0", new byte[16]);
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(file));
         assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("element 5") && e.getMessage().contains("4"), e.getMessage());
@@ -153,13 +148,8 @@ class PytorchStateDictTest {
 
     @Test
     void aStrideThatOverflowsIsRefused() throws Exception {
-        // {'w': _rebuild_tensor_v2(storage of 4, 0, (3,), (2^62,), ...)}: (3 - 1) * 2^62 overflows a long.
-        byte[] stride = {(byte) 0x8a, 8, 0, 0, 0, 0, 0, 0, 0, 0x40};
-        byte[] pickle = pickle(0x80, 2, '}', 'X', le(1), "w",
-                'c', "torch._utils\n_rebuild_tensor_v2\n", '(',
-                '(', 'X', le(7), "storage", 'c', "torch\nFloatStorage\n", 'X', le(1), "0", 'X', le(3), "cpu", 'K', 4, 't', 'Q',
-                'K', 0, 'K', 3, 0x85, stride, 0x85, 0x89, 'c', "collections\nOrderedDict\n", ')', 'R', 't', 'R',
-                's', '.');
+        // (3 - 1) * 2^62 overflows a long.
+        byte[] pickle = TorchArchives.oneTensor(new long[] {3}, new long[] {1L << 62});
         ImportException e = assertThrows(ImportException.class, () -> StateDictReader.read(zip("data.pkl", pickle, "data/0", new byte[16])));
         assertTrue(e.getMessage().contains("'w'") && e.getMessage().contains("reaches past any storage"), e.getMessage());
     }
