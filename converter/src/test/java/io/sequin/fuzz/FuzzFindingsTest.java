@@ -97,13 +97,7 @@ class FuzzFindingsTest {
 
     /** Imports a TF.js finding: model.json, a zero byte, weights.bin (as KerasFuzzTest.tfjs splits it). */
     private static ImportException tfjsRefusal(String name) throws Exception {
-        byte[] data = finding("KerasFuzzTestInputs/tfjs", name);
-        int split = 0;
-        while (data[split] != 0) {
-            split++;
-        }
-        Exercise.file("weights.bin", java.util.Arrays.copyOfRange(data, split + 1, data.length));
-        Path json = Exercise.file("model.json", java.util.Arrays.copyOf(data, split));
+        Path json = KerasFuzzTest.tfjsFiles(finding("KerasFuzzTestInputs/tfjs", name));
         return assertThrows(ImportException.class,
                 () -> io.sequin.importer.keras.KerasImporter.importModel(io.sequin.importer.keras.TfjsReader.read(json)));
     }

@@ -44,18 +44,23 @@ class KerasFuzzTest {
      */
     @FuzzTest
     void tfjs(byte[] data) {
+        KerasModel model;
+        try {
+            model = TfjsReader.read(tfjsFiles(data));
+        } catch (ImportException e) {
+            return;
+        }
+        convert(model);
+    }
+
+    /** Writes a TF.js input as model.json beside weights.bin, split at its first zero byte; returns model.json. */
+    static java.nio.file.Path tfjsFiles(byte[] data) {
         int split = 0;
         while (split < data.length && data[split] != 0) {
             split++;
         }
         Exercise.file("weights.bin", split < data.length ? Arrays.copyOfRange(data, split + 1, data.length) : new byte[0]);
-        KerasModel model;
-        try {
-            model = TfjsReader.read(Exercise.file("model.json", Arrays.copyOf(data, split)));
-        } catch (ImportException e) {
-            return;
-        }
-        convert(model);
+        return Exercise.file("model.json", Arrays.copyOf(data, split));
     }
 
     private static void convert(KerasModel model) {
