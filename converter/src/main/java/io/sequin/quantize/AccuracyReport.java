@@ -113,9 +113,7 @@ public final class AccuracyReport {
                 feeds.put(spec.name(), given);
                 origin.put(spec.name(), sources.getOrDefault(spec.name(), "given") + ", shape " + Tensor.format(given.shape()));
             } else {
-                Tensor t = randomInput(ir, spec, bound, random);
-                feeds.put(spec.name(), t);
-                origin.put(spec.name(), randomKind(ir, spec, t) + ", shape " + Tensor.format(t.shape()));
+                feeds.put(spec.name(), randomInput(ir, spec, bound, random, origin));
             }
         }
         // Every layer's output is compared, read from each session after its run.
@@ -146,24 +144,9 @@ public final class AccuracyReport {
         return new AccuracyReport(weights, origin, entries);
     }
 
-    /** How {@link #randomInput} made an input, in words. */
-    private static String randomKind(IrModel ir, TensorSpec spec, Tensor t) {
-        for (IrLayer layer : ir.layers) {
-            if (layer instanceof IrEmbeddingLayer && layer.inputs.get(0).equals(spec.name())) {
-                return "random token ids in [0, " + ((IrEmbeddingLayer) layer).vocabulary + "), seed " + SEED;
-            }
-        }
-        if (t.type() == ElementType.FLOAT32) {
-            return "random N(0,1), seed " + SEED;
-        }
-        if (t.size() == 0) {
-            return "empty";
-        }
-        long first = t.type() == ElementType.INT32 ? t.ints()[0] : t.longs()[0];
-        return first == RANDOM_STEPS ? "full lengths (" + RANDOM_STEPS + ")" : "zeros";
-    }
-
-    private static Tensor randomInput(IrModel ir, TensorSpec spec, Map<String, Integer> bound, Random random) {
+    /** A random input for {@code spec}; says in {@code origin} how it was made. */
+    private static Tensor randomInput(IrModel ir, TensorSpec spec, Map<String, Integer> bound, Random random,
+                                      Map<String, String> origin) {
         int seqAxis = -1;
         boolean lengths = false;
         int vocabulary = 0;
@@ -210,48 +193,49 @@ public final class AccuracyReport {
                 }
             }
         }
+        int n = (int) Tensor.elementCount(shape);
+        String size = ", shape " + Tensor.format(shape);
         if (vocabulary > 0) {
             // Token ids for an embedding: uniform over its rows (Keras models take them as floats).
-            int n = (int) Tensor.elementCount(shape);
-            if (spec.type() == ElementType.FLOAT32) {
-                float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = random.nextInt(vocabulary);
-                }
-                return Tensor.ofFloats(shape, v);
-            }
-            if (spec.type() == ElementType.INT32) {
-                int[] v = new int[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = random.nextInt(vocabulary);
-                }
-                return Tensor.ofInts(shape, v);
-            }
-            long[] v = new long[n];
+            long[] ids = new long[n];
             for (int i = 0; i < n; i++) {
-                v[i] = random.nextInt(vocabulary);
+                ids[i] = random.nextInt(vocabulary);
             }
-            return Tensor.ofLongs(shape, v);
+            origin.put(spec.name(), "random token ids in [0, " + vocabulary + "), seed " + SEED + size);
+            return wholeNumbers(spec.type(), shape, ids);
         }
-        int n = (int) Tensor.elementCount(shape);
-        switch (spec.type()) {
+        if (spec.type() == ElementType.FLOAT32) {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (float) random.nextGaussian();
+            }
+            origin.put(spec.name(), "random N(0,1), seed " + SEED + size);
+            return Tensor.ofFloats(shape, v);
+        }
+        long[] v = new long[n];
+        Arrays.fill(v, lengths ? RANDOM_STEPS : 0);
+        origin.put(spec.name(), (lengths ? "full lengths (" + RANDOM_STEPS + ")" : "zeros") + size);
+        return wholeNumbers(spec.type(), shape, v);
+    }
+
+    private static Tensor wholeNumbers(ElementType type, int[] shape, long[] v) {
+        switch (type) {
             case FLOAT32: {
-                float[] v = new float[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = (float) random.nextGaussian();
+                float[] f = new float[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    f[i] = v[i];
                 }
-                return Tensor.ofFloats(shape, v);
+                return Tensor.ofFloats(shape, f);
             }
             case INT32: {
-                int[] v = new int[n];
-                Arrays.fill(v, lengths ? RANDOM_STEPS : 0);
-                return Tensor.ofInts(shape, v);
+                int[] ints = new int[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    ints[i] = (int) v[i];
+                }
+                return Tensor.ofInts(shape, ints);
             }
-            default: {
-                long[] v = new long[n];
-                Arrays.fill(v, lengths ? RANDOM_STEPS : 0);
+            default:
                 return Tensor.ofLongs(shape, v);
-            }
         }
     }
 
