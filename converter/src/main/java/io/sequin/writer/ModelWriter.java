@@ -137,22 +137,8 @@ public final class ModelWriter {
             io.sequin.schema.Tensor.addScales(fb, scalesOffset);
         }
         io.sequin.schema.Tensor.addData(fb, dataOffset);
-        io.sequin.schema.Tensor.addDataCrc32(fb, crc32(data, scales));
+        io.sequin.schema.Tensor.addDataCrc32(fb, io.sequin.format.TensorChecksum.of(ByteBuffer.wrap(data), scales));
         return io.sequin.schema.Tensor.endTensor(fb);
-    }
-
-    /** CRC-32 of the data, then of the scales as little-endian floats, as the loader checks it. */
-    private static long crc32(byte[] data, float[] scales) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(data);
-        if (scales != null) {
-            ByteBuffer b = ByteBuffer.allocate(4 * scales.length).order(ByteOrder.LITTLE_ENDIAN);
-            for (float f : scales) {
-                b.putFloat(f);
-            }
-            crc.update(b.array());
-        }
-        return crc.getValue();
     }
 
     /** A weight matrix [.., rows, cols] in the writer's storage type. */

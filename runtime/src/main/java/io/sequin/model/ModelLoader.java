@@ -205,18 +205,13 @@ final class ModelLoader {
         if (recorded == -1) {
             return;
         }
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        ByteBuffer data = t.dataAsByteBuffer();
-        if (data != null) {
-            crc.update(data.slice());
+        float[] scales = new float[t.scalesLength()];
+        for (int i = 0; i < scales.length; i++) {
+            scales[i] = t.scales(i);
         }
-        ByteBuffer scale = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < t.scalesLength(); i++) {
-            scale.putFloat(0, t.scales(i));
-            crc.update(scale.array(), 0, 4);
-        }
-        if (crc.getValue() != recorded) {
-            throw new InvalidModelException(what + ": the data's CRC-32 is " + Long.toHexString(crc.getValue()) + ", the file records "
+        long actual = io.sequin.format.TensorChecksum.of(t.dataAsByteBuffer(), scales);
+        if (actual != recorded) {
+            throw new InvalidModelException(what + ": the data's CRC-32 is " + Long.toHexString(actual) + ", the file records "
                     + Long.toHexString(recorded) + ": the weights were changed or damaged after writing");
         }
     }
