@@ -76,9 +76,13 @@ public final class KernelSelection {
         }
     }
 
-    /** "panama, 256-bit vectors (8 floats)" or "scalar". */
+    /** "panama, 256-bit vectors (8 floats)" or "scalar", and the width note if there is one. */
     public static String describe(Kernels k) {
-        return k.vectorLanes() > 1 ? k.name() + ", " + 32 * k.vectorLanes() + "-bit vectors (" + k.vectorLanes() + " floats)" : k.name();
+        if (k.vectorLanes() <= 1) {
+            return k.name();
+        }
+        String note = k.widthNote();
+        return k.name() + ", " + 32 * k.vectorLanes() + "-bit vectors (" + k.vectorLanes() + " floats)" + (note.isEmpty() ? "" : "; " + note);
     }
 
     private static Kernels loadPanama() {

@@ -23,6 +23,14 @@ public interface Kernels {
     /** Floats per vector register the kernels use; 1 for scalar kernels. */
     int vectorLanes();
 
+    /**
+     * Why the vector width is not the widest the CPU offers, or an override that was not taken
+     * as given; empty when there is nothing to say. Logged with the kernel choice.
+     */
+    default String widthNote() {
+        return "";
+    }
+
     /** Lays out rows {@code [from, from + rows)} of {@code m} for these kernels, in its stored type. */
     PackedMatrix pack(WeightMatrix m, int from, int rows);
 

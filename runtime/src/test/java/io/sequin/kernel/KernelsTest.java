@@ -61,8 +61,12 @@ class KernelsTest {
         return new double[] {e, magnitude};
     }
 
-    /** Row counts that give whole panels, several panels, and a partial last panel. */
-    static final int[] ROWS = {1, 5, 16, 37, 64, 72};
+    /**
+     * Row counts that give whole panels, several panels, and a partial last panel, at every
+     * vector width: 150 and 300 rows reach the eight-panel f32 tile with 512-bit vectors, and
+     * leave panels to the one-panel loop after it.
+     */
+    static final int[] ROWS = {1, 5, 16, 37, 64, 72, 150, 300};
 
     @ParameterizedTest(name = "{0} cols={2}")
     @MethodSource("kernelsAndSizes")
@@ -109,7 +113,8 @@ class KernelsTest {
     @MethodSource("kernelsAndSizes")
     void gemmIsOneGemvPerVector(String name, Kernels k, int cols) {
         SplittableRandom random = new SplittableRandom(cols + 13);
-        for (int rows : new int[] {1, 3, 16, 33, 48}) {
+        // 80 rows: four-panel tiles at every width, and a panel left over at 512 bits.
+        for (int rows : new int[] {1, 3, 16, 33, 48, 80}) {
             for (int n : new int[] {1, 3, 4, 5, 9}) {
                 int xStride = cols + 2;
                 int yStride = rows + 3;

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class StoredTypeKernelsTest {
     static final int[] COLS = {1, 2, 3, 15, 16, 17, 33, 64, 255, 1025};
-    static final int[] ROWS = {1, 5, 16, 37, 64, 72, 100};
+    static final int[] ROWS = {1, 5, 16, 37, 64, 72, 100, 150};
 
     static Stream<Arguments> cases() {
         List<Arguments> args = new ArrayList<>();
@@ -113,7 +113,7 @@ class StoredTypeKernelsTest {
     @MethodSource("cases")
     void gemv2AndGemmAgreeWithTheReference(String name, WeightType type, int cols, Kernels k) {
         SplittableRandom random = new SplittableRandom(cols * 17 + type.ordinal());
-        for (int rows : new int[] {3, 16, 48, 67}) {
+        for (int rows : new int[] {3, 16, 48, 67, 150}) {
             int hCols = cols / 2 + 1;
             WeightMatrix w = randomMatrix(random, type, rows, cols);
             // R in another type: a layer's two matrices are each read in their own type.
@@ -144,6 +144,42 @@ class StoredTypeKernelsTest {
                 }
             }
         }
+    }
+
+    /**
+     * With an odd column count, the last 16-bit pair's empty half must be multiplied by nothing
+     * read past the vector: an infinity right after it would turn 0 * inf into NaN.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("kernelsAndHalfTypes")
+    void anOddColumnCountReadsNothingPastTheVector(String name, WeightType type, Kernels k) {
+        SplittableRandom random = new SplittableRandom(11);
+        int cols = 33;
+        for (int rows : new int[] {16, 64, 150}) {
+            WeightMatrix m = randomMatrix(random, type, rows, cols);
+            PackedMatrix packed = k.pack(m, 0, rows);
+            for (int n : new int[] {1, 4, 5}) {
+                float[] x = KernelsTest.random(random, n * (cols + 1), 1);
+                for (int j = 0; j < n; j++) {
+                    x[j * (cols + 1) + cols] = Float.POSITIVE_INFINITY;
+                }
+                float[] y = new float[n * rows];
+                k.gemm(packed, x, 0, cols + 1, n, y, 0, rows);
+                for (int i = 0; i < y.length; i++) {
+                    assertTrue(Float.isFinite(y[i]), name + " " + type + " rows=" + rows + " n=" + n + " y[" + i + "] = " + y[i]);
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> kernelsAndHalfTypes() {
+        List<Arguments> args = new ArrayList<>();
+        for (Kernels k : KernelsTest.implementations()) {
+            for (WeightType t : new WeightType[] {WeightType.F16, WeightType.BF16}) {
+                args.add(Arguments.of(k.name(), t, k));
+            }
+        }
+        return args.stream();
     }
 
     @org.junit.jupiter.api.Test

@@ -9,15 +9,14 @@ import io.sequin.tensor.WeightType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Kernels written with the Vector API ({@code jdk.incubator.vector}), using only what JDK 17
- * and JDK 25 both have: array loads and stores, lanewise arithmetic, fma, reductions. They are
- * tested against {@link ScalarKernels}, the specification.
+ * and JDK 25 both have: array loads and stores, lanewise arithmetic, fma. They are tested
+ * against {@link ScalarKernels}, the specification.
  *
  * <p>{@link #sigmoid} and {@link #tanh} are computed from a polynomial {@code exp}; their
  * largest absolute error against double-precision math is below 1.2e-7 (measured over
@@ -27,27 +26,54 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Weights in f16, bf16 or int8 are widened to float in registers as the products read them
  * (see {@link PackedMatrix} for the layouts); sums are kept in float, and an int8 row's sum is
  * multiplied by its scale once. {@code WideningBenchmark} in the bench module compares ways to
- * widen int8.
+ * widen int8. The vector width is {@link VectorWidth}'s.
  *
- * <p>The register-tile loops are written out where they are used rather than shared through
- * helpers that take or return vectors: a vector crossing a method C2 does not inline is boxed on
- * the heap, which the zero-allocation tests would catch. The one helper, {@link #int8}, is a
- * load and a conversion, small enough that C2 inlines it at every use (the zero-allocation tests
- * run every int8 loop).
+ * <h2>Written for C2</h2>
+ * A Vector API operation is fast and allocates nothing only when C2 turns it into an
+ * intrinsic; otherwise every vector it touches is boxed on the heap. Three rules keep that true
+ * on every CPU, JDK and compilation order, and {@code tools/JitCheck.java} checks them from a
+ * compilation log (the CPU matrix in {@code .ci/run} runs it):
+ * <ol>
+ * <li><b>Every vector is typed exactly where it is made.</b> C2 expands the Vector API's
+ *     intrinsics only after parsing a method, so while it parses, a vector returned by
+ *     {@code fromArray}, {@code broadcast} or {@code reinterpretAsFloats} is just a
+ *     {@code FloatVector}; an intrinsic needs its species as a constant, which C2 then has only if
+ *     a type profile names the concrete class. On JDK 17 a profile that was still empty when C2
+ *     compiled a kernel left a call virtual, {@code VectorSupport.store} failed ("missing
+ *     constant: vclass=DecodeN"), and a kernel boxed 4 KB per step for good (issue 15). So loads,
+ *     broadcasts, zeros and reinterpretations pass through {@code FV.cast}, {@code IV.cast} or
+ *     {@code BV.cast}: {@code Class.cast} with a constant final class is an intrinsic that types
+ *     its result exactly while parsing, whatever the profiles say, and the concrete classes'
+ *     operations keep that type. Vectors carried around a loop are cast again where a call is made
+ *     on them after it, since an on-stack-replacement entry knows them only by their declared
+ *     type.
+ * <li><b>Every method with vector code is small.</b> Once C2 has created 18,000 nodes while
+ *     parsing one compilation (NodeCountInliningCutoff), it inlines the rest late, and a late
+ *     {@code intoArray} can expand its store before the species is known; each Vector API call
+ *     costs about 300 nodes. So the products are register tiles of at most about forty calls,
+ *     each a method of its own; drivers hold only loops and calls.
+ * <li><b>No vector crosses a method call</b> that C2 might not inline: tiles take arrays and
+ *     indices, and write their sums into {@code y}. The one helper returning a vector,
+ *     {@link #int8}, is a load and a conversion that every tile inlines.
+ * </ol>
  *
  * <p>This class is loaded by name ({@code KernelSelection}) and nothing else in the runtime
  * refers to it, so a JVM without the incubator module never links it.
  */
 public final class PanamaKernels implements Kernels {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(VectorWidth.BITS));
     private static final int L = F.length();
     /** Ints of the float vector's width: a panel column of f16/bf16 pairs. */
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /**
      * L bytes: a panel column of int8 weights, widened to one float vector; null where no byte
      * vector is that narrow (L < 8, 128-bit vectors), and int8 products run as plain Java there.
      */
     private static final VectorSpecies<Byte> B = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    /** The concrete vector classes of these species: see rule 1 in the class comment. */
+    private static final Class<? extends FloatVector> FV = FloatVector.zero(F).getClass();
+    private static final Class<? extends IntVector> IV = IntVector.zero(I).getClass();
+    private static final Class<? extends ByteVector> BV = B == null ? null : ByteVector.zero(B).getClass();
 
     @Override
     public String name() {
@@ -59,18 +85,20 @@ public final class PanamaKernels implements Kernels {
         return L;
     }
 
+    @Override
+    public String widthNote() {
+        return VectorWidth.note();
+    }
+
     /** Panels of one vector's width: column k of a panel (a column pair for 16-bit types) is one vector load. */
     @Override
     public PackedMatrix pack(WeightMatrix m, int from, int rows) {
-        if (I.length() != L) {
-            throw new IllegalStateException("int and float vectors of the preferred shape differ in lanes: " + I + ", " + F);
-        }
         return PackedMatrix.of(m, from, rows, L);
     }
 
     @Override
     public void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff) {
-        products(w, x, xOff, y, yOff);
+        gemm(w, x, xOff, 0, 1, y, yOff, 0);
     }
 
     /** W·x, then R·h, each into y: every weight is still read once per step. */
@@ -79,96 +107,553 @@ public final class PanamaKernels implements Kernels {
         if (w.rows != r.rows) {
             throw new IllegalArgumentException("gemv2 needs matrices with the same rows, got " + w.rows + " and " + r.rows);
         }
-        products(w, x, xOff, y, yOff);
-        products(r, h, hOff, y, yOff);
+        // One call site in a loop, not two calls: C2 would inline two copies of everything below.
+        for (int i = 0; i < 2; i++) {
+            gemm(i == 0 ? w : r, i == 0 ? x : h, i == 0 ? xOff : hOff, 0, 1, y, yOff, 0);
+        }
     }
 
     /**
-     * y += M·v in the column form: for each column k, a panel's weights (one vector of L rows)
-     * times v[k] broadcast, accumulated per panel, so no horizontal reduction is needed. Four
-     * panels are done together, each with two accumulators (even and odd k): eight independent
-     * fma chains hide the fma latency, and each broadcast serves four panels.
+     * One matrix times n vectors: register tiles chosen by type and n, then what no tile covers,
+     * one panel by one vector ({@code ...Rest}), then the rows past the last whole panel in plain
+     * Java. The tile choice is written out here rather than in a method per type so that this
+     * method is larger than C2's FreqInlineSize (325 bytecodes): it is never inlined into a
+     * cell's or a session's compilation, which keeps those free of vector code (rule 2 in the
+     * class comment).
+     *
+     * <ul>
+     * <li>f32, one vector: eight panels at a time, eight fma chains. Up to eight vectors: two
+     *     panels by four vectors, so the weights are read once per four vectors; more (a
+     *     sequence's input projection): four panels by two vectors, which measured faster there.
+     *     Both load six vectors per eight fmas.
+     * <li>int8, one vector: a group of four panels ({@link PackedMatrix#INT8_GROUP}: their columns
+     *     lie side by side, one sequential stream), four fma chains, as many as the byte-to-float
+     *     conversions keep busy. More vectors: two panels of a group by four vectors, each
+     *     widened column serving four vectors. Each row's sum is multiplied by its scale once.
+     * <li>bf16, one vector: four panels, even and odd columns in their own chains (eight). More:
+     *     one panel by four vectors, even and odd columns apart (eight chains), so the weights
+     *     are read once per four vectors (two panels by two read them twice as often, and
+     *     measured 20-28% slower for eight streams).
+     * <li>f16: the even columns of every panel, then the odd ones ({@link #f16Columns}); its
+     *     widening is about sixteen vector operations a column, so one widened column serves at
+     *     most four vectors, and a tile of more would pass C2's node budget. f16 saves memory,
+     *     not time.
+     * </ul>
      */
-    private static void products(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
-        int full = m.rows / L;
-        switch (m.type) {
-            case F32:
-                productsF32(m, v, vOff, y, yOff);
+    @Override
+    public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        int full = w.rows / L;
+        int cols = w.cols;
+        int pDone = 0;
+        int jDone = n;
+        switch (w.type) {
+            case F32: {
+                float[] d = w.elements();
+                int panel = cols * L;
+                if (n == 1) {
+                    for (; pDone + 8 <= full; pDone += 8) {
+                        f32EightPanels(d, pDone * panel, panel, cols, x, xOff, y, yOff + pDone * L);
+                    }
+                } else if (n <= 8) {
+                    jDone = n / 4 * 4;
+                    for (; pDone + 2 <= full; pDone += 2) {
+                        for (int j = 0; j < jDone; j += 4) {
+                            f32TwoPanelsTimesFour(d, pDone * panel, panel, cols, x, xOff + j * xStride, xStride,
+                                    y, yOff + j * yStride + pDone * L, yStride);
+                        }
+                    }
+                } else {
+                    jDone = n / 2 * 2;
+                    for (; pDone + 4 <= full; pDone += 4) {
+                        for (int j = 0; j < jDone; j += 2) {
+                            f32FourPanelsTimesTwo(d, pDone * panel, panel, cols, x, xOff + j * xStride, xOff + (j + 1) * xStride,
+                                    y, yOff + j * yStride + pDone * L, yOff + (j + 1) * yStride + pDone * L);
+                        }
+                    }
+                }
+                f32Rest(d, panel, cols, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
-            case INT8:
+            }
+            case INT8: {
                 if (B == null) {
                     full = 0;
-                } else {
-                    productsInt8(m, v, vOff, y, yOff);
+                    break;
                 }
+                byte[] d = w.int8();
+                float[] scales = w.scales();
+                if (n == 1) {
+                    for (; pDone + PackedMatrix.INT8_GROUP <= full; pDone += PackedMatrix.INT8_GROUP) {
+                        int8FourPanels(d, w.int8Offset(pDone), cols, scales, pDone * L, x, xOff, y, yOff + pDone * L);
+                    }
+                } else {
+                    jDone = n / 4 * 4;
+                    // Pairs start at even panels, so both panels of a pair are in one group, with one stride.
+                    for (; pDone + 2 <= full; pDone += 2) {
+                        for (int j = 0; j < jDone; j += 4) {
+                            int8TwoPanelsTimesFour(d, w.int8Offset(pDone), w.int8ColumnStride(pDone), cols, scales, pDone * L,
+                                    x, xOff + j * xStride, xStride, y, yOff + j * yStride + pDone * L, yStride);
+                        }
+                    }
+                }
+                int8Rest(w, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
-            case BF16:
-                productsBf16(m, v, vOff, y, yOff);
+            }
+            case BF16: {
+                int[] d = w.pairs();
+                int panel = (cols + 1) / 2 * L;
+                if (n == 1) {
+                    for (; pDone + 4 <= full; pDone += 4) {
+                        bf16FourPanels(d, pDone * panel, panel, cols, x, xOff, y, yOff + pDone * L);
+                    }
+                } else {
+                    jDone = n / 4 * 4;
+                    for (; pDone < full; pDone++) {
+                        for (int j = 0; j < jDone; j += 4) {
+                            bf16PanelTimesFour(d, pDone * panel, cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + pDone * L, yStride);
+                        }
+                    }
+                }
+                bf16Rest(d, panel, cols, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
+            }
             default:
-                productsF16(m, v, vOff, y, yOff);
+                // Even columns, then odd ones; each one call site, in a loop.
+                jDone = n / 4 * 4;
+                for (int odd = 0; odd < 2; odd++) {
+                    if (jDone > 0) {
+                        f16ColumnsTimesFour(w.pairs(), (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, y, yOff, yStride);
+                    }
+                    f16Columns(w.pairs(), (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, n, y, yOff, yStride);
+                }
         }
-        for (int p = full; p * L < m.rows; p++) {
-            partialPanel(m, v, vOff, y, yOff, p);
+        for (int p = full; p * L < w.rows; p++) {
+            for (int j = 0; j < n; j++) {
+                partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, p);
+            }
         }
     }
 
-    private static void productsF32(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
-        float[] d = m.elements();
-        int cols = m.cols;
-        int full = m.rows / L;
-        int p = 0;
-        for (; p + 4 <= full; p += 4) {
-            int s0 = p * cols * L;
-            int s1 = s0 + cols * L;
-            int s2 = s1 + cols * L;
-            int s3 = s2 + cols * L;
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-            int k = 0;
-            for (; k + 2 <= cols; k += 2) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
-                FloatVector x1 = FloatVector.broadcast(F, v[vOff + k + 1]);
-                int o = k * L;
-                a0 = FloatVector.fromArray(F, d, s0 + o).fma(x0, a0);
-                a1 = FloatVector.fromArray(F, d, s1 + o).fma(x0, a1);
-                a2 = FloatVector.fromArray(F, d, s2 + o).fma(x0, a2);
-                a3 = FloatVector.fromArray(F, d, s3 + o).fma(x0, a3);
-                b0 = FloatVector.fromArray(F, d, s0 + o + L).fma(x1, b0);
-                b1 = FloatVector.fromArray(F, d, s1 + o + L).fma(x1, b1);
-                b2 = FloatVector.fromArray(F, d, s2 + o + L).fma(x1, b2);
-                b3 = FloatVector.fromArray(F, d, s3 + o + L).fma(x1, b3);
-            }
-            if (k < cols) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
-                int o = k * L;
-                a0 = FloatVector.fromArray(F, d, s0 + o).fma(x0, a0);
-                a1 = FloatVector.fromArray(F, d, s1 + o).fma(x0, a1);
-                a2 = FloatVector.fromArray(F, d, s2 + o).fma(x0, a2);
-                a3 = FloatVector.fromArray(F, d, s3 + o).fma(x0, a3);
-            }
-            int out = yOff + p * L;
-            FloatVector.fromArray(F, y, out).add(a0.add(b0)).intoArray(y, out);
-            FloatVector.fromArray(F, y, out + L).add(a1.add(b1)).intoArray(y, out + L);
-            FloatVector.fromArray(F, y, out + 2 * L).add(a2.add(b2)).intoArray(y, out + 2 * L);
-            FloatVector.fromArray(F, y, out + 3 * L).add(a3.add(b3)).intoArray(y, out + 3 * L);
+    // ---- f32 -------------------------------------------------------------------------------
+
+    /** Eight panels (from {@code d[s]}, each {@code panel} floats on) times one vector, into y. */
+    private static void f32EightPanels(float[] d, int s, int panel, int cols, float[] x, int xj, float[] y, int out) {
+        FloatVector a0 = FV.cast(FloatVector.fromArray(F, y, out));
+        FloatVector a1 = FV.cast(FloatVector.fromArray(F, y, out + L));
+        FloatVector a2 = FV.cast(FloatVector.fromArray(F, y, out + 2 * L));
+        FloatVector a3 = FV.cast(FloatVector.fromArray(F, y, out + 3 * L));
+        FloatVector a4 = FV.cast(FloatVector.fromArray(F, y, out + 4 * L));
+        FloatVector a5 = FV.cast(FloatVector.fromArray(F, y, out + 5 * L));
+        FloatVector a6 = FV.cast(FloatVector.fromArray(F, y, out + 6 * L));
+        FloatVector a7 = FV.cast(FloatVector.fromArray(F, y, out + 7 * L));
+        for (int k = 0, o = s; k < cols; k++, o += L) {
+            FloatVector xk = FV.cast(FloatVector.broadcast(F, x[xj + k]));
+            a0 = FV.cast(FloatVector.fromArray(F, d, o)).fma(xk, a0);
+            a1 = FV.cast(FloatVector.fromArray(F, d, o + panel)).fma(xk, a1);
+            a2 = FV.cast(FloatVector.fromArray(F, d, o + 2 * panel)).fma(xk, a2);
+            a3 = FV.cast(FloatVector.fromArray(F, d, o + 3 * panel)).fma(xk, a3);
+            a4 = FV.cast(FloatVector.fromArray(F, d, o + 4 * panel)).fma(xk, a4);
+            a5 = FV.cast(FloatVector.fromArray(F, d, o + 5 * panel)).fma(xk, a5);
+            a6 = FV.cast(FloatVector.fromArray(F, d, o + 6 * panel)).fma(xk, a6);
+            a7 = FV.cast(FloatVector.fromArray(F, d, o + 7 * panel)).fma(xk, a7);
         }
-        for (; p < full; p++) {
-            int s = p * cols * L;
-            FloatVector a = FloatVector.zero(F);
-            FloatVector b = FloatVector.zero(F);
-            int k = 0;
-            for (; k + 2 <= cols; k += 2) {
-                a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
-                b = FloatVector.fromArray(F, d, s + (k + 1) * L).fma(FloatVector.broadcast(F, v[vOff + k + 1]), b);
+        FV.cast(a0).intoArray(y, out);
+        FV.cast(a1).intoArray(y, out + L);
+        FV.cast(a2).intoArray(y, out + 2 * L);
+        FV.cast(a3).intoArray(y, out + 3 * L);
+        FV.cast(a4).intoArray(y, out + 4 * L);
+        FV.cast(a5).intoArray(y, out + 5 * L);
+        FV.cast(a6).intoArray(y, out + 6 * L);
+        FV.cast(a7).intoArray(y, out + 7 * L);
+    }
+
+    /**
+     * Two panels (from {@code d[s]}) times four vectors ({@code x[x0 ..]}, each {@code xStride}
+     * on), into {@code y[out ..]} (each {@code yStride} on).
+     */
+    private static void f32TwoPanelsTimesFour(float[] d, int s, int panel, int cols, float[] x, int x0, int xStride,
+                                              float[] y, int out, int yStride) {
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector a00 = FV.cast(FloatVector.fromArray(F, y, out));
+        FloatVector a10 = FV.cast(FloatVector.fromArray(F, y, out + L));
+        FloatVector a01 = FV.cast(FloatVector.fromArray(F, y, out + yStride));
+        FloatVector a11 = FV.cast(FloatVector.fromArray(F, y, out + yStride + L));
+        FloatVector a02 = FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride));
+        FloatVector a12 = FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride + L));
+        FloatVector a03 = FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride));
+        FloatVector a13 = FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride + L));
+        for (int k = 0, o = s; k < cols; k++, o += L) {
+            FloatVector w0 = FV.cast(FloatVector.fromArray(F, d, o));
+            FloatVector w1 = FV.cast(FloatVector.fromArray(F, d, o + panel));
+            FloatVector v0 = FV.cast(FloatVector.broadcast(F, x[x0 + k]));
+            FloatVector v1 = FV.cast(FloatVector.broadcast(F, x[x1 + k]));
+            FloatVector v2 = FV.cast(FloatVector.broadcast(F, x[x2 + k]));
+            FloatVector v3 = FV.cast(FloatVector.broadcast(F, x[x3 + k]));
+            a00 = w0.fma(v0, a00);
+            a01 = w0.fma(v1, a01);
+            a02 = w0.fma(v2, a02);
+            a03 = w0.fma(v3, a03);
+            a10 = w1.fma(v0, a10);
+            a11 = w1.fma(v1, a11);
+            a12 = w1.fma(v2, a12);
+            a13 = w1.fma(v3, a13);
+        }
+        FV.cast(a00).intoArray(y, out);
+        FV.cast(a10).intoArray(y, out + L);
+        FV.cast(a01).intoArray(y, out + yStride);
+        FV.cast(a11).intoArray(y, out + yStride + L);
+        FV.cast(a02).intoArray(y, out + 2 * yStride);
+        FV.cast(a12).intoArray(y, out + 2 * yStride + L);
+        FV.cast(a03).intoArray(y, out + 3 * yStride);
+        FV.cast(a13).intoArray(y, out + 3 * yStride + L);
+    }
+
+    /** Four panels (from {@code d[s]}) times two vectors ({@code x[x0 ..]}, {@code x[x1 ..]}), into {@code y[o0 ..]}, {@code y[o1 ..]}. */
+    private static void f32FourPanelsTimesTwo(float[] d, int s, int panel, int cols, float[] x, int x0, int x1,
+                                              float[] y, int o0, int o1) {
+        FloatVector a00 = FV.cast(FloatVector.fromArray(F, y, o0));
+        FloatVector a10 = FV.cast(FloatVector.fromArray(F, y, o0 + L));
+        FloatVector a20 = FV.cast(FloatVector.fromArray(F, y, o0 + 2 * L));
+        FloatVector a30 = FV.cast(FloatVector.fromArray(F, y, o0 + 3 * L));
+        FloatVector a01 = FV.cast(FloatVector.fromArray(F, y, o1));
+        FloatVector a11 = FV.cast(FloatVector.fromArray(F, y, o1 + L));
+        FloatVector a21 = FV.cast(FloatVector.fromArray(F, y, o1 + 2 * L));
+        FloatVector a31 = FV.cast(FloatVector.fromArray(F, y, o1 + 3 * L));
+        for (int k = 0, o = s; k < cols; k++, o += L) {
+            FloatVector v0 = FV.cast(FloatVector.broadcast(F, x[x0 + k]));
+            FloatVector v1 = FV.cast(FloatVector.broadcast(F, x[x1 + k]));
+            FloatVector w0 = FV.cast(FloatVector.fromArray(F, d, o));
+            FloatVector w1 = FV.cast(FloatVector.fromArray(F, d, o + panel));
+            FloatVector w2 = FV.cast(FloatVector.fromArray(F, d, o + 2 * panel));
+            FloatVector w3 = FV.cast(FloatVector.fromArray(F, d, o + 3 * panel));
+            a00 = w0.fma(v0, a00);
+            a10 = w1.fma(v0, a10);
+            a20 = w2.fma(v0, a20);
+            a30 = w3.fma(v0, a30);
+            a01 = w0.fma(v1, a01);
+            a11 = w1.fma(v1, a11);
+            a21 = w2.fma(v1, a21);
+            a31 = w3.fma(v1, a31);
+        }
+        FV.cast(a00).intoArray(y, o0);
+        FV.cast(a10).intoArray(y, o0 + L);
+        FV.cast(a20).intoArray(y, o0 + 2 * L);
+        FV.cast(a30).intoArray(y, o0 + 3 * L);
+        FV.cast(a01).intoArray(y, o1);
+        FV.cast(a11).intoArray(y, o1 + L);
+        FV.cast(a21).intoArray(y, o1 + 2 * L);
+        FV.cast(a31).intoArray(y, o1 + 3 * L);
+    }
+
+    /**
+     * What the tiles left of panels [0, full) times vectors [0, n): vectors [jDone, n) of panels
+     * [0, pDone), and every vector of panels [pDone, full); one panel by one vector, even and odd
+     * columns in their own fma chains.
+     */
+    private static void f32Rest(float[] d, int panel, int cols, int full, int pDone, int jDone,
+                                float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        for (int p = 0; p < full; p++) {
+            for (int j = p < pDone ? jDone : 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                int out = yOff + j * yStride + p * L;
+                FloatVector a = FV.cast(FloatVector.fromArray(F, y, out));
+                FloatVector b = FV.cast(FloatVector.zero(F));
+                int k = 0;
+                for (int o = p * panel; k + 2 <= cols; k += 2, o += 2 * L) {
+                    a = FV.cast(FloatVector.fromArray(F, d, o)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    b = FV.cast(FloatVector.fromArray(F, d, o + L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k + 1])), b);
+                }
+                if (k < cols) {
+                    a = FV.cast(FloatVector.fromArray(F, d, p * panel + k * L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                }
+                FV.cast(FV.cast(a).add(b)).intoArray(y, out);
             }
-            if (k < cols) {
-                a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, v[vOff + k]), a);
-            }
-            int out = yOff + p * L;
-            FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
         }
     }
+
+    // ---- int8 ------------------------------------------------------------------------------
+
+    /** L int8 weights widened to floats (without their scales). */
+    private static FloatVector int8(byte[] d, int off) {
+        return FV.cast(BV.cast(ByteVector.fromArray(B, d, off)).convertShape(VectorOperators.B2F, F, 0));
+    }
+
+    /** A whole group of four int8 panels (column 0 at {@code d[s]}) times one vector, into y. */
+    private static void int8FourPanels(byte[] d, int s, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
+        FloatVector zero = FV.cast(FloatVector.zero(F));
+        FloatVector a0 = zero;
+        FloatVector a1 = zero;
+        FloatVector a2 = zero;
+        FloatVector a3 = zero;
+        for (int k = 0, o = s; k < cols; k++, o += 4 * L) {
+            FloatVector xk = FV.cast(FloatVector.broadcast(F, x[xj + k]));
+            a0 = int8(d, o).fma(xk, a0);
+            a1 = int8(d, o + L).fma(xk, a1);
+            a2 = int8(d, o + 2 * L).fma(xk, a2);
+            a3 = int8(d, o + 3 * L).fma(xk, a3);
+        }
+        FV.cast(a0).fma(FV.cast(FloatVector.fromArray(F, scales, sc)), FV.cast(FloatVector.fromArray(F, y, out))).intoArray(y, out);
+        FV.cast(a1).fma(FV.cast(FloatVector.fromArray(F, scales, sc + L)), FV.cast(FloatVector.fromArray(F, y, out + L)))
+                .intoArray(y, out + L);
+        FV.cast(a2).fma(FV.cast(FloatVector.fromArray(F, scales, sc + 2 * L)), FV.cast(FloatVector.fromArray(F, y, out + 2 * L)))
+                .intoArray(y, out + 2 * L);
+        FV.cast(a3).fma(FV.cast(FloatVector.fromArray(F, scales, sc + 3 * L)), FV.cast(FloatVector.fromArray(F, y, out + 3 * L)))
+                .intoArray(y, out + 3 * L);
+    }
+
+    /**
+     * Two int8 panels of one group (the first's column 0 at {@code d[s0]}, the second's right
+     * after it; columns {@code stride} apart) times four vectors, into y.
+     */
+    private static void int8TwoPanelsTimesFour(byte[] d, int s0, int stride, int cols, float[] scales, int sc, float[] x, int x0, int xStride,
+                                               float[] y, int out, int yStride) {
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector zero = FV.cast(FloatVector.zero(F));
+        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
+        FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+        for (int k = 0, o = s0; k < cols; k++, o += stride) {
+            FloatVector w0 = int8(d, o);
+            FloatVector w1 = int8(d, o + L);
+            FloatVector v0 = FV.cast(FloatVector.broadcast(F, x[x0 + k]));
+            FloatVector v1 = FV.cast(FloatVector.broadcast(F, x[x1 + k]));
+            FloatVector v2 = FV.cast(FloatVector.broadcast(F, x[x2 + k]));
+            FloatVector v3 = FV.cast(FloatVector.broadcast(F, x[x3 + k]));
+            a00 = w0.fma(v0, a00);
+            a01 = w0.fma(v1, a01);
+            a02 = w0.fma(v2, a02);
+            a03 = w0.fma(v3, a03);
+            a10 = w1.fma(v0, a10);
+            a11 = w1.fma(v1, a11);
+            a12 = w1.fma(v2, a12);
+            a13 = w1.fma(v3, a13);
+        }
+        FloatVector scale0 = FV.cast(FloatVector.fromArray(F, scales, sc));
+        FloatVector scale1 = FV.cast(FloatVector.fromArray(F, scales, sc + L));
+        FV.cast(a00).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out))).intoArray(y, out);
+        FV.cast(a10).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + L))).intoArray(y, out + L);
+        FV.cast(a01).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out + yStride))).intoArray(y, out + yStride);
+        FV.cast(a11).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + yStride + L))).intoArray(y, out + yStride + L);
+        FV.cast(a02).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride))).intoArray(y, out + 2 * yStride);
+        FV.cast(a12).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride + L))).intoArray(y, out + 2 * yStride + L);
+        FV.cast(a03).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride))).intoArray(y, out + 3 * yStride);
+        FV.cast(a13).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride + L))).intoArray(y, out + 3 * yStride + L);
+    }
+
+    /**
+     * What the tiles left of int8 panels [0, full) times vectors [0, n), as {@link #f32Rest}
+     * divides it; one panel (column 0 at {@code int8Offset(p)}, columns {@code int8ColumnStride(p)}
+     * apart) by one vector, even and odd columns in their own fma chains.
+     */
+    private static void int8Rest(PackedMatrix w, int full, int pDone, int jDone,
+                                 float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        byte[] d = w.int8();
+        float[] scales = w.scales();
+        int cols = w.cols;
+        for (int p = 0; p < full; p++) {
+            int s = w.int8Offset(p);
+            int stride = w.int8ColumnStride(p);
+            for (int j = p < pDone ? jDone : 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                int out = yOff + j * yStride + p * L;
+                FloatVector a = FV.cast(FloatVector.zero(F));
+                FloatVector b = a;
+                int k = 0;
+                for (; k + 2 <= cols; k += 2) {
+                    a = int8(d, s + k * stride).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    b = int8(d, s + (k + 1) * stride).fma(FV.cast(FloatVector.broadcast(F, x[xj + k + 1])), b);
+                }
+                if (k < cols) {
+                    a = int8(d, s + k * stride).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                }
+                FV.cast(FV.cast(a).add(b)).fma(FV.cast(FloatVector.fromArray(F, scales, p * L)), FV.cast(FloatVector.fromArray(F, y, out)))
+                        .intoArray(y, out);
+            }
+        }
+    }
+
+    // ---- bf16 ------------------------------------------------------------------------------
+    // One int load holds columns 2q and 2q+1 of a panel: shifting the low half up and masking
+    // the high half each give a float vector, the whole widening. With an odd column count the
+    // last pair's high half is zero (PackedMatrix pads it) and is multiplied by 0, not by an
+    // element past the end of x, so no tile needs a tail for the last column.
+
+    /** Four bf16 panels (from {@code d[s]}, each {@code panel} ints on) times one vector, into y. */
+    private static void bf16FourPanels(int[] d, int s, int panel, int cols, float[] x, int xj, float[] y, int out) {
+        FloatVector zero = FV.cast(FloatVector.zero(F));
+        FloatVector a0 = FV.cast(FloatVector.fromArray(F, y, out));
+        FloatVector a1 = FV.cast(FloatVector.fromArray(F, y, out + L));
+        FloatVector a2 = FV.cast(FloatVector.fromArray(F, y, out + 2 * L));
+        FloatVector a3 = FV.cast(FloatVector.fromArray(F, y, out + 3 * L));
+        FloatVector b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+        IntVector high = IV.cast(IntVector.broadcast(I, 0xFFFF0000));
+        for (int k = 0, o = s; k < cols; k += 2, o += L) {
+            FloatVector even = FV.cast(FloatVector.broadcast(F, x[xj + k]));
+            FloatVector odd = FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[xj + k + 1] : 0f));
+            IntVector p0 = IV.cast(IntVector.fromArray(I, d, o));
+            IntVector p1 = IV.cast(IntVector.fromArray(I, d, o + panel));
+            IntVector p2 = IV.cast(IntVector.fromArray(I, d, o + 2 * panel));
+            IntVector p3 = IV.cast(IntVector.fromArray(I, d, o + 3 * panel));
+            a0 = FV.cast(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(even, a0);
+            a1 = FV.cast(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(even, a1);
+            a2 = FV.cast(p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(even, a2);
+            a3 = FV.cast(p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()).fma(even, a3);
+            b0 = FV.cast(p0.and(high).reinterpretAsFloats()).fma(odd, b0);
+            b1 = FV.cast(p1.and(high).reinterpretAsFloats()).fma(odd, b1);
+            b2 = FV.cast(p2.and(high).reinterpretAsFloats()).fma(odd, b2);
+            b3 = FV.cast(p3.and(high).reinterpretAsFloats()).fma(odd, b3);
+        }
+        FV.cast(a0).add(b0).intoArray(y, out);
+        FV.cast(a1).add(b1).intoArray(y, out + L);
+        FV.cast(a2).add(b2).intoArray(y, out + 2 * L);
+        FV.cast(a3).add(b3).intoArray(y, out + 3 * L);
+    }
+
+    /** One bf16 panel (from {@code d[s]}) times four vectors ({@code x[x0 ..]}, each {@code xStride} on), into y. */
+    private static void bf16PanelTimesFour(int[] d, int s, int cols, float[] x, int x0, int xStride, float[] y, int out, int yStride) {
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector zero = FV.cast(FloatVector.zero(F));
+        FloatVector a0 = FV.cast(FloatVector.fromArray(F, y, out));
+        FloatVector a1 = FV.cast(FloatVector.fromArray(F, y, out + yStride));
+        FloatVector a2 = FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride));
+        FloatVector a3 = FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride));
+        FloatVector b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+        IntVector high = IV.cast(IntVector.broadcast(I, 0xFFFF0000));
+        for (int k = 0, o = s; k < cols; k += 2, o += L) {
+            IntVector pair = IV.cast(IntVector.fromArray(I, d, o));
+            FloatVector even = FV.cast(pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats());
+            FloatVector odd = FV.cast(pair.and(high).reinterpretAsFloats());
+            boolean last = k + 1 == cols;
+            a0 = even.fma(FV.cast(FloatVector.broadcast(F, x[x0 + k])), a0);
+            a1 = even.fma(FV.cast(FloatVector.broadcast(F, x[x1 + k])), a1);
+            a2 = even.fma(FV.cast(FloatVector.broadcast(F, x[x2 + k])), a2);
+            a3 = even.fma(FV.cast(FloatVector.broadcast(F, x[x3 + k])), a3);
+            b0 = odd.fma(FV.cast(FloatVector.broadcast(F, last ? 0f : x[x0 + k + 1])), b0);
+            b1 = odd.fma(FV.cast(FloatVector.broadcast(F, last ? 0f : x[x1 + k + 1])), b1);
+            b2 = odd.fma(FV.cast(FloatVector.broadcast(F, last ? 0f : x[x2 + k + 1])), b2);
+            b3 = odd.fma(FV.cast(FloatVector.broadcast(F, last ? 0f : x[x3 + k + 1])), b3);
+        }
+        FV.cast(a0).add(b0).intoArray(y, out);
+        FV.cast(a1).add(b1).intoArray(y, out + yStride);
+        FV.cast(a2).add(b2).intoArray(y, out + 2 * yStride);
+        FV.cast(a3).add(b3).intoArray(y, out + 3 * yStride);
+    }
+
+    /**
+     * What the tiles left of bf16 panels [0, full) times vectors [0, n), as {@link #f32Rest}
+     * divides it; one panel by one vector, even and odd columns in their own fma chains.
+     */
+    private static void bf16Rest(int[] d, int panel, int cols, int full, int pDone, int jDone,
+                                 float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        for (int p = 0; p < full; p++) {
+            for (int j = p < pDone ? jDone : 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                int out = yOff + j * yStride + p * L;
+                FloatVector a = FV.cast(FloatVector.fromArray(F, y, out));
+                FloatVector b = FV.cast(FloatVector.zero(F));
+                for (int k = 0, o = p * panel; k < cols; k += 2, o += L) {
+                    IntVector pair = IV.cast(IntVector.fromArray(I, d, o));
+                    a = FV.cast(pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats())
+                            .fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    b = FV.cast(pair.and(0xFFFF0000).reinterpretAsFloats())
+                            .fma(FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[xj + k + 1] : 0f)), b);
+                }
+                FV.cast(FV.cast(a).add(b)).intoArray(y, out);
+            }
+        }
+    }
+
+    // ---- f16 -------------------------------------------------------------------------------
+
+    /**
+     * The even ({@code odd == 0}) or odd columns of f16 panels [0, full) times vectors
+     * [jFrom, n), one panel by one vector, added into y. Column 2q is the low half of pair q and
+     * 2q+1 the high half; shifting the low half up puts either where {@code widen} reads it.
+     * With an odd column count the last pair's high half is zero and is multiplied by 0, not by
+     * an element past the end of x.
+     *
+     * <p>The widening is exact: a normal f16 moves its exponent and mantissa into place
+     * ({@code m = (u >>> 3) & 0x0FFFE000} for an f16 in the upper half of u) and rebiases the
+     * exponent (+112); a subnormal one (exponent 0, found without a mask as
+     * {@code z = (m - 2^23) >>> 31}) is rebiased by one more (+113), giving
+     * 2^-14 * (1 + m/1024), and 2^-14 is subtracted, so no denormal float ever enters the
+     * arithmetic (slow on x86); then the sign is put back. Infinities and NaN are not decoded:
+     * the model loader rejects f16 weights that hold them. It is written out in each tile (a
+     * helper returning a vector could be left uninlined, rule 3).
+     */
+    private static void f16Columns(int[] d, int panel, int cols, int full, int odd,
+                                   float[] x, int xOff, int xStride, int jFrom, int n, float[] y, int yOff, int yStride) {
+        IntVector mantissa = IV.cast(IntVector.broadcast(I, 0x0FFFE000));
+        IntVector hidden = IV.cast(IntVector.broadcast(I, 0x00800000));
+        IntVector rebias = IV.cast(IntVector.broadcast(I, 0x38000000));
+        IntVector subnormal = IV.cast(IntVector.broadcast(I, 0x38800000));
+        IntVector sign = IV.cast(IntVector.broadcast(I, 0x80000000));
+        int shift = odd == 0 ? 16 : 0;
+        for (int p = 0; p < full; p++) {
+            for (int j = jFrom; j < n; j++) {
+                int xj = xOff + j * xStride;
+                int out = yOff + j * yStride + p * L;
+                FloatVector a = FV.cast(FloatVector.fromArray(F, y, out));
+                for (int k = odd, o = p * panel; k < cols + odd; k += 2, o += L) {
+                    IntVector h = IV.cast(IntVector.fromArray(I, d, o)).lanewise(VectorOperators.LSHL, shift);
+                    IntVector m = h.lanewise(VectorOperators.LSHR, 3).and(mantissa);
+                    IntVector z = m.sub(hidden).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector magnitude = FV.cast(m.add(rebias).add(z.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats())
+                            .sub(FV.cast(z.neg().and(subnormal).reinterpretAsFloats()));
+                    FloatVector weight = FV.cast(IV.cast(magnitude.reinterpretAsInts()).or(h.and(sign)).reinterpretAsFloats());
+                    a = weight.fma(FV.cast(FloatVector.broadcast(F, k < cols ? x[xj + k] : 0f)), a);
+                }
+                FV.cast(a).intoArray(y, out);
+            }
+        }
+    }
+
+    /**
+     * As {@link #f16Columns}, for vectors [0, jTo) four at a time: each column widened once for
+     * four vectors.
+     */
+    private static void f16ColumnsTimesFour(int[] d, int panel, int cols, int full, int odd,
+                                            float[] x, int xOff, int xStride, int jTo, float[] y, int yOff, int yStride) {
+        IntVector mantissa = IV.cast(IntVector.broadcast(I, 0x0FFFE000));
+        IntVector hidden = IV.cast(IntVector.broadcast(I, 0x00800000));
+        IntVector rebias = IV.cast(IntVector.broadcast(I, 0x38000000));
+        IntVector subnormal = IV.cast(IntVector.broadcast(I, 0x38800000));
+        IntVector sign = IV.cast(IntVector.broadcast(I, 0x80000000));
+        int shift = odd == 0 ? 16 : 0;
+        for (int p = 0; p < full; p++) {
+            for (int j = 0; j < jTo; j += 4) {
+                int x0 = xOff + j * xStride;
+                int out = yOff + j * yStride + p * L;
+                FloatVector a0 = FV.cast(FloatVector.fromArray(F, y, out));
+                FloatVector a1 = FV.cast(FloatVector.fromArray(F, y, out + yStride));
+                FloatVector a2 = FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride));
+                FloatVector a3 = FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride));
+                for (int k = odd, o = p * panel; k < cols + odd; k += 2, o += L) {
+                    IntVector h = IV.cast(IntVector.fromArray(I, d, o)).lanewise(VectorOperators.LSHL, shift);
+                    IntVector m = h.lanewise(VectorOperators.LSHR, 3).and(mantissa);
+                    IntVector z = m.sub(hidden).lanewise(VectorOperators.LSHR, 31);
+                    FloatVector magnitude = FV.cast(m.add(rebias).add(z.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats())
+                            .sub(FV.cast(z.neg().and(subnormal).reinterpretAsFloats()));
+                    FloatVector weight = FV.cast(IV.cast(magnitude.reinterpretAsInts()).or(h.and(sign)).reinterpretAsFloats());
+                    boolean past = k >= cols;
+                    a0 = weight.fma(FV.cast(FloatVector.broadcast(F, past ? 0f : x[x0 + k])), a0);
+                    a1 = weight.fma(FV.cast(FloatVector.broadcast(F, past ? 0f : x[x0 + xStride + k])), a1);
+                    a2 = weight.fma(FV.cast(FloatVector.broadcast(F, past ? 0f : x[x0 + 2 * xStride + k])), a2);
+                    a3 = weight.fma(FV.cast(FloatVector.broadcast(F, past ? 0f : x[x0 + 3 * xStride + k])), a3);
+                }
+                FV.cast(a0).intoArray(y, out);
+                FV.cast(a1).intoArray(y, out + yStride);
+                FV.cast(a2).intoArray(y, out + 2 * yStride);
+                FV.cast(a3).intoArray(y, out + 3 * yStride);
+            }
+        }
+    }
+
+    // ---- rows past the last whole panel -------------------------------------------------------
 
     /**
      * The rows of panel p, in plain Java: the last panel when the rows are not a multiple of the
@@ -201,640 +686,7 @@ public final class PanamaKernels implements Kernels {
         }
     }
 
-    /** L int8 weights widened to floats (without their scales). */
-    private static FloatVector int8(byte[] d, int off) {
-        return (FloatVector) ByteVector.fromArray(B, d, off).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    /**
-     * int8 products: four panels by two columns, eight fma chains, as f32, but the four panels'
-     * columns lie side by side (see {@link PackedMatrix#INT8_GROUP}), so the loop reads one
-     * sequential stream; each row's sum is multiplied by its scale once, at the end.
-     */
-    private static void productsInt8(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
-        byte[] d = m.int8();
-        float[] scales = m.scales();
-        int cols = m.cols;
-        int full = m.rows / L;
-        int p = 0;
-        for (; p + PackedMatrix.INT8_GROUP <= full; p += PackedMatrix.INT8_GROUP) {
-            int s = m.int8Offset(p);
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-            int k = 0;
-            for (; k + 2 <= cols; k += 2) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
-                FloatVector x1 = FloatVector.broadcast(F, v[vOff + k + 1]);
-                int o = s + k * 4 * L;
-                a0 = int8(d, o).fma(x0, a0);
-                a1 = int8(d, o + L).fma(x0, a1);
-                a2 = int8(d, o + 2 * L).fma(x0, a2);
-                a3 = int8(d, o + 3 * L).fma(x0, a3);
-                b0 = int8(d, o + 4 * L).fma(x1, b0);
-                b1 = int8(d, o + 5 * L).fma(x1, b1);
-                b2 = int8(d, o + 6 * L).fma(x1, b2);
-                b3 = int8(d, o + 7 * L).fma(x1, b3);
-            }
-            if (k < cols) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + k]);
-                int o = s + k * 4 * L;
-                a0 = int8(d, o).fma(x0, a0);
-                a1 = int8(d, o + L).fma(x0, a1);
-                a2 = int8(d, o + 2 * L).fma(x0, a2);
-                a3 = int8(d, o + 3 * L).fma(x0, a3);
-            }
-            int out = yOff + p * L;
-            int sc = p * L;
-            a0.add(b0).fma(FloatVector.fromArray(F, scales, sc), FloatVector.fromArray(F, y, out)).intoArray(y, out);
-            a1.add(b1).fma(FloatVector.fromArray(F, scales, sc + L), FloatVector.fromArray(F, y, out + L)).intoArray(y, out + L);
-            a2.add(b2).fma(FloatVector.fromArray(F, scales, sc + 2 * L), FloatVector.fromArray(F, y, out + 2 * L)).intoArray(y, out + 2 * L);
-            a3.add(b3).fma(FloatVector.fromArray(F, scales, sc + 3 * L), FloatVector.fromArray(F, y, out + 3 * L)).intoArray(y, out + 3 * L);
-        }
-        for (; p < full; p++) {
-            int8PanelTimesOne(d, m.int8Offset(p), m.int8ColumnStride(p), cols, scales, p * L, v, vOff, y, yOff + p * L);
-        }
-    }
-
-    /**
-     * bf16 products: one int load holds columns 2j and 2j+1 of a panel; shifting the low half up
-     * and masking the high half each give a float vector, the whole widening. Four panels at a
-     * time, even and odd columns in their own accumulators.
-     */
-    private static void productsBf16(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
-        int[] d = m.pairs();
-        int cols = m.cols;
-        int pairCount = (cols + 1) / 2;
-        int evenPairs = cols / 2;
-        int full = m.rows / L;
-        int p = 0;
-        for (; p + 4 <= full; p += 4) {
-            int s0 = p * pairCount * L;
-            int s1 = s0 + pairCount * L;
-            int s2 = s1 + pairCount * L;
-            int s3 = s2 + pairCount * L;
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-            int j = 0;
-            for (; j < evenPairs; j++) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
-                FloatVector x1 = FloatVector.broadcast(F, v[vOff + 2 * j + 1]);
-                int o = j * L;
-                IntVector w0 = IntVector.fromArray(I, d, s0 + o);
-                IntVector w1 = IntVector.fromArray(I, d, s1 + o);
-                IntVector w2 = IntVector.fromArray(I, d, s2 + o);
-                IntVector w3 = IntVector.fromArray(I, d, s3 + o);
-                a0 = w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a0);
-                a1 = w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a1);
-                a2 = w2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a2);
-                a3 = w3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a3);
-                b0 = w0.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b0);
-                b1 = w1.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b1);
-                b2 = w2.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b2);
-                b3 = w3.and(0xFFFF0000).reinterpretAsFloats().fma(x1, b3);
-            }
-            if (j < pairCount) {
-                FloatVector x0 = FloatVector.broadcast(F, v[vOff + 2 * j]);
-                int o = j * L;
-                a0 = IntVector.fromArray(I, d, s0 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a0);
-                a1 = IntVector.fromArray(I, d, s1 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a1);
-                a2 = IntVector.fromArray(I, d, s2 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a2);
-                a3 = IntVector.fromArray(I, d, s3 + o).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, a3);
-            }
-            int out = yOff + p * L;
-            FloatVector.fromArray(F, y, out).add(a0.add(b0)).intoArray(y, out);
-            FloatVector.fromArray(F, y, out + L).add(a1.add(b1)).intoArray(y, out + L);
-            FloatVector.fromArray(F, y, out + 2 * L).add(a2.add(b2)).intoArray(y, out + 2 * L);
-            FloatVector.fromArray(F, y, out + 3 * L).add(a3.add(b3)).intoArray(y, out + 3 * L);
-        }
-        for (; p < full; p++) {
-            int s = p * pairCount * L;
-            FloatVector a = FloatVector.zero(F);
-            FloatVector b = FloatVector.zero(F);
-            int j = 0;
-            for (; j < evenPairs; j++) {
-                IntVector w = IntVector.fromArray(I, d, s + j * L);
-                a = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
-                b = w.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
-            }
-            if (j < pairCount) {
-                IntVector w = IntVector.fromArray(I, d, s + j * L);
-                a = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
-            }
-            int out = yOff + p * L;
-            FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
-        }
-    }
-
-    /**
-     * f16 products, in the bf16 layout. The widening is exact: a normal f16 moves its exponent
-     * and mantissa into place ({@code m = (u >>> 3) & 0x0FFFE000} for an f16 in the upper half
-     * of u) and rebiases the exponent (+112); a subnormal one (exponent 0, found without a mask
-     * as {@code z = (m - 2^23) >>> 31}) is rebiased by one more (+113), giving
-     * 2^-14 * (1 + m/1024), and 2^-14 is subtracted, so no denormal float ever enters the
-     * arithmetic (slow on x86); then the sign is put back. Infinities and NaN are not decoded:
-     * the model loader rejects f16 weights that hold them. That is about ten vector operations
-     * per column where bf16 takes one, so f16 is compute-bound at sizes that fit in cache.
-     * (An earlier form selected the subnormal case with a compare and a blend; in a long test
-     * JVM on JDK 17 its code ended up running without the Vector API intrinsics, boxing.)
-     *
-     * <p>The widening is written out wherever it is used: as a helper method taking and
-     * returning vectors, C2 did not always inline it and then boxed its vectors on every call.
-     * One panel at a time ({@link #f16PanelTimesOne}).
-     */
-    private static void productsF16(PackedMatrix m, float[] v, int vOff, float[] y, int yOff) {
-        int pairCount = (m.cols + 1) / 2;
-        int full = m.rows / L;
-        for (int p = 0; p < full; p++) {
-            f16PanelTimesOne(m.pairs(), p * pairCount * L, m.cols, v, vOff, y, yOff + p * L);
-        }
-    }
-
-    /**
-     * One f16 panel (its column pairs from {@code d[s]}) times one vector, added into
-     * {@code y[out ..]}: even and odd columns in their own accumulators.
-     */
-    private static void f16PanelTimesOne(int[] d, int s, int cols, float[] v, int vOff, float[] y, int out) {
-        int pairCount = (cols + 1) / 2;
-        int evenPairs = cols / 2;
-        FloatVector a = FloatVector.zero(F);
-        FloatVector b = FloatVector.zero(F);
-        for (int j = 0; j < evenPairs; j++) {
-            IntVector pair = IntVector.fromArray(I, d, s + j * L);
-            IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
-            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
-                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-            IntVector mwo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-            IntVector zwo = mwo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-            FloatVector wo = mwo.add(0x38000000).add(zwo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                    .sub(zwo.neg().and(0x38800000).reinterpretAsFloats())
-                    .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
-            a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * j]), a);
-            b = wo.fma(FloatVector.broadcast(F, v[vOff + 2 * j + 1]), b);
-        }
-        if (evenPairs < pairCount) {
-            IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
-            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
-                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-            a = we.fma(FloatVector.broadcast(F, v[vOff + 2 * evenPairs]), a);
-        }
-        FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
-    }
-
-    /**
-     * One f16 panel times four vectors ({@code x[x0 ..]}, each {@code xStride} on), added into
-     * {@code y[out ..]} (each {@code yStride} on): each column pair widened once for four vectors.
-     */
-    private static void f16PanelTimesFour(int[] d, int s, int cols, float[] x, int x0, int xStride, float[] y, int out, int yStride) {
-        int pairCount = (cols + 1) / 2;
-        int evenPairs = cols / 2;
-        int x1 = x0 + xStride;
-        int x2 = x1 + xStride;
-        int x3 = x2 + xStride;
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        for (int q = 0; q < evenPairs; q++) {
-            IntVector pair = IntVector.fromArray(I, d, s + q * L);
-            IntVector even = pair.lanewise(VectorOperators.LSHL, 16);
-            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
-                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-            IntVector mwo = pair.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-            IntVector zwo = mwo.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-            FloatVector wo = mwo.add(0x38000000).add(zwo.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                    .sub(zwo.neg().and(0x38800000).reinterpretAsFloats())
-                    .reinterpretAsInts().or(pair.and(0x80000000)).reinterpretAsFloats();
-            int k = 2 * q;
-            a0 = wo.fma(FloatVector.broadcast(F, x[x0 + k + 1]), we.fma(FloatVector.broadcast(F, x[x0 + k]), a0));
-            a1 = wo.fma(FloatVector.broadcast(F, x[x1 + k + 1]), we.fma(FloatVector.broadcast(F, x[x1 + k]), a1));
-            a2 = wo.fma(FloatVector.broadcast(F, x[x2 + k + 1]), we.fma(FloatVector.broadcast(F, x[x2 + k]), a2));
-            a3 = wo.fma(FloatVector.broadcast(F, x[x3 + k + 1]), we.fma(FloatVector.broadcast(F, x[x3 + k]), a3));
-        }
-        if (evenPairs < pairCount) {
-            IntVector even = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16);
-            IntVector mwe = even.lanewise(VectorOperators.LSHR, 3).and(0x0FFFE000);
-            IntVector zwe = mwe.sub(0x00800000).lanewise(VectorOperators.LSHR, 31);
-            FloatVector we = mwe.add(0x38000000).add(zwe.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats()
-                    .sub(zwe.neg().and(0x38800000).reinterpretAsFloats())
-                    .reinterpretAsInts().or(even.and(0x80000000)).reinterpretAsFloats();
-            int k = 2 * evenPairs;
-            a0 = we.fma(FloatVector.broadcast(F, x[x0 + k]), a0);
-            a1 = we.fma(FloatVector.broadcast(F, x[x1 + k]), a1);
-            a2 = we.fma(FloatVector.broadcast(F, x[x2 + k]), a2);
-            a3 = we.fma(FloatVector.broadcast(F, x[x3 + k]), a3);
-        }
-        FloatVector.fromArray(F, y, out).add(a0).intoArray(y, out);
-        FloatVector.fromArray(F, y, out + yStride).add(a1).intoArray(y, out + yStride);
-        FloatVector.fromArray(F, y, out + 2 * yStride).add(a2).intoArray(y, out + 2 * yStride);
-        FloatVector.fromArray(F, y, out + 3 * yStride).add(a3).intoArray(y, out + 3 * yStride);
-    }
-
-    /**
-     * One matrix times n vectors, in register tiles of panels by vectors (6 loads per 8 fmas
-     * either way): up to eight vectors, two panels by four, so the weights are read at most twice;
-     * more vectors, four panels by two, which measured faster on a sequence's projection. A
-     * single vector goes to the matrix-vector loop, which keeps more fma chains busy.
-     */
-    @Override
-    public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        if (n == 1) {
-            products(w, x, xOff, y, yOff);
-            return;
-        }
-        if (w.type != WeightType.F32) {
-            int full = w.type == WeightType.INT8 && B == null ? 0 : w.rows / L;
-            if (w.type == WeightType.INT8) {
-                gemmInt8(w, full, x, xOff, xStride, n, y, yOff, yStride);
-            } else if (w.type == WeightType.BF16) {
-                gemmBf16(w, full, x, xOff, xStride, n, y, yOff, yStride);
-            } else {
-                gemmF16(w, full, x, xOff, xStride, n, y, yOff, yStride);
-            }
-            for (int p = full; p * L < w.rows; p++) {
-                for (int j = 0; j < n; j++) {
-                    partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, p);
-                }
-            }
-            return;
-        }
-        int p = n <= 8 ? fewVectors(w, x, xOff, xStride, n, y, yOff, yStride) : manyVectors(w, x, xOff, xStride, n, y, yOff, yStride);
-        float[] d = w.elements();
-        int cols = w.cols;
-        int full = w.rows / L;
-        for (; p < full; p++) {
-            int s = p * cols * L;
-            for (int j = 0; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    a = FloatVector.fromArray(F, d, s + k * L).fma(FloatVector.broadcast(F, x[xj + k]), a);
-                }
-                int out = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, out).add(a).intoArray(y, out);
-            }
-        }
-        if (full * L < w.rows) {
-            for (int j = 0; j < n; j++) {
-                partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, full);
-            }
-        }
-    }
-
-    /**
-     * int8 times n vectors: two panels by four vectors per call of {@link #int8TwoPanelsTimesFour}
-     * (eight fma chains, each widened column serving four vectors), the vectors and the odd panel
-     * left over one panel by one vector. Panels [0, full).
-     *
-     * <p>The tiles are methods of their own that take no vectors, for C2: written out in one
-     * method, a quantized tile of two panels by four vectors was at times never compiled by C2
-     * (the method stayed in C1 and boxed every vector), and the zero-allocation test stalled.
-     */
-    private static void gemmInt8(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
-                                 float[] y, int yOff, int yStride) {
-        byte[] d = w.int8();
-        float[] scales = w.scales();
-        int cols = w.cols;
-        int p = 0;
-        // Pairs start at even panels, so both panels of a pair are in one group, with one stride.
-        for (; p + 2 <= full; p += 2) {
-            int s0 = w.int8Offset(p);
-            int stride = w.int8ColumnStride(p);
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                int8TwoPanelsTimesFour(d, s0, stride, cols, scales, p * L, x, xOff + j * xStride, xStride,
-                        y, yOff + j * yStride + p * L, yStride);
-            }
-            for (; j < n; j++) {
-                int8PanelTimesOne(d, s0, stride, cols, scales, p * L, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
-                int8PanelTimesOne(d, s0 + L, stride, cols, scales, (p + 1) * L, x, xOff + j * xStride,
-                        y, yOff + j * yStride + (p + 1) * L);
-            }
-        }
-        for (; p < full; p++) {
-            for (int j = 0; j < n; j++) {
-                int8PanelTimesOne(d, w.int8Offset(p), w.int8ColumnStride(p), cols, scales, p * L, x, xOff + j * xStride,
-                        y, yOff + j * yStride + p * L);
-            }
-        }
-    }
-
-    /**
-     * Two int8 panels of one group (the first's column 0 at {@code d[s0]}, the second's right
-     * after it; columns {@code stride} apart) times four vectors, into y.
-     */
-    private static void int8TwoPanelsTimesFour(byte[] d, int s0, int stride, int cols, float[] scales, int sc, float[] x, int x0, int xStride,
-                                               float[] y, int out, int yStride) {
-        int s1 = s0 + L;
-        int x1 = x0 + xStride;
-        int x2 = x1 + xStride;
-        int x3 = x2 + xStride;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        for (int k = 0; k < cols; k++) {
-            FloatVector w0 = int8(d, s0 + k * stride);
-            FloatVector w1 = int8(d, s1 + k * stride);
-            FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-            FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-            FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-            FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-            a00 = w0.fma(v0, a00);
-            a01 = w0.fma(v1, a01);
-            a02 = w0.fma(v2, a02);
-            a03 = w0.fma(v3, a03);
-            a10 = w1.fma(v0, a10);
-            a11 = w1.fma(v1, a11);
-            a12 = w1.fma(v2, a12);
-            a13 = w1.fma(v3, a13);
-        }
-        FloatVector scale0 = FloatVector.fromArray(F, scales, sc);
-        FloatVector scale1 = FloatVector.fromArray(F, scales, sc + L);
-        a00.fma(scale0, FloatVector.fromArray(F, y, out)).intoArray(y, out);
-        a10.fma(scale1, FloatVector.fromArray(F, y, out + L)).intoArray(y, out + L);
-        a01.fma(scale0, FloatVector.fromArray(F, y, out + yStride)).intoArray(y, out + yStride);
-        a11.fma(scale1, FloatVector.fromArray(F, y, out + yStride + L)).intoArray(y, out + yStride + L);
-        a02.fma(scale0, FloatVector.fromArray(F, y, out + 2 * yStride)).intoArray(y, out + 2 * yStride);
-        a12.fma(scale1, FloatVector.fromArray(F, y, out + 2 * yStride + L)).intoArray(y, out + 2 * yStride + L);
-        a03.fma(scale0, FloatVector.fromArray(F, y, out + 3 * yStride)).intoArray(y, out + 3 * yStride);
-        a13.fma(scale1, FloatVector.fromArray(F, y, out + 3 * yStride + L)).intoArray(y, out + 3 * yStride + L);
-    }
-
-    /**
-     * One int8 panel (column 0 at {@code d[s]}, columns {@code stride} apart) times one vector,
-     * into y: even and odd columns in their own accumulators.
-     */
-    private static void int8PanelTimesOne(byte[] d, int s, int stride, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
-        FloatVector a = FloatVector.zero(F);
-        FloatVector b = FloatVector.zero(F);
-        int k = 0;
-        for (; k + 2 <= cols; k += 2) {
-            a = int8(d, s + k * stride).fma(FloatVector.broadcast(F, x[xj + k]), a);
-            b = int8(d, s + (k + 1) * stride).fma(FloatVector.broadcast(F, x[xj + k + 1]), b);
-        }
-        if (k < cols) {
-            a = int8(d, s + k * stride).fma(FloatVector.broadcast(F, x[xj + k]), a);
-        }
-        a.add(b).fma(FloatVector.fromArray(F, scales, sc), FloatVector.fromArray(F, y, out)).intoArray(y, out);
-    }
-
-    /**
-     * bf16 times n vectors, as {@link #gemmInt8}: two panels by four vectors per call of
-     * {@link #bf16TwoPanelsTimesFour}, each column pair widened once for four vectors. Panels
-     * [0, full).
-     */
-    private static void gemmBf16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
-                                 float[] y, int yOff, int yStride) {
-        int[] d = w.pairs();
-        int cols = w.cols;
-        int panel = (cols + 1) / 2 * L;
-        int p = 0;
-        for (; p + 2 <= full; p += 2) {
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                bf16TwoPanelsTimesFour(d, p * panel, cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + p * L, yStride);
-            }
-            for (; j < n; j++) {
-                bf16PanelTimesOne(d, p * panel, cols, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
-                bf16PanelTimesOne(d, (p + 1) * panel, cols, x, xOff + j * xStride, y, yOff + j * yStride + (p + 1) * L);
-            }
-        }
-        for (; p < full; p++) {
-            for (int j = 0; j < n; j++) {
-                bf16PanelTimesOne(d, p * panel, cols, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
-            }
-        }
-    }
-
-    /** Two bf16 panels (from {@code d[s0]}, the next right after) times four vectors, into y. */
-    private static void bf16TwoPanelsTimesFour(int[] d, int s0, int cols, float[] x, int x0, int xStride,
-                                               float[] y, int out, int yStride) {
-        int pairCount = (cols + 1) / 2;
-        int evenPairs = cols / 2;
-        int s1 = s0 + pairCount * L;
-        int x1 = x0 + xStride;
-        int x2 = x1 + xStride;
-        int x3 = x2 + xStride;
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        for (int q = 0; q < pairCount; q++) {
-            int k = 2 * q;
-            IntVector p0 = IntVector.fromArray(I, d, s0 + q * L);
-            IntVector p1 = IntVector.fromArray(I, d, s1 + q * L);
-            FloatVector e0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector e1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-            FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-            FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-            FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-            a00 = e0.fma(v0, a00);
-            a01 = e0.fma(v1, a01);
-            a02 = e0.fma(v2, a02);
-            a03 = e0.fma(v3, a03);
-            a10 = e1.fma(v0, a10);
-            a11 = e1.fma(v1, a11);
-            a12 = e1.fma(v2, a12);
-            a13 = e1.fma(v3, a13);
-            if (q == evenPairs) {
-                break; // an odd column count: the last pair has no odd column
-            }
-            FloatVector o0 = p0.and(0xFFFF0000).reinterpretAsFloats();
-            FloatVector o1 = p1.and(0xFFFF0000).reinterpretAsFloats();
-            FloatVector u0 = FloatVector.broadcast(F, x[x0 + k + 1]);
-            FloatVector u1 = FloatVector.broadcast(F, x[x1 + k + 1]);
-            FloatVector u2 = FloatVector.broadcast(F, x[x2 + k + 1]);
-            FloatVector u3 = FloatVector.broadcast(F, x[x3 + k + 1]);
-            a00 = o0.fma(u0, a00);
-            a01 = o0.fma(u1, a01);
-            a02 = o0.fma(u2, a02);
-            a03 = o0.fma(u3, a03);
-            a10 = o1.fma(u0, a10);
-            a11 = o1.fma(u1, a11);
-            a12 = o1.fma(u2, a12);
-            a13 = o1.fma(u3, a13);
-        }
-        FloatVector.fromArray(F, y, out).add(a00).intoArray(y, out);
-        FloatVector.fromArray(F, y, out + L).add(a10).intoArray(y, out + L);
-        FloatVector.fromArray(F, y, out + yStride).add(a01).intoArray(y, out + yStride);
-        FloatVector.fromArray(F, y, out + yStride + L).add(a11).intoArray(y, out + yStride + L);
-        FloatVector.fromArray(F, y, out + 2 * yStride).add(a02).intoArray(y, out + 2 * yStride);
-        FloatVector.fromArray(F, y, out + 2 * yStride + L).add(a12).intoArray(y, out + 2 * yStride + L);
-        FloatVector.fromArray(F, y, out + 3 * yStride).add(a03).intoArray(y, out + 3 * yStride);
-        FloatVector.fromArray(F, y, out + 3 * yStride + L).add(a13).intoArray(y, out + 3 * yStride + L);
-    }
-
-    /** One bf16 panel times one vector, into y: even and odd columns in their own accumulators. */
-    private static void bf16PanelTimesOne(int[] d, int s, int cols, float[] x, int xj, float[] y, int out) {
-        int pairCount = (cols + 1) / 2;
-        int evenPairs = cols / 2;
-        FloatVector a = FloatVector.zero(F);
-        FloatVector b = FloatVector.zero(F);
-        for (int q = 0; q < evenPairs; q++) {
-            IntVector pair = IntVector.fromArray(I, d, s + q * L);
-            a = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q]), a);
-            b = pair.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.broadcast(F, x[xj + 2 * q + 1]), b);
-        }
-        if (evenPairs < pairCount) {
-            a = IntVector.fromArray(I, d, s + evenPairs * L).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(FloatVector.broadcast(F, x[xj + 2 * evenPairs]), a);
-        }
-        FloatVector.fromArray(F, y, out).add(a.add(b)).intoArray(y, out);
-    }
-
-    /**
-     * f16 times n vectors, one panel by four vectors per call of {@link #f16PanelTimesFour}
-     * (the f16 widening is large: a tile of two panels would be too), tiles that take no
-     * vectors as in {@link #gemmInt8}. Panels [0, full).
-     */
-    private static void gemmF16(PackedMatrix w, int full, float[] x, int xOff, int xStride, int n,
-                                float[] y, int yOff, int yStride) {
-        int[] d = w.pairs();
-        int pairCount = (w.cols + 1) / 2;
-        for (int p = 0; p < full; p++) {
-            int s = p * pairCount * L;
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                f16PanelTimesFour(d, s, w.cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + p * L, yStride);
-            }
-            for (; j < n; j++) {
-                f16PanelTimesOne(d, s, w.cols, x, xOff + j * xStride, y, yOff + j * yStride + p * L);
-            }
-        }
-    }
-
-    /**
-     * A few vectors (batched streams): two panels by four vectors per register tile, so the
-     * weights are read once per four vectors. Returns the first panel left undone.
-     */
-    private static int fewVectors(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        float[] d = w.elements();
-        int cols = w.cols;
-        int full = w.rows / L;
-        int p = 0;
-        for (; p + 2 <= full; p += 2) {
-            int s0 = p * cols * L;
-            int s1 = s0 + cols * L;
-            int j = 0;
-            for (; j + 4 <= n; j += 4) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                int x2 = x1 + xStride;
-                int x3 = x2 + xStride;
-                FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-                FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    FloatVector w0 = FloatVector.fromArray(F, d, s0 + k * L);
-                    FloatVector w1 = FloatVector.fromArray(F, d, s1 + k * L);
-                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-                    FloatVector v2 = FloatVector.broadcast(F, x[x2 + k]);
-                    FloatVector v3 = FloatVector.broadcast(F, x[x3 + k]);
-                    a00 = w0.fma(v0, a00);
-                    a01 = w0.fma(v1, a01);
-                    a02 = w0.fma(v2, a02);
-                    a03 = w0.fma(v3, a03);
-                    a10 = w1.fma(v0, a10);
-                    a11 = w1.fma(v1, a11);
-                    a12 = w1.fma(v2, a12);
-                    a13 = w1.fma(v3, a13);
-                }
-                int o0 = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, o0).add(a00).intoArray(y, o0);
-                FloatVector.fromArray(F, y, o0 + L).add(a10).intoArray(y, o0 + L);
-                FloatVector.fromArray(F, y, o0 + yStride).add(a01).intoArray(y, o0 + yStride);
-                FloatVector.fromArray(F, y, o0 + yStride + L).add(a11).intoArray(y, o0 + yStride + L);
-                FloatVector.fromArray(F, y, o0 + 2 * yStride).add(a02).intoArray(y, o0 + 2 * yStride);
-                FloatVector.fromArray(F, y, o0 + 2 * yStride + L).add(a12).intoArray(y, o0 + 2 * yStride + L);
-                FloatVector.fromArray(F, y, o0 + 3 * yStride).add(a03).intoArray(y, o0 + 3 * yStride);
-                FloatVector.fromArray(F, y, o0 + 3 * yStride + L).add(a13).intoArray(y, o0 + 3 * yStride + L);
-            }
-            for (; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a0 = FloatVector.zero(F);
-                FloatVector a1 = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    FloatVector v = FloatVector.broadcast(F, x[xj + k]);
-                    a0 = FloatVector.fromArray(F, d, s0 + k * L).fma(v, a0);
-                    a1 = FloatVector.fromArray(F, d, s1 + k * L).fma(v, a1);
-                }
-                int out = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, out).add(a0).intoArray(y, out);
-                FloatVector.fromArray(F, y, out + L).add(a1).intoArray(y, out + L);
-            }
-        }
-        return p;
-    }
-
-    /**
-     * Many vectors (a sequence's input projection, compute-bound): four panels by two vectors
-     * per register tile, one broadcast per four fmas. Returns the first panel left undone.
-     */
-    private static int manyVectors(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        float[] d = w.elements();
-        int cols = w.cols;
-        int full = w.rows / L;
-        int p = 0;
-        for (; p + 4 <= full; p += 4) {
-            int s0 = p * cols * L;
-            int s1 = s0 + cols * L;
-            int s2 = s1 + cols * L;
-            int s3 = s2 + cols * L;
-            int j = 0;
-            for (; j + 2 <= n; j += 2) {
-                int x0 = xOff + j * xStride;
-                int x1 = x0 + xStride;
-                FloatVector a00 = FloatVector.zero(F), a10 = FloatVector.zero(F), a20 = FloatVector.zero(F), a30 = FloatVector.zero(F);
-                FloatVector a01 = FloatVector.zero(F), a11 = FloatVector.zero(F), a21 = FloatVector.zero(F), a31 = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    FloatVector v0 = FloatVector.broadcast(F, x[x0 + k]);
-                    FloatVector v1 = FloatVector.broadcast(F, x[x1 + k]);
-                    FloatVector w0 = FloatVector.fromArray(F, d, s0 + k * L);
-                    FloatVector w1 = FloatVector.fromArray(F, d, s1 + k * L);
-                    FloatVector w2 = FloatVector.fromArray(F, d, s2 + k * L);
-                    FloatVector w3 = FloatVector.fromArray(F, d, s3 + k * L);
-                    a00 = w0.fma(v0, a00);
-                    a10 = w1.fma(v0, a10);
-                    a20 = w2.fma(v0, a20);
-                    a30 = w3.fma(v0, a30);
-                    a01 = w0.fma(v1, a01);
-                    a11 = w1.fma(v1, a11);
-                    a21 = w2.fma(v1, a21);
-                    a31 = w3.fma(v1, a31);
-                }
-                int o0 = yOff + j * yStride + p * L;
-                int o1 = o0 + yStride;
-                FloatVector.fromArray(F, y, o0).add(a00).intoArray(y, o0);
-                FloatVector.fromArray(F, y, o0 + L).add(a10).intoArray(y, o0 + L);
-                FloatVector.fromArray(F, y, o0 + 2 * L).add(a20).intoArray(y, o0 + 2 * L);
-                FloatVector.fromArray(F, y, o0 + 3 * L).add(a30).intoArray(y, o0 + 3 * L);
-                FloatVector.fromArray(F, y, o1).add(a01).intoArray(y, o1);
-                FloatVector.fromArray(F, y, o1 + L).add(a11).intoArray(y, o1 + L);
-                FloatVector.fromArray(F, y, o1 + 2 * L).add(a21).intoArray(y, o1 + 2 * L);
-                FloatVector.fromArray(F, y, o1 + 3 * L).add(a31).intoArray(y, o1 + 3 * L);
-            }
-            for (; j < n; j++) {
-                int xj = xOff + j * xStride;
-                FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-                for (int k = 0; k < cols; k++) {
-                    FloatVector v = FloatVector.broadcast(F, x[xj + k]);
-                    a0 = FloatVector.fromArray(F, d, s0 + k * L).fma(v, a0);
-                    a1 = FloatVector.fromArray(F, d, s1 + k * L).fma(v, a1);
-                    a2 = FloatVector.fromArray(F, d, s2 + k * L).fma(v, a2);
-                    a3 = FloatVector.fromArray(F, d, s3 + k * L).fma(v, a3);
-                }
-                int out = yOff + j * yStride + p * L;
-                FloatVector.fromArray(F, y, out).add(a0).intoArray(y, out);
-                FloatVector.fromArray(F, y, out + L).add(a1).intoArray(y, out + L);
-                FloatVector.fromArray(F, y, out + 2 * L).add(a2).intoArray(y, out + 2 * L);
-                FloatVector.fromArray(F, y, out + 3 * L).add(a3).intoArray(y, out + 3 * L);
-            }
-        }
-        return p;
-    }
+    // ---- activations ---------------------------------------------------------------------------
 
     // exp(x) = 2^n * e^r with n = round(x / ln 2) and |r| <= ln(2)/2; e^r by Cephes' expf polynomial.
     private static final float LOG2E = 1.44269504088896341f;
@@ -843,16 +695,6 @@ public final class PanamaKernels implements Kernels {
     /** 1.5 * 2^23: adding it rounds a float to an integer held in the low mantissa bits. */
     private static final float ROUNDER = 12582912f;
     private static final int ROUNDER_BITS = 0x4B400000;
-    /** Bounds that keep 2^n a normal float: e^88.3 < 2^128 and e^-87.3 > 2^-126. */
-    private static final float EXP_HI = 88.3f;
-    private static final float EXP_LO = -87.3f;
-
-    // tanh writes exp out in its own loop body and is larger than C2's FreqInlineSize (325
-    // bytecodes), so it compiles as its own root, where every vector operation is intrinsified.
-    // A vector passed to or returned from a method C2 does not inline is boxed on the heap: a
-    // shared exp helper was compiled on its own and boxed its result, and a small activation
-    // inlined deep into the cell passed MaxInlineLevel with the Vector API's own calls.
-    // ZeroAllocationTest and JMH's gc profiler check that a step allocates nothing.
 
     /**
      * sigmoid(x) = 1/2 + tanh(x/2)/2: the vectorized tanh does the work. (A sigmoid loop of
@@ -873,33 +715,53 @@ public final class PanamaKernels implements Kernels {
     /**
      * tanh(x) = sign(x) (1 - 2 / (e^{2|x|} + 1)), and near 0, where that subtraction loses
      * precision, its Taylor series x - x³/3 + 2x⁵/15 - 17x⁷/315 (error below 3e-11 for |x| < 0.1).
+     * The constants are made once, before the loop, so each use in it is one vector operation.
+     * The method is larger than C2's FreqInlineSize (325 bytecodes), so it compiles as its own
+     * root, never inlined into a cell, which keeps the cell's compilation small (rule 2).
      */
     @Override
     public void tanh(float[] v, int off, int len) {
+        FloatVector zero = FV.cast(FloatVector.zero(F));
+        FloatVector one = c(1f);
+        FloatVector two = c(2f);
+        FloatVector cap = c(18f);
+        FloatVector tenth = c(0.1f);
+        FloatVector log2e = c(LOG2E);
+        FloatVector rounder = c(ROUNDER);
+        FloatVector ln2Hi = c(-LN2_HI);
+        FloatVector ln2Lo = c(-LN2_LO);
+        FloatVector e0 = c(1.9875691500E-4f);
+        FloatVector e1 = c(1.3981999507E-3f);
+        FloatVector e2 = c(8.3334519073E-3f);
+        FloatVector e3 = c(4.1665795894E-2f);
+        FloatVector e4 = c(1.6666665459E-1f);
+        FloatVector e5 = c(5.0000001201E-1f);
+        FloatVector t7 = c(-17f / 315f);
+        FloatVector t5 = c(2f / 15f);
+        FloatVector t3 = c(-1f / 3f);
+        IntVector bias = IV.cast(IntVector.broadcast(I, 127 - ROUNDER_BITS));
         int i = off;
         int end = off + len;
         for (; i + L <= end; i += L) {
-            FloatVector x = FloatVector.fromArray(F, v, i);
+            FloatVector x = FV.cast(FloatVector.fromArray(F, v, i));
             FloatVector a = x.abs();
-            FloatVector arg = a.mul(2f).min(18f);
-            FloatVector t = arg.fma(LOG2E, ROUNDER);
-            FloatVector n = t.sub(ROUNDER);
-            FloatVector r = n.fma(c(-LN2_HI), arg);
-            r = n.fma(c(-LN2_LO), r);
-            FloatVector p = r.fma(c(1.9875691500E-4f), c(1.3981999507E-3f));
-            p = p.fma(r, c(8.3334519073E-3f));
-            p = p.fma(r, c(4.1665795894E-2f));
-            p = p.fma(r, c(1.6666665459E-1f));
-            p = p.fma(r, c(5.0000001201E-1f));
-            p = p.fma(r.mul(r), r).add(1f);
-            IntVector bits = t.reinterpretAsInts().sub(ROUNDER_BITS).add(127).lanewise(VectorOperators.LSHL, 23);
-            FloatVector e = p.mul(bits.reinterpretAsFloats());
-            FloatVector far = c(1f).sub(c(2f).div(e.add(1f)));
+            FloatVector arg = a.mul(two).min(cap);
+            FloatVector t = arg.fma(log2e, rounder);
+            FloatVector n = t.sub(rounder);
+            FloatVector r = n.fma(ln2Hi, arg);
+            r = n.fma(ln2Lo, r);
+            FloatVector p = r.fma(e0, e1);
+            p = p.fma(r, e2);
+            p = p.fma(r, e3);
+            p = p.fma(r, e4);
+            p = p.fma(r, e5);
+            p = p.fma(r.mul(r), r).add(one);
+            FloatVector pow2n = FV.cast(IV.cast(t.reinterpretAsInts()).add(bias).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector far = one.sub(two.div(p.mul(pow2n).add(one)));
             FloatVector x2 = x.mul(x);
-            FloatVector series = x2.fma(c(-17f / 315f), c(2f / 15f)).fma(x2, c(-1f / 3f)).fma(x2, c(1f)).mul(a);
-            VectorMask<Float> small = a.compare(VectorOperators.LT, 0.1f);
-            FloatVector magnitude = far.blend(series, small);
-            magnitude.blend(magnitude.neg(), x.compare(VectorOperators.LT, 0f)).intoArray(v, i);
+            FloatVector series = x2.fma(t7, t5).fma(x2, t3).fma(x2, one).mul(a);
+            FloatVector magnitude = far.blend(series, a.compare(VectorOperators.LT, tenth));
+            FV.cast(magnitude.blend(magnitude.neg(), x.compare(VectorOperators.LT, zero))).intoArray(v, i);
         }
         for (; i < end; i++) {
             v[i] = (float) Math.tanh(v[i]);
@@ -907,6 +769,6 @@ public final class PanamaKernels implements Kernels {
     }
 
     private static FloatVector c(float value) {
-        return FloatVector.broadcast(F, value);
+        return FV.cast(FloatVector.broadcast(F, value));
     }
 }
