@@ -27,8 +27,9 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times streaming steps (batch 1, state fed back) of a model: median and p99 time per step,",
-            "steps per second, bytes allocated per step, kernels, vector width and JDK.",
-            "The model must be steppable: forward recurrent layers in a chain."})
+            "steps per second, bytes allocated per step, kernels, vector width, JDK and CPU.",
+            "The model must be steppable: forward recurrent layers in a chain.",
+            "The vector width is the widest the CPU offers; JAVA_OPTS=-Dsequin.vectorBits=128|256|512 narrows it."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -105,6 +106,8 @@ final class BenchCommand implements Callable<Integer> {
         r.put("kernels", k.name());
         r.put("vector_bits", k.vectorLanes() > 1 ? 32 * k.vectorLanes() : 0);
         r.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
+        r.put("cpu", Machine.current().cpu());
+        r.put("cpu_vector_flags", Machine.current().vectorFlags());
         r.put("steps", steps);
         r.put("warmup_steps", warmupSteps);
         PrintWriter out = spec.commandLine().getOut();
@@ -114,6 +117,7 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("model        %s%n", modelFile);
             out.printf("kernels      %s%n", KernelSelection.describe(k));
             out.printf("jdk          %s%n", r.get("jdk"));
+            out.printf("cpu          %s%n", Machine.current().describe());
             out.printf("steps        %,d timed, after %,d warm-up steps (batch 1, state fed back)%n", steps, warmupSteps);
             out.printf("median       %,.2f us/step%n", times[steps / 2] / 1e3);
             out.printf("p99          %,.2f us/step%n", ((Long) r.get("p99_ns_per_step")) / 1e3);

@@ -29,9 +29,12 @@ class BenchCommandTest {
                     "--warmup-seconds", "0", "--json").requireSuccess();
             JsonNode report = new ObjectMapper().readTree(r.out);
             for (String key : new String[] {"median_ns_per_step", "p99_ns_per_step", "steps_per_second",
-                    "bytes_allocated_per_step", "kernels", "vector_bits", "jdk"}) {
+                    "bytes_allocated_per_step", "kernels", "vector_bits", "jdk", "cpu", "cpu_vector_flags"}) {
                 assertTrue(report.has(key), key + " missing from " + r.out);
             }
+            assertEquals(Machine.current().cpu(), report.get("cpu").asText());
+            assertTrue(report.get("cpu_vector_flags").isArray(), r.out);
+            assertEquals(Machine.current().vectorFlags().size(), report.get("cpu_vector_flags").size(), r.out);
             assertEquals(kernels, report.get("kernels").asText());
             assertTrue(report.get("median_ns_per_step").asLong() > 0);
             assertTrue(report.get("p99_ns_per_step").asLong() >= report.get("median_ns_per_step").asLong());
@@ -41,10 +44,11 @@ class BenchCommandTest {
     }
 
     @Test
-    void textReportNamesKernelsAndJdk() throws Exception {
+    void textReportNamesKernelsJdkAndCpu() throws Exception {
         CliRunner r = CliRunner.run("bench", convert("lstm_forward_random").toString(), "--steps", "100", "--warmup-seconds", "0")
                 .requireSuccess();
-        assertTrue(r.out.contains("kernels      panama") && r.out.contains("jdk ") && r.out.contains("us/step"), r.out);
+        assertTrue(r.out.contains("kernels      panama") && r.out.contains("jdk ") && r.out.contains("us/step")
+                && r.out.contains("cpu          " + Machine.current().describe()), r.out);
     }
 
     @Test
