@@ -13,10 +13,10 @@
 //
 // Make a log with -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=FILE, then
 //
-//   java tools/JitCheck.java FILE [--quiet]
+//   java tools/JitCheck.java FILE...
 //
-// --quiet prints only the findings and the summary line. Exit status 1 when anything was found,
-// 2 on a usage error. JDK 17 and JDK 25 write the same elements.
+// Prints each compilation with findings, then one summary line over all the files. Exit status
+// 1 when anything was found, 2 on a usage error. JDK 17 and JDK 25 write the same elements.
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,39 +38,41 @@ public class JitCheck {
     private static final String VECTOR_API = "jdk.incubator.vector.";
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 2 || (args.length == 2 && !args[1].equals("--quiet"))) {
-            System.err.println("usage: java tools/JitCheck.java COMPILATION_LOG [--quiet]");
+        if (args.length < 1) {
+            System.err.println("usage: java tools/JitCheck.java COMPILATION_LOG...");
             System.exit(2);
         }
         Map<String, List<String>> findings = new LinkedHashMap<>();
         int ours = 0;
         XMLInputFactory factory = XMLInputFactory.newInstance();
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-        try (InputStream in = Files.newInputStream(Path.of(args[0]))) {
-            XMLStreamReader xml = factory.createXMLStreamReader(in);
-            Task task = null;
-            while (xml.hasNext()) {
-                int event = xml.next();
-                if (event == XMLStreamConstants.START_ELEMENT) {
-                    if (xml.getLocalName().equals("task")) {
-                        // C1 tasks carry a level (1 to 3); C2's carry none.
-                        task = xml.getAttributeValue(null, "level") == null ? new Task(xml) : null;
-                    } else if (task != null) {
-                        task.start(xml);
-                    }
-                } else if (event == XMLStreamConstants.END_ELEMENT && task != null) {
-                    if (!xml.getLocalName().equals("task")) {
-                        task.end(xml.getLocalName());
-                        continue;
-                    }
-                    task.finish();
-                    if (task.ours()) {
-                        ours++;
-                        if (!task.problems.isEmpty()) {
-                            findings.put(task.describe(), task.problems);
+        for (String file : args) {
+            try (InputStream in = Files.newInputStream(Path.of(file))) {
+                XMLStreamReader xml = factory.createXMLStreamReader(in);
+                Task task = null;
+                while (xml.hasNext()) {
+                    int event = xml.next();
+                    if (event == XMLStreamConstants.START_ELEMENT) {
+                        if (xml.getLocalName().equals("task")) {
+                            // C1 tasks carry a level (1 to 3); C2's carry none.
+                            task = xml.getAttributeValue(null, "level") == null ? new Task(xml) : null;
+                        } else if (task != null) {
+                            task.start(xml);
                         }
+                    } else if (event == XMLStreamConstants.END_ELEMENT && task != null) {
+                        if (!xml.getLocalName().equals("task")) {
+                            task.end(xml.getLocalName());
+                            continue;
+                        }
+                        task.finish();
+                        if (task.ours()) {
+                            ours++;
+                            if (!task.problems.isEmpty()) {
+                                findings.put(file + ": " + task.describe(), task.problems);
+                            }
+                        }
+                        task = null;
                     }
-                    task = null;
                 }
             }
         }

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The CPU matrix: the kernel tests, the kernel agreement tests and the allocation tests in fresh
+# JVMs for each JDK (17, and 25 where present) and each of these JVM settings, which stand for
+# CPUs this machine may not be:
+#
+#   default                  whatever this CPU offers (512-bit vectors on AVX-512)
+#   -XX:UseAVX=2             an AVX2-only CPU (256-bit vectors)
+#   -XX:MaxVectorSize=32     256-bit vectors
+#   -XX:MaxVectorSize=16     128-bit vectors, as on ARM NEON
+#   early C2                 C2 compiles after 100 calls instead of thousands: kernels compiled
+#                            before the JDK's own type profiles exist, the order that made
+#                            JDK 17 box vectors in issue 15 (JDK 17 only)
+#
+# Each run writes C2's compilation log and tools/JitCheck.java checks it: no failed Vector API
+# intrinsic, no virtual Vector API call, no Vector API method inlined late. `./sequin bench`
+# then reports the vector width the kernels chose under those settings.
+#
+#   tools/cpu-matrix.sh [--repeat N] [--cells "default avx2 256 128 early"]
+#
+# --repeat N runs each JDK 17 cell N times, each in fresh JVMs (the allocation failures of
+# issue 15 depended on compilation order); JDK 25 cells run once. JAVA17_HOME and JAVA25_HOME
+# pick the JDKs (defaults: the java on the PATH, /usr/lib/jvm/temurin-25-jdk-amd64). Expects
+# `mvn verify` to have run (sequin.jar built). Exit status 1 when any run fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+repeat=1
+cells="default avx2 256 128 early"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --repeat) repeat="$2"; shift 2 ;;
+    --cells) cells="$2"; shift 2 ;;
+    *) echo "usage: tools/cpu-matrix.sh [--repeat N] [--cells \"default avx2 256 128 early\"]" >&2; exit 2 ;;
+  esac
+done
+
+flags_of() {
+  case "$1" in
+    default) echo "" ;;
+    avx2) echo "-XX:UseAVX=2" ;;
+    256) echo "-XX:MaxVectorSize=32" ;;
+    128) echo "-XX:MaxVectorSize=16" ;;
+    early) echo "-XX:Tier4InvocationThreshold=100 -XX:Tier4MinInvocationThreshold=50 -XX:Tier4CompileThreshold=200 -XX:Tier4BackEdgeThreshold=2000" ;;
+    *) echo "unknown cell $1" >&2; exit 2 ;;
+  esac
+}
+
+jdk17="${JAVA17_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
+jdk25="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+jdks=("$jdk17")
+[ -x "$jdk25/bin/java" ] && jdks+=("$jdk25")
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# A model for `sequin bench`: an LSTM ONNX fixture, converted once.
+./sequin convert converter/src/test/resources/fixtures/onnx/lstm_forward_random/model.onnx -o "$work/lstm.sqn" >/dev/null
+
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown)
+echo "CPU matrix on $cpu ($(uname -m), $(nproc) cores)"
+echo "| JDK | cell | run | vector width | kernel tests | allocation tests | C2 compilations checked | JitCheck findings |"
+echo "|---|---|---|---|---|---|---|---|"
+failed=0
+for home in "${jdks[@]}"; do
+  version=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
+  runs=1
+  [ "$version" = "17" ] && runs=$repeat
+  for cell in $cells; do
+    if [ "$cell" = "avx2" ] && [ "$(uname -m)" != "x86_64" ]; then
+      echo "| $version | $cell | - | skipped: not an x86-64 CPU | | | | |"
+      continue
+    fi
+    if [ "$cell" = "early" ] && [ "$version" != "17" ]; then
+      continue  # the compilation order that boxed was JDK 17's; JDK 25 never showed it
+    fi
+    flags=$(flags_of "$cell")
+    for run in $(seq 1 "$runs"); do
+      logs="$work/$version-$cell-$run"
+      mkdir -p "$logs"
+      args="--add-modules jdk.incubator.vector $flags -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=$logs/c2-%p.log"
+      kernels=ok
+      # test-compile (up to date, so quick) with -am resolves the other modules to their target/
+      # folders rather than to whatever ~/.m2 holds.
+      JAVA_HOME="$home" mvn -B -ntp -o -pl runtime -am test-compile surefire:test -Dtest='KernelsTest,StoredTypeKernelsTest' \
+        -Dsurefire.failIfNoSpecifiedTests=false "-Dvector.jvm.args=$args" > "$logs/kernels.out" 2>&1 || kernels=FAILED
+      allocation=ok
+      # The agreement tests run first in the allocation tests' JVM: every kernel in every shape
+      # has been compiled before a single byte is counted.
+      JAVA_HOME="$home" mvn -B -ntp -o -pl converter -am test-compile surefire:test@zero-allocation -Dtest='KernelAgreementTest,ZeroAllocationTest' \
+        -Dsurefire.failIfNoSpecifiedTests=false "-Dvector.jvm.args=$args" > "$logs/allocation.out" 2>&1 || allocation=FAILED
+      tests=$(grep -E '^\[(INFO|ERROR)\] Tests run:' "$logs/allocation.out" | tail -n 1 | sed -E 's/^\[[A-Z]+\] //' || true)
+      out=$(java tools/JitCheck.java "$logs"/c2-*.log) || true
+      summary=$(printf '%s\n' "$out" | tail -n 1)
+      compiled=$(printf '%s' "$summary" | sed -E 's/^JitCheck: ([0-9]+) .*/\1/')
+      findings=$(printf '%s' "$summary" | sed -E 's/.* methods, ([0-9]+) with .*/\1/')
+      [ "$findings" = 0 ] || printf '%s\n' "$out" | head -n 40 >&2
+      width=$(JAVA_HOME="$home" JAVA_OPTS="$flags" ./sequin bench "$work/lstm.sqn" --json --steps 100 --warmup-seconds 0 \
+        | sed -E 's/.*"vector_bits":([0-9]+).*/\1/')
+      echo "| $version | $cell | $run | $width bits | $kernels | $allocation ($tests) | $compiled | $findings |"
+      if [ "$kernels" != ok ] || [ "$allocation" != ok ] || [ "$findings" != 0 ]; then
+        failed=1
+        grep -E 'FAIL|ERROR|expected' "$logs/kernels.out" "$logs/allocation.out" | head -n 20 >&2 || true
+      fi
+    done
+  done
+done
+exit "$failed"
