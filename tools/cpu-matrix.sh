@@ -92,13 +92,14 @@ for home in "${jdks[@]}"; do
       summary=$(printf '%s\n' "$out" | tail -n 1)
       compiled=$(printf '%s' "$summary" | sed -E 's/^JitCheck: ([0-9]+) .*/\1/')
       findings=$(printf '%s' "$summary" | sed -E 's/.* methods, ([0-9]+) with .*/\1/')
-      [ "$findings" = 0 ] || printf '%s\n' "$out" | head -n 40 >&2
+      # sed, not head: head would stop reading, and printf's SIGPIPE would end the script.
+      [ "$findings" = 0 ] || printf '%s\n' "$out" | sed -n '1,40p' >&2
       width=$(JAVA_HOME="$home" JAVA_OPTS="$flags" ./sequin bench "$work/lstm.sqn" --json --steps 100 --warmup-seconds 0 \
         | sed -E 's/.*"vector_bits":([0-9]+).*/\1/')
       echo "| $version | $cell | $run | $width bits | $kernels | $allocation ($tests) | $compiled | $findings |"
       if [ "$kernels" != ok ] || [ "$allocation" != ok ] || [ "$findings" != 0 ]; then
         failed=1
-        grep -E 'FAIL|ERROR|expected' "$logs/kernels.out" "$logs/allocation.out" | head -n 20 >&2 || true
+        grep -E 'FAIL|ERROR|expected' "$logs/kernels.out" "$logs/allocation.out" | sed -n '1,20p' >&2 || true
       fi
     done
   done
