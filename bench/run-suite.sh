@@ -10,12 +10,11 @@ cd "$(dirname "$0")/.."
 mvn -B -ntp -q -DskipTests install
 out=bench/results
 mkdir -p "$out/raw"
-jdks=("${JAVA17_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}" "${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}")
+. tools/jdks.sh
 files=()
 charts=()
 for home in "${jdks[@]}"; do
-  [ -x "$home/bin/java" ] || { echo "skipping missing JDK $home" >&2; continue; }
-  version=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
+  version=$(jdk_version "$home")
   json="$out/raw/jmh-jdk$version.json"
   echo "== JDK $version ($home)" >&2
   "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$json" \
@@ -31,4 +30,4 @@ flags=$(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
 machine="$cpu, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${flags}($(date -u +%Y-%m-%d))"
 java -cp bench/target/benchmarks.jar io.sequin.bench.ResultsTable "$machine" "${files[@]}" > "$out/README.md"
 echo "wrote $out/README.md" >&2
-java -cp bench/target/benchmarks.jar io.sequin.bench.Charts "$out" "${charts[@]}"
+java -cp bench/target/benchmarks.jar io.sequin.bench.Charts "$out" "$machine" "${charts[@]}"

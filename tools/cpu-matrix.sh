@@ -45,10 +45,7 @@ flags_of() {
   esac
 }
 
-jdk17="${JAVA17_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}"
-jdk25="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-jdks=("$jdk17")
-[ -x "$jdk25/bin/java" ] && jdks+=("$jdk25")
+. tools/jdks.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -61,7 +58,7 @@ echo "| JDK | cell | run | vector width | kernel tests | allocation tests | C2 c
 echo "|---|---|---|---|---|---|---|---|"
 failed=0
 for home in "${jdks[@]}"; do
-  version=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')
+  version=$(jdk_version "$home")
   runs=1
   [ "$version" = "17" ] && runs=$repeat
   for cell in $cells; do

@@ -19,9 +19,11 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Draws bench/results/step-lstm.png and step-gru.png: time per streaming step (batch 1) against
  * the hidden size, for the scalar and Panama kernels with f32 weights, Panama with int8 weights,
- * and ONNX Runtime, on each JDK measured. Reads the JMH JSON files bench/run-suite.sh writes.
+ * and ONNX Runtime, on each JDK measured. Reads the JMH JSON files bench/run-suite.sh writes;
+ * MACHINE (the results' "Machine:" line) goes under the plot, so that a chart never stands
+ * apart from the CPU it was measured on.
  *
- * <pre>java -cp bench/target/benchmarks.jar io.sequin.bench.Charts OUT_DIR FILE.json...</pre>
+ * <pre>java -cp bench/target/benchmarks.jar io.sequin.bench.Charts OUT_DIR MACHINE FILE.json...</pre>
  */
 public final class Charts {
     private static final String[] SIZES = {"64x128", "128x256", "256x512", "512x1024"};
@@ -32,15 +34,16 @@ public final class Charts {
     public static void main(String[] args) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Path out = Path.of(args[0]);
+        String machine = args[1];
         // series name -> cell -> size -> µs
         Map<String, Map<String, Map<String, Double>>> series = new LinkedHashMap<>();
-        for (int i = 1; i < args.length; i++) {
+        for (int i = 2; i < args.length; i++) {
             read(Path.of(args[i]), series);
         }
         for (String cell : new String[] {"LSTM", "GRU"}) {
             XYChart chart = new XYChartBuilder().width(900).height(560)
                     .title(cell + ": one streaming step, batch 1 (lower is better)")
-                    .xAxisTitle("layer size, input x hidden").yAxisTitle("microseconds per step (log scale)").build();
+                    .xAxisTitle("layer size, input x hidden; measured on " + machine).yAxisTitle("microseconds per step (log scale)").build();
             chart.getStyler().setYAxisLogarithmic(true);
             chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
             chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
