@@ -9,9 +9,10 @@ import java.util.logging.Logger;
  * {@code scalar} or {@code panama}.
  *
  * <p>The Panama implementation is looked up by class name only, so a JVM without the
- * {@code jdk.incubator.vector} module never links it. The choice is logged once, at INFO, on
- * the {@code io.sequin.kernel} logger: the kernels and their vector width, and on a fall-back
- * why and how to enable the fast path.
+ * {@code jdk.incubator.vector} module never links it. Its vector width is the widest the CPU
+ * offers unless {@code -Dsequin.vectorBits=128|256|512} narrows it. The choice is logged once, at
+ * INFO, on the {@code io.sequin.kernel} logger: the kernels and their vector width (with the
+ * override, or why it was not taken), and on a fall-back why and how to enable the fast path.
  */
 public final class KernelSelection {
     /** Class name of the Vector API kernels; loaded reflectively so core classes never link them. */

@@ -40,18 +40,22 @@ import jdk.incubator.vector.VectorSpecies;
  *     {@code FloatVector}; an intrinsic needs its species as a constant, which C2 then has only if
  *     a type profile names the concrete class. On JDK 17 a profile that was still empty when C2
  *     compiled a kernel left a call virtual, {@code VectorSupport.store} failed ("missing
- *     constant: vclass=DecodeN"), and a kernel boxed 4 KB per step for good (issue 15). So loads,
+ *     constant: vclass=DecodeN"), and the kernel boxed a vector on every call for good (issue
+ *     15; docs/PERFORMANCE.md tells how it was found). So loads,
  *     broadcasts, zeros and reinterpretations pass through {@code FV.cast}, {@code IV.cast} or
  *     {@code BV.cast}: {@code Class.cast} with a constant final class is an intrinsic that types
  *     its result exactly while parsing, whatever the profiles say, and the concrete classes'
  *     operations keep that type. Vectors carried around a loop are cast again where a call is made
  *     on them after it, since an on-stack-replacement entry knows them only by their declared
  *     type.
- * <li><b>Every method with vector code is small.</b> Once C2 has created 18,000 nodes while
- *     parsing one compilation (NodeCountInliningCutoff), it inlines the rest late, and a late
- *     {@code intoArray} can expand its store before the species is known; each Vector API call
- *     costs about 300 nodes. So the products are register tiles of at most about forty calls,
- *     each a method of its own; drivers hold only loops and calls.
+ * <li><b>Every method with vector code is small, and compiles alone.</b> Once C2 has created
+ *     18,000 nodes while parsing one compilation (NodeCountInliningCutoff), it inlines the rest
+ *     late, and a late {@code intoArray} can expand its store before the species is known; each
+ *     Vector API call costs about 300 nodes. So the products are register tiles of at most about
+ *     forty calls, each a method larger than C2's FreqInlineSize (325 bytecodes), which C2
+ *     compiles alone; {@link #gemm}, which holds the loops over the tiles, is larger too, so no
+ *     cell's compilation takes it in. The only vector method C2 may inline is a remainder loop
+ *     of about a dozen calls ({@link #bf16Rest}), into {@code gemm}, well within the budget.
  * <li><b>No vector crosses a method call</b> that C2 might not inline: tiles take arrays and
  *     indices, and write their sums into {@code y}. The one helper returning a vector,
  *     {@link #int8}, is a load and a conversion that every tile inlines.
@@ -107,19 +111,16 @@ public final class PanamaKernels implements Kernels {
         if (w.rows != r.rows) {
             throw new IllegalArgumentException("gemv2 needs matrices with the same rows, got " + w.rows + " and " + r.rows);
         }
-        // One call site in a loop, not two calls: C2 would inline two copies of everything below.
-        for (int i = 0; i < 2; i++) {
-            gemm(i == 0 ? w : r, i == 0 ? x : h, i == 0 ? xOff : hOff, 0, 1, y, yOff, 0);
-        }
+        gemm(w, x, xOff, 0, 1, y, yOff, 0);
+        gemm(r, h, hOff, 0, 1, y, yOff, 0);
     }
 
     /**
      * One matrix times n vectors: register tiles chosen by type and n, then what no tile covers,
      * one panel by one vector ({@code ...Rest}), then the rows past the last whole panel in plain
      * Java. The tile choice is written out here rather than in a method per type so that this
-     * method is larger than C2's FreqInlineSize (325 bytecodes): it is never inlined into a
-     * cell's or a session's compilation, which keeps those free of vector code (rule 2 in the
-     * class comment).
+     * method too is larger than C2's FreqInlineSize and is never inlined into a cell's or a
+     * session's compilation (rule 2 in the class comment).
      *
      * <ul>
      * <li>f32, one vector: eight panels at a time, eight fma chains. Up to eight vectors: two
@@ -217,7 +218,7 @@ public final class PanamaKernels implements Kernels {
                 break;
             }
             default:
-                // Even columns, then odd ones; each one call site, in a loop.
+                // Even columns, then odd ones.
                 jDone = n / 4 * 4;
                 for (int odd = 0; odd < 2; odd++) {
                     if (jDone > 0) {
