@@ -9,7 +9,9 @@
 //     species every intrinsic needs as a constant, came from a type profile or from nowhere;
 //   - a jdk.incubator.vector method inlined late: the compilation passed C2's node budget for
 //     inlining (NodeCountInliningCutoff), where the order of late inlining decides whether an
-//     intrinsic sees its species.
+//     intrinsic sees its species;
+//   - a call to one of our methods that takes or returns a vector, not inlined: the vector is
+//     boxed to cross it.
 //
 // Make a log with -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=FILE, then
 //
@@ -81,7 +83,8 @@ public class JitCheck {
             problems.forEach(p -> System.out.println("    " + p));
         });
         System.out.println("JitCheck: " + ours + " C2 compilations of io.sequin methods, " + findings.size()
-                + " with a failed Vector API intrinsic, a virtual Vector API call or a Vector API method inlined late");
+                + " with a failed Vector API intrinsic, a virtual Vector API call, a Vector API method inlined late"
+                + " or a vector passed through a call");
         System.exit(findings.isEmpty() ? 0 : 1);
     }
 
@@ -92,6 +95,10 @@ public class JitCheck {
         final String osr;
         final Map<String, String> klasses = new HashMap<>();
         final Map<String, String> methods = new HashMap<>();
+        /** The ids of our methods that take or return a Vector API type. */
+        final java.util.Set<String> carryVectors = new java.util.HashSet<>();
+        /** Our vector-carrying method just called, until the log says whether it was inlined. */
+        String vectorCall;
         final List<String> problems = new ArrayList<>();
         /** The methods being parsed, outermost first, each with the bytecode index last seen in it. */
         final Deque<String[]> parsing = new ArrayDeque<>();
@@ -117,9 +124,25 @@ public class JitCheck {
                 case "klass":
                     klasses.put(xml.getAttributeValue(null, "id"), xml.getAttributeValue(null, "name"));
                     break;
-                case "method":
-                    methods.put(xml.getAttributeValue(null, "id"),
-                            klasses.getOrDefault(xml.getAttributeValue(null, "holder"), "?") + "::" + xml.getAttributeValue(null, "name"));
+                case "method": {
+                    String name = klasses.getOrDefault(xml.getAttributeValue(null, "holder"), "?") + "::" + xml.getAttributeValue(null, "name");
+                    methods.put(xml.getAttributeValue(null, "id"), name);
+                    String types = xml.getAttributeValue(null, "return") + " " + xml.getAttributeValue(null, "arguments");
+                    if (name.startsWith(OURS)) {
+                        for (String type : types.split(" ")) {
+                            if (klasses.getOrDefault(type, "").startsWith(VECTOR_API)) {
+                                carryVectors.add(xml.getAttributeValue(null, "id"));
+                            }
+                        }
+                    }
+                    break;
+                }
+                case "inline_fail":
+                    if (vectorCall != null) {
+                        problems.add("a vector crosses a call: " + vectorCall + " not inlined (" + xml.getAttributeValue(null, "reason")
+                                + "), at " + where());
+                    }
+                    vectorCall = null;
                     break;
                 case "parse":
                     parsing.addLast(new String[] {methodOf(xml), "?"});
@@ -144,8 +167,12 @@ public class JitCheck {
                         pendingIntrinsic = null;
                     }
                     break;
+                case "inline_success":
+                    vectorCall = null;
+                    break;
                 case "call": {
                     String callee = methodOf(xml);
+                    vectorCall = carryVectors.contains(xml.getAttributeValue(null, "method")) ? callee : null;
                     if ("1".equals(xml.getAttributeValue(null, "virtual")) && callee.startsWith(VECTOR_API)) {
                         String receiver = klasses.get(xml.getAttributeValue(null, "receiver"));
                         problems.add("virtual call to " + callee + (receiver == null ? ", no type profile"

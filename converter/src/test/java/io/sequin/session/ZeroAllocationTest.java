@@ -123,6 +123,8 @@ class ZeroAllocationTest {
         "LSTM 64x128 f16, panama, 1", "GRU 64x128 f16, panama, 8", "GRU 64x128 f16, scalar, 2",
         "LSTM 64x128 bf16, panama, 1", "GRU 64x128 bf16, panama, 8", "RNN 64x128 bf16, scalar, 1",
         "GRU 64x128 int8, panama, 3", "RNN 64x128 int8, panama, 1", "RNN 64x128 f16, panama, 1",
+        // Odd column counts and panels left to the one-panel loops, in every stored type.
+        "GRU 17x33 int8, panama, 1", "LSTM 17x33 bf16, panama, 3", "GRU 17x33 f16, panama, 1", "RNN 17x33, panama, 5",
         "pytorch-onnx/embedding_lstm_linear_logsoftmax_opset15, panama, 1",
         "pytorch-onnx/embedding_lstm_linear_logsoftmax_opset15, scalar, 4",
         "pytorch-onnx/lstm_default_states_opset9, panama, 2", "pytorch-state-dict/lstm_proj_size, panama, 1",
@@ -191,7 +193,8 @@ class ZeroAllocationTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"LSTM 64x128, panama", "GRU 64x128, panama", "RNN 128x256, panama", "LSTM 64x128 int8, panama",
-        "GRU 64x128 f16, panama", "RNN 128x256 bf16, panama", "GRU 64x128 int8, scalar", "LSTM 64x128 bf16, scalar"})
+        "GRU 64x128 f16, panama", "RNN 128x256 bf16, panama", "GRU 64x128 int8, scalar", "LSTM 64x128 bf16, scalar",
+        "GRU 17x33 int8, panama", "LSTM 17x33 bf16, panama", "RNN 17x33 f16, panama", "LSTM 17x33, panama"})
     void wholeSequencesOfLargerLayersAllocateNothing(String layer, String kernels) throws Exception {
         Model model = model(layer);
         Session session = model.newSession(KernelSelection.select(kernels));

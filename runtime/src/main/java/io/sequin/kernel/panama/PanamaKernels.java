@@ -56,9 +56,11 @@ import jdk.incubator.vector.VectorSpecies;
  *     compiles alone; {@link #gemm}, which holds the loops over the tiles, is larger too, so no
  *     cell's compilation takes it in. The only vector method C2 may inline is a remainder loop
  *     of about a dozen calls ({@link #bf16Rest}), into {@code gemm}, well within the budget.
- * <li><b>No vector crosses a method call</b> that C2 might not inline: tiles take arrays and
- *     indices, and write their sums into {@code y}. The one helper returning a vector,
- *     {@link #int8}, is a load and a conversion that every tile inlines.
+ * <li><b>No vector crosses a method call:</b> tiles take arrays and indices and write their sums
+ *     into {@code y}, and no method takes or returns a vector, however small: C2 inlines a method
+ *     of more than 35 bytecodes only where its call is hot, and a call it does not inline boxes
+ *     the vector (a two-line int8 widening helper stayed a call in a rarely taken tail on
+ *     JDK 25). The int8 widening and tanh's constants are written out where they are used.
  * </ol>
  *
  * <p>This class is loaded by name ({@code KernelSelection}) and nothing else in the runtime
@@ -375,11 +377,6 @@ public final class PanamaKernels implements Kernels {
 
     // ---- int8 ------------------------------------------------------------------------------
 
-    /** L int8 weights widened to floats (without their scales). */
-    private static FloatVector int8(byte[] d, int off) {
-        return FV.cast(BV.cast(ByteVector.fromArray(B, d, off)).convertShape(VectorOperators.B2F, F, 0));
-    }
-
     /** A whole group of four int8 panels (column 0 at {@code d[s]}) times one vector, into y. */
     private static void int8FourPanels(byte[] d, int s, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
         FloatVector zero = FV.cast(FloatVector.zero(F));
@@ -389,10 +386,14 @@ public final class PanamaKernels implements Kernels {
         FloatVector a3 = zero;
         for (int k = 0, o = s; k < cols; k++, o += 4 * L) {
             FloatVector xk = FV.cast(FloatVector.broadcast(F, x[xj + k]));
-            a0 = int8(d, o).fma(xk, a0);
-            a1 = int8(d, o + L).fma(xk, a1);
-            a2 = int8(d, o + 2 * L).fma(xk, a2);
-            a3 = int8(d, o + 3 * L).fma(xk, a3);
+            FloatVector w0 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w1 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + L)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w2 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + 2 * L)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w3 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + 3 * L)).convertShape(VectorOperators.B2F, F, 0));
+            a0 = w0.fma(xk, a0);
+            a1 = w1.fma(xk, a1);
+            a2 = w2.fma(xk, a2);
+            a3 = w3.fma(xk, a3);
         }
         FV.cast(a0).fma(FV.cast(FloatVector.fromArray(F, scales, sc)), FV.cast(FloatVector.fromArray(F, y, out))).intoArray(y, out);
         FV.cast(a1).fma(FV.cast(FloatVector.fromArray(F, scales, sc + L)), FV.cast(FloatVector.fromArray(F, y, out + L)))
@@ -416,8 +417,8 @@ public final class PanamaKernels implements Kernels {
         FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
         FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
         for (int k = 0, o = s0; k < cols; k++, o += stride) {
-            FloatVector w0 = int8(d, o);
-            FloatVector w1 = int8(d, o + L);
+            FloatVector w0 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w1 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + L)).convertShape(VectorOperators.B2F, F, 0));
             FloatVector v0 = FV.cast(FloatVector.broadcast(F, x[x0 + k]));
             FloatVector v1 = FV.cast(FloatVector.broadcast(F, x[x1 + k]));
             FloatVector v2 = FV.cast(FloatVector.broadcast(F, x[x2 + k]));
@@ -463,11 +464,14 @@ public final class PanamaKernels implements Kernels {
                 FloatVector b = a;
                 int k = 0;
                 for (; k + 2 <= cols; k += 2) {
-                    a = int8(d, s + k * stride).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
-                    b = int8(d, s + (k + 1) * stride).fma(FV.cast(FloatVector.broadcast(F, x[xj + k + 1])), b);
+                    FloatVector even = FV.cast(BV.cast(ByteVector.fromArray(B, d, s + k * stride)).convertShape(VectorOperators.B2F, F, 0));
+                    FloatVector odd = FV.cast(BV.cast(ByteVector.fromArray(B, d, s + (k + 1) * stride)).convertShape(VectorOperators.B2F, F, 0));
+                    a = even.fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    b = odd.fma(FV.cast(FloatVector.broadcast(F, x[xj + k + 1])), b);
                 }
                 if (k < cols) {
-                    a = int8(d, s + k * stride).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    FloatVector last = FV.cast(BV.cast(ByteVector.fromArray(B, d, s + k * stride)).convertShape(VectorOperators.B2F, F, 0));
+                    a = last.fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
                 }
                 FV.cast(FV.cast(a).add(b)).fma(FV.cast(FloatVector.fromArray(F, scales, p * L)), FV.cast(FloatVector.fromArray(F, y, out)))
                         .intoArray(y, out);
@@ -723,23 +727,23 @@ public final class PanamaKernels implements Kernels {
     @Override
     public void tanh(float[] v, int off, int len) {
         FloatVector zero = FV.cast(FloatVector.zero(F));
-        FloatVector one = c(1f);
-        FloatVector two = c(2f);
-        FloatVector cap = c(18f);
-        FloatVector tenth = c(0.1f);
-        FloatVector log2e = c(LOG2E);
-        FloatVector rounder = c(ROUNDER);
-        FloatVector ln2Hi = c(-LN2_HI);
-        FloatVector ln2Lo = c(-LN2_LO);
-        FloatVector e0 = c(1.9875691500E-4f);
-        FloatVector e1 = c(1.3981999507E-3f);
-        FloatVector e2 = c(8.3334519073E-3f);
-        FloatVector e3 = c(4.1665795894E-2f);
-        FloatVector e4 = c(1.6666665459E-1f);
-        FloatVector e5 = c(5.0000001201E-1f);
-        FloatVector t7 = c(-17f / 315f);
-        FloatVector t5 = c(2f / 15f);
-        FloatVector t3 = c(-1f / 3f);
+        FloatVector one = FV.cast(FloatVector.broadcast(F, 1f));
+        FloatVector two = FV.cast(FloatVector.broadcast(F, 2f));
+        FloatVector cap = FV.cast(FloatVector.broadcast(F, 18f));
+        FloatVector tenth = FV.cast(FloatVector.broadcast(F, 0.1f));
+        FloatVector log2e = FV.cast(FloatVector.broadcast(F, LOG2E));
+        FloatVector rounder = FV.cast(FloatVector.broadcast(F, ROUNDER));
+        FloatVector ln2Hi = FV.cast(FloatVector.broadcast(F, -LN2_HI));
+        FloatVector ln2Lo = FV.cast(FloatVector.broadcast(F, -LN2_LO));
+        FloatVector e0 = FV.cast(FloatVector.broadcast(F, 1.9875691500E-4f));
+        FloatVector e1 = FV.cast(FloatVector.broadcast(F, 1.3981999507E-3f));
+        FloatVector e2 = FV.cast(FloatVector.broadcast(F, 8.3334519073E-3f));
+        FloatVector e3 = FV.cast(FloatVector.broadcast(F, 4.1665795894E-2f));
+        FloatVector e4 = FV.cast(FloatVector.broadcast(F, 1.6666665459E-1f));
+        FloatVector e5 = FV.cast(FloatVector.broadcast(F, 5.0000001201E-1f));
+        FloatVector t7 = FV.cast(FloatVector.broadcast(F, -17f / 315f));
+        FloatVector t5 = FV.cast(FloatVector.broadcast(F, 2f / 15f));
+        FloatVector t3 = FV.cast(FloatVector.broadcast(F, -1f / 3f));
         IntVector bias = IV.cast(IntVector.broadcast(I, 127 - ROUNDER_BITS));
         int i = off;
         int end = off + len;
@@ -767,9 +771,5 @@ public final class PanamaKernels implements Kernels {
         for (; i < end; i++) {
             v[i] = (float) Math.tanh(v[i]);
         }
-    }
-
-    private static FloatVector c(float value) {
-        return FV.cast(FloatVector.broadcast(F, value));
     }
 }
