@@ -12,8 +12,9 @@
 #                            JDK 17 box vectors in issue 15 (JDK 17 only)
 #
 # Each run writes C2's compilation log and tools/JitCheck.java checks it: no failed Vector API
-# intrinsic, no virtual Vector API call, no Vector API method inlined late. `./sequin bench`
-# then reports the vector width the kernels chose under those settings.
+# intrinsic, no virtual Vector API call, no Vector API method inlined late, no vector passed
+# through a call that was not inlined. `./sequin bench` then reports the vector width the
+# kernels chose under those settings.
 #
 #   tools/cpu-matrix.sh [--repeat N] [--cells "default avx2 256 128 early"]
 #
