@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -68,7 +69,7 @@ public final class Charts {
                     line.setMarker(SeriesMarkers.CIRCLE);
                 }
             }
-            Path png = out.resolve("step-" + cell.toLowerCase(java.util.Locale.ROOT) + ".png");
+            Path png = out.resolve("step-" + cell.toLowerCase(Locale.ROOT) + ".png");
             Files.createDirectories(out);
             BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
             System.err.println("wrote " + png);

@@ -27,27 +27,29 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code sequin convert SRC -o OUT.sqn}: imports a trained model and writes a verified .sqn file. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Converts a trained model into a Sequin .sqn file: an ONNX model (LSTM, GRU and RNN nodes, as ONNX "
                 + "writes them or as torch.onnx.export does, with embeddings, linear layers, activations and softmax), "
-                + "the state_dict of a bare nn.LSTM, nn.GRU or nn.RNN saved by torch.save, or a TF.js layers model (model.json; "
-            + "Keras Sequential with LSTM, GRU, SimpleRNN, Bidirectional, Dense, Embedding).",
+                + "the state_dict of an nn.LSTM, nn.GRU or nn.RNN saved by torch.save (modules in a row with --arch), or a "
+                + "Keras model: a legacy .h5 file (Keras 1 to 3), a Keras 3 .keras file or a TF.js layers model (model.json); "
+                + "Sequential and functional models with LSTM, GRU, SimpleRNN, Bidirectional, Dense, Embedding, Masking.",
             "The output is written to a temporary file and renamed into place, so a failed conversion leaves nothing behind."})
 final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, a torch.save state_dict (.pt), or a "
-            + "TF.js model.json; the format is read from the file.")
+    @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, a torch.save state_dict (.pt), a "
+            + "Keras .h5 or .keras file, or a TF.js model.json; the format is read from the file, not its name.")
     Path source;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.sqn", description = "Where to write the model.")
@@ -80,7 +82,7 @@ final class ConvertCommand implements Callable<Integer> {
     String nonlinearity;
 
     @Option(names = "--arch", paramLabel = "ARCH.json", description = "PyTorch state_dict only: the modules of a composite "
-            + "model in order (embedding, rnn, linear, activations), as README describes; without it the state_dict must "
+            + "model in order (embedding, rnn, linear, activations), as docs/ARCHITECTURE.md describes; without it the state_dict must "
             + "be a bare nn.LSTM, nn.GRU or nn.RNN.")
     Path arch;
 
@@ -116,7 +118,7 @@ final class ConvertCommand implements Callable<Integer> {
         }
         if ((tfjs || h5 || keras) && !frozen.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--const freezes ONNX graph inputs; "
-                    + source + " is a TF.js model");
+                    + source + " is " + (tfjs ? "a TF.js model" : h5 ? "a Keras .h5 file" : "a Keras .keras file"));
         }
         if (!torch && !tfjs && !h5 && !keras && !looksLikeOnnx(source, bytes)) {
             throw new Failures.UserError(source + ": cannot tell the model format; Sequin converts ONNX files (.onnx), "
@@ -188,7 +190,7 @@ final class ConvertCommand implements Callable<Integer> {
     }
 
     private static boolean looksLikeOnnx(Path source, byte[] bytes) {
-        String name = source.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = source.getFileName().toString().toLowerCase(Locale.ROOT);
         // ModelProto's first field is ir_version (field 1, varint): tag byte 0x08.
         return name.endsWith(".onnx") || (bytes.length > 0 && bytes[0] == 0x08);
     }

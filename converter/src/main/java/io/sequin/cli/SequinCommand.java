@@ -1,10 +1,11 @@
 package io.sequin.cli;
 
 import java.io.PrintWriter;
-import picocli.CommandLine;
+import java.util.Arrays;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /**
  * The {@code sequin} command line. Exit codes: 0 success, 2 usage error, 1 any other failure,
@@ -33,7 +34,7 @@ public final class SequinCommand implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit code; for tests and embedding. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        quietLogging(java.util.Arrays.asList(args).contains("--verbose"));
+        quietLogging(Arrays.asList(args).contains("--verbose"));
         SequinCommand top = new SequinCommand();
         CommandLine cli = new CommandLine(top);
         cli.setOut(out);

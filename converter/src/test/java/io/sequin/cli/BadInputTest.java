@@ -97,6 +97,18 @@ class BadInputTest {
         assertNothingWritten(out);
     }
 
+    /** --const is for ONNX graph inputs; a Keras file is named as what it is. */
+    @Test
+    void constOnAKerasFileNamesItsKind() throws Exception {
+        Path h5 = OnnxFixtureTest.root().resolveSibling("keras-h5").resolve("bidirectional_gru_merge_ave/model.h5");
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Path w = tmp.resolve("w.npy");
+        Npy.write(w, Tensor.ofFloats(new int[] {1}, new float[] {0}));
+        assertOneLineFailure(CliRunner.run("convert", h5.toString(), "-o", out.resolve("m.sqn").toString(), "--const", "W=" + w), 2,
+                "--const freezes ONNX graph inputs", "is a Keras .h5 file");
+        assertNothingWritten(out);
+    }
+
     @Test
     void weightLeftAsGraphInputAsksForConst() throws Exception {
         var m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(fixture.resolve("model.onnx")));

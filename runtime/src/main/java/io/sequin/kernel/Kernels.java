@@ -1,6 +1,7 @@
 package io.sequin.kernel;
 
 import io.sequin.tensor.WeightMatrix;
+import java.util.Arrays;
 
 /**
  * The numeric primitives that layers are built from. Layers call only these, so that a faster
@@ -36,7 +37,7 @@ public interface Kernels {
 
     /** Lays out rows [0, rows) of a row-major float matrix that starts at {@code w[off]} for these kernels. */
     default PackedMatrix pack(float[] w, int off, int rows, int cols) {
-        float[] part = java.util.Arrays.copyOfRange(w, off, Math.addExact(off, Math.multiplyExact(rows, cols)));
+        float[] part = Arrays.copyOfRange(w, off, Math.addExact(off, Math.multiplyExact(rows, cols)));
         return pack(WeightMatrix.ofFloats(rows, cols, part), 0, rows);
     }
 

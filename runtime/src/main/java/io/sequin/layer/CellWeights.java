@@ -3,6 +3,7 @@ package io.sequin.layer;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
 import io.sequin.tensor.WeightMatrix;
+import java.util.Arrays;
 
 /**
  * The weights of one direction of a recurrent layer, prepared once at load and shared by every
@@ -109,7 +110,7 @@ final class CellWeights {
             boolean keepApart = linearBeforeReset && j >= 2 * n;
             bias[j] = keepApart ? wb[j] : wb[j] + rb[j];
         }
-        return new CellWeights(w, r, bias, linearBeforeReset ? java.util.Arrays.copyOfRange(rb, 2 * n, 3 * n) : null, null, null,
+        return new CellWeights(w, r, bias, linearBeforeReset ? Arrays.copyOfRange(rb, 2 * n, 3 * n) : null, null, null,
                 2 * n);
     }
 }

@@ -5,6 +5,7 @@ import io.sequin.tensor.ElementType;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.WeightMatrix;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ public final class EmbeddingLayer extends BaseLayer {
     public Runner newRunner(Kernels kernels, int streams) {
         return new Runner() {
             private final OutputBuffer out = new OutputBuffer(name, shape -> {
-                int[] s = java.util.Arrays.copyOf(shape, shape.length + 1);
+                int[] s = Arrays.copyOf(shape, shape.length + 1);
                 s[shape.length] = size;
                 return s;
             });

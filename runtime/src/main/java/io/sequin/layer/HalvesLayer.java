@@ -3,6 +3,7 @@ package io.sequin.layer;
 import io.sequin.kernel.Kernels;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -35,7 +36,7 @@ public final class HalvesLayer extends RowLayer {
     @Override
     public Map<String, Object> attributes() {
         Map<String, Object> a = new LinkedHashMap<>();
-        a.put("op", op.name().toLowerCase(java.util.Locale.ROOT));
+        a.put("op", op.name().toLowerCase(Locale.ROOT));
         return a;
     }
 

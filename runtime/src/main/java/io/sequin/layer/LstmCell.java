@@ -1,6 +1,7 @@
 package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
+import java.util.Arrays;
 
 /**
  * ONNX LSTM, one step (gate blocks i, o, f, c):
@@ -74,7 +75,7 @@ final class LstmCell extends Cell {
         if (weights.proj != null) {
             for (int b = 0; b < rows; b++) {
                 if (active[b]) {
-                    java.util.Arrays.fill(hState, b * out, (b + 1) * out, 0f);
+                    Arrays.fill(hState, b * out, (b + 1) * out, 0f);
                     kernels.gemv(packed.proj, unprojected, b * hidden, hState, b * out);
                 }
             }

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -228,7 +229,7 @@ public final class RecurrentLayer implements Layer {
     @Override
     public Map<String, Object> attributes() {
         Map<String, Object> a = new LinkedHashMap<>();
-        a.put("direction", direction.name().toLowerCase(java.util.Locale.ROOT));
+        a.put("direction", direction.name().toLowerCase(Locale.ROOT));
         a.put("hidden_size", hidden);
         a.put("input_size", inputSize);
         if (out != hidden) {
@@ -237,7 +238,7 @@ public final class RecurrentLayer implements Layer {
         a.put("layout", layout);
         if (!forms.isOnnx()) {
             a.put("x", forms.xBatchFirst ? "[batch, seq, input]" : "[seq, batch, input]");
-            a.put("y", forms.y.name().toLowerCase(java.util.Locale.ROOT));
+            a.put("y", forms.y.name().toLowerCase(Locale.ROOT));
             if (forms.mergedStates) {
                 a.put("states", "[batch, directions*hidden]");
             }
@@ -281,7 +282,7 @@ public final class RecurrentLayer implements Layer {
     @Override
     public int stepOutputWidth(int inputWidth) {
         if (direction != Direction.FORWARD) {
-            throw new IllegalStateException(name + ": a " + direction.name().toLowerCase(java.util.Locale.ROOT)
+            throw new IllegalStateException(name + ": a " + direction.name().toLowerCase(Locale.ROOT)
                     + " layer needs the whole sequence; it cannot be stepped");
         }
         if (inputWidth != inputSize) {

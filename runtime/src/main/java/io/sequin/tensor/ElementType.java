@@ -1,5 +1,7 @@
 package io.sequin.tensor;
 
+import java.util.Locale;
+
 /** The element type of a tensor, as the model file and the {@code .npy} files name it. */
 public enum ElementType {
     FLOAT32(4),
@@ -19,6 +21,6 @@ public enum ElementType {
 
     /** Lower-case name as used in messages and in {@code inspect}: float32, int32, int64. */
     public String displayName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

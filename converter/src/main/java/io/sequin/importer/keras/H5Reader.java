@@ -14,7 +14,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads a legacy Keras HDF5 file written by {@code model.save("x.h5")} (Keras 2 {@code
@@ -32,7 +35,7 @@ public final class H5Reader {
     /** Whether a file starts with the HDF5 signature. */
     public static boolean isHdf5(Path file) {
         try (var in = Files.newInputStream(file)) {
-            return java.util.Arrays.equals(in.readNBytes(8), SIGNATURE);
+            return Arrays.equals(in.readNBytes(8), SIGNATURE);
         } catch (IOException e) {
             return false;
         }
@@ -54,7 +57,7 @@ public final class H5Reader {
             List<KerasModel.Weight> out = new ArrayList<>();
             // Keras lists each weight once; a dataset listed again would be read again, and
             // 65,536 names of one large dataset would make gigabytes out of megabytes.
-            java.util.Set<Long> seen = new java.util.HashSet<>();
+            Set<Long> seen = new HashSet<>();
             for (String layer : names(weights, "layer_names")) {
                 Node g = weights.getChild(layer);
                 if (!(g instanceof Group)) {
@@ -151,13 +154,13 @@ public final class H5Reader {
             // Checked at every factor: eight dimensions of 2^31 would overflow a long.
             count *= s;
             if (s < 0 || count > Limits.MAX_TENSOR_ELEMENTS) {
-                throw new ImportException("weight " + name + " has shape " + java.util.Arrays.toString(shape) + ": "
+                throw new ImportException("weight " + name + " has shape " + Arrays.toString(shape) + ": "
                         + (s < 0 ? "a negative dimension" : "more than " + Limits.MAX_TENSOR_ELEMENTS + " elements"));
             }
         }
         if (count > 0 && d.isEmpty()) {
             // Unwritten storage reads as fill values: data out of nothing, as much as the shape says.
-            throw new ImportException("weight " + name + " has shape " + java.util.Arrays.toString(shape)
+            throw new ImportException("weight " + name + " has shape " + Arrays.toString(shape)
                     + " but no data in the file (its storage was never written)");
         }
         Object data = count == 0 ? new float[0] : d.getDataFlat();

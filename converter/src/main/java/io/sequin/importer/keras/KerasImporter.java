@@ -21,8 +21,14 @@ import io.sequin.layer.RecurrentLayout.YLayout;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -49,7 +55,7 @@ public final class KerasImporter {
     private final KerasModel model;
     private final IrModel ir = new IrModel();
     /** Each layer's weights by layer name (the first part of a weight's name), in saved order. */
-    private final java.util.Map<String, java.util.ArrayDeque<KerasModel.Weight>> byLayer = new java.util.LinkedHashMap<>();
+    private final Map<String, ArrayDeque<KerasModel.Weight>> byLayer = new LinkedHashMap<>();
     /** The tensor the next layer reads, and its feature size (the last axis). */
     private String current;
     private int features;
@@ -60,7 +66,7 @@ public final class KerasImporter {
     /** The Keras layer whose saved weights {@link #take} reads. */
     private String weightsOf;
     /** Each layer's weights as taken by its first call: a shared layer's later calls take them again. */
-    private final java.util.Map<String, List<KerasModel.Weight>> taken = new java.util.HashMap<>();
+    private final Map<String, List<KerasModel.Weight>> taken = new HashMap<>();
     /** Converting a shared layer's later call: its weights are taken again, not recorded. */
     private boolean replaying;
     /** The input's time axis: its size (-1 when dynamic) and name. */
@@ -80,7 +86,7 @@ public final class KerasImporter {
         // TF.js manifests may list layers in any order; a layer's own weights keep theirs.
         for (KerasModel.Weight w : model.weights) {
             String layer = w.name.contains("/") ? w.name.substring(0, w.name.indexOf('/')) : w.name;
-            byLayer.computeIfAbsent(layer, k -> new java.util.ArrayDeque<>()).add(w);
+            byLayer.computeIfAbsent(layer, k -> new ArrayDeque<>()).add(w);
         }
         String cls = model.config.path("class_name").asText();
         JsonNode config = model.config.path("config");
@@ -96,7 +102,7 @@ public final class KerasImporter {
             throw new ImportException("the " + cls + " model has " + layers.size() + " layers");
         }
         // What each layer wrote, by layer name: functional layers read their inbound layers' tensors.
-        java.util.Map<String, TensorState> written = new java.util.HashMap<>();
+        Map<String, TensorState> written = new HashMap<>();
         TensorState last = null;
         for (int i = 0; i < layers.size(); i++) {
             JsonNode layer = layers.get(i);
@@ -125,7 +131,7 @@ public final class KerasImporter {
             for (int n = 0; n < nodes.size(); n++) {
                 replaying = n > 0;
                 if (replaying) {
-                    byLayer.put(name, new java.util.ArrayDeque<>(taken.getOrDefault(name, List.of())));
+                    byLayer.put(name, new ArrayDeque<>(taken.getOrDefault(name, List.of())));
                 }
                 List<TensorState> parts = new ArrayList<>();
                 for (String f : nodes.get(n)) {
@@ -211,7 +217,7 @@ public final class KerasImporter {
      * {@code node} ("" for a layer's first call). Returns its first output.
      */
     private TensorState call(String kind, JsonNode c, String name, String where, List<TensorState> parts,
-                             java.util.Map<String, TensorState> written, String node) throws ImportException {
+                             Map<String, TensorState> written, String node) throws ImportException {
         String layer = weightsOf;
         extraOutputs.clear();
         if (parts != null && kind.equals("Concatenate")) {
@@ -396,7 +402,7 @@ public final class KerasImporter {
             outputs.add(half(merged, HalvesLayer.Op.FIRST, name + ".forward", name + ".forward"));
             outputs.add(half(merged, HalvesLayer.Op.SECOND, name + ".backward", name + ".backward"));
         } else {
-            outputs.add(half(merged, HalvesLayer.Op.valueOf(merge.toUpperCase(java.util.Locale.ROOT)), name + "." + merge, name));
+            outputs.add(half(merged, HalvesLayer.Op.valueOf(merge.toUpperCase(Locale.ROOT)), name + "." + merge, name));
         }
         // The layer wrote each state with both directions side by side: [fh | bh], [fc | bc].
         for (int direction = 0; direction < 2 && !states.isEmpty(); direction++) {
@@ -449,7 +455,7 @@ public final class KerasImporter {
 
     /** The next saved weight of the layer being converted, which must have {@code shape}. */
     private Tensor take(String role, int[] shape, String where) throws ImportException {
-        java.util.ArrayDeque<KerasModel.Weight> own = byLayer.get(weightsOf);
+        ArrayDeque<KerasModel.Weight> own = byLayer.get(weightsOf);
         if (own == null || own.isEmpty()) {
             throw new ImportException(where + ": its " + role + " is missing from the file's weights");
         }
@@ -457,7 +463,7 @@ public final class KerasImporter {
         if (!replaying) {
             taken.computeIfAbsent(weightsOf, k -> new ArrayList<>()).add(w);
         }
-        if (!java.util.Arrays.equals(w.value.shape(), shape)) {
+        if (!Arrays.equals(w.value.shape(), shape)) {
             throw new ImportException(where + ": weight '" + w.name + "' (its " + role + ") has shape " + Tensor.format(w.value.shape())
                     + ", expected " + Tensor.format(shape));
         }
@@ -502,7 +508,7 @@ public final class KerasImporter {
         l.r = new float[dirs * rows * units];
         l.b = new float[dirs * 2 * rows];
         int[] order = cell == CellType.LSTM ? new int[] {0, 3, 1, 2} : cell == CellType.GRU ? new int[] {0, 1, 2} : new int[] {0};
-        java.util.ArrayDeque<KerasModel.Weight> own = byLayer.get(weightsOf);
+        ArrayDeque<KerasModel.Weight> own = byLayer.get(weightsOf);
         // Keras 1 saved LSTM and GRU weights per gate: W, U, b for each (engine/saving.py converts them).
         boolean perGate = gates > 1 && own != null && own.size() == dirs * 3 * gates;
         for (int d = 0; d < dirs; d++) {
@@ -734,7 +740,7 @@ public final class KerasImporter {
         }
         String s = a.isObject() ? a.path("config").path("name").asText(a.path("class_name").asText()) : a.asText();
         // TF.js writes camelCase names; Keras snake_case.
-        return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+        return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     private Activation activation(String name, String where) throws ImportException {

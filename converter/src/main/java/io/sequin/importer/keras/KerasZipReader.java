@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads a Keras 3 {@code .keras} file (keras {@code saving/saving_lib.py}): a zip of
@@ -45,7 +47,7 @@ public final class KerasZipReader {
             try (HdfFile h5 = HdfFile.fromBytes(zip.bytes("model.weights.h5"))) {
                 Node layers = h5.getChild("layers");
                 if (layers instanceof Group) {
-                    java.util.Set<Long> seen = new java.util.HashSet<>();
+                    Set<Long> seen = new HashSet<>();
                     for (Node layer : ((Group) layers).getChildren().values()) {
                         collect(layer, layer.getName(), weights, seen);
                     }
@@ -64,7 +66,7 @@ public final class KerasZipReader {
      * object reached twice (HDF5 hard links can make a group its own descendant, or make a few
      * groups reach the same datasets by exponentially many paths) is refused: Keras links nothing twice.
      */
-    private static void collect(Node node, String path, List<KerasModel.Weight> out, java.util.Set<Long> seen)
+    private static void collect(Node node, String path, List<KerasModel.Weight> out, Set<Long> seen)
             throws ImportException {
         if ((node instanceof Dataset || node instanceof Group) && !seen.add(node.getAddress())) {
             throw new ImportException("model.weights.h5: " + path + " is an object already reached by another path");

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Reads a TF.js layers model (tfjs-core {@code io/types.ts}): {@code model.json} with the Keras
@@ -26,7 +27,7 @@ public final class TfjsReader {
 
     /** Whether a file is a TF.js layers model.json. */
     public static boolean isTfjs(Path file) {
-        if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json")) {
+        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")) {
             return false;
         }
         try {

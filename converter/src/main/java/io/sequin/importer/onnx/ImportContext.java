@@ -1,23 +1,24 @@
 package io.sequin.importer.onnx;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
+import io.sequin.importer.ImportException;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.layer.RecurrentLayout.YLayout;
 import io.sequin.model.TensorSpec;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
-import io.sequin.importer.ImportException;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What an import knows while it walks the graph: every value so far ({@link Value}), how often
@@ -189,7 +190,7 @@ final class ImportContext {
         }
         if (s.fixed && l.yLayout != form) {
             throw new ImportException((node == null ? "" : node.where + ": ") + "Y of layer '" + l.name + "' is read as "
-                    + l.yLayout.name().toLowerCase(java.util.Locale.ROOT) + " and as " + form.name().toLowerCase(java.util.Locale.ROOT)
+                    + l.yLayout.name().toLowerCase(Locale.ROOT) + " and as " + form.name().toLowerCase(Locale.ROOT)
                     + "; Sequin writes one layout");
         }
         l.yLayout = form;

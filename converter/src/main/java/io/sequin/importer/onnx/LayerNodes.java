@@ -1,6 +1,7 @@
 package io.sequin.importer.onnx;
 
 import io.sequin.format.Limits;
+import io.sequin.importer.ImportException;
 import io.sequin.ir.IrActivationLayer;
 import io.sequin.ir.IrConcatLayer;
 import io.sequin.ir.IrDenseLayer;
@@ -8,11 +9,11 @@ import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrSoftmaxLayer;
 import io.sequin.layer.Activation;
 import io.sequin.layer.ActivationFunction;
-import io.sequin.importer.ImportException;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Nodes that become layers other than recurrent ones: Gather on a constant table (an
@@ -188,7 +189,7 @@ final class LayerNodes {
             return;
         }
         IrActivationLayer layer = new IrActivationLayer();
-        layer.name = cx.layerName(node, node.op.toLowerCase(java.util.Locale.ROOT));
+        layer.name = cx.layerName(node, node.op.toLowerCase(Locale.ROOT));
         layer.activation = act;
         layer.inputs.add(cx.materialize(x, node, "input"));
         cx.addLayer(node, layer, 0, x.dims().toArray(new Sym[0]), ElementType.FLOAT32);
@@ -205,7 +206,7 @@ final class LayerNodes {
                     + "over the last axis");
         }
         IrSoftmaxLayer layer = new IrSoftmaxLayer();
-        layer.name = cx.layerName(node, node.op.toLowerCase(java.util.Locale.ROOT));
+        layer.name = cx.layerName(node, node.op.toLowerCase(Locale.ROOT));
         layer.log = node.op.equals("LogSoftmax");
         layer.inputs.add(cx.materialize(x, node, "input"));
         cx.addLayer(node, layer, 0, x.dims().toArray(new Sym[0]), ElementType.FLOAT32);

@@ -270,23 +270,6 @@ public final class OnnxImporter {
 
     // ---- layers
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
     private void graphOutput(String name) throws ImportException {
         Value v = cx.values.get(name);
         if (v == null) {

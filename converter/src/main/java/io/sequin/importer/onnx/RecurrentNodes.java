@@ -1,14 +1,15 @@
 package io.sequin.importer.onnx;
 
 import io.sequin.format.Limits;
+import io.sequin.importer.ImportException;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.layer.CellType;
 import io.sequin.layer.Direction;
-import io.sequin.importer.ImportException;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * LSTM, GRU and RNN nodes as recurrent layers: weights and attributes as ONNX defines them, X
@@ -30,7 +31,7 @@ final class RecurrentNodes {
             throw node.error(node.inputCount() + " inputs, at most " + maxInputs);
         }
         IrRecurrentLayer l = new IrRecurrentLayer();
-        l.name = cx.layerName(node, node.op.toLowerCase(java.util.Locale.ROOT));
+        l.name = cx.layerName(node, node.op.toLowerCase(Locale.ROOT));
         l.cell = cell;
         l.direction = direction(node.stringAttr("direction", "forward"), where);
         int dirs = l.direction.count();

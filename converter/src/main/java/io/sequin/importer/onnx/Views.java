@@ -2,6 +2,7 @@ package io.sequin.importer.onnx;
 
 import io.sequin.importer.ImportException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,14 +23,14 @@ final class Views {
             }
         }
         if (perm.length != rank) {
-            throw node.error("perm " + java.util.Arrays.toString(perm) + " does not fit rank " + rank);
+            throw node.error("perm " + Arrays.toString(perm) + " does not fit rank " + rank);
         }
         int[][] groups = new int[rank][];
         boolean[] seen = new boolean[rank];
         for (int i = 0; i < rank; i++) {
             int p = (int) perm[i];
             if (perm[i] < 0 || perm[i] >= rank || seen[p]) {
-                throw node.error("perm " + java.util.Arrays.toString(perm) + " is not a permutation of " + rank + " axes");
+                throw node.error("perm " + Arrays.toString(perm) + " is not a permutation of " + rank + " axes");
             }
             seen[p] = true;
             groups[i] = v.groups[p];

@@ -1,6 +1,7 @@
 package io.sequin.importer.pytorch;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /** A tensor as a state_dict pickles it: a view (offset, sizes, strides) of a storage in the archive. */
 final class TorchTensor {
@@ -18,6 +19,6 @@ final class TorchTensor {
 
     @Override
     public String toString() {
-        return storage.dtype.name().toLowerCase(java.util.Locale.ROOT) + Arrays.toString(size);
+        return storage.dtype.name().toLowerCase(Locale.ROOT) + Arrays.toString(size);
     }
 }
