@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the step and sequence benchmarks with every weight storage type (f32, f16, bf16, int8),
-# Panama kernels, on Temurin 25 (issue 4's targets are set on JDK 25), plus the int8 widening
+# Panama kernels, on Temurin 25 (the narrow types' targets are set on JDK 25), plus the int8 widening
 # micro-benchmark, and writes bench/results/weights.md and the raw JSON. About 20 minutes on
 # 2 cores. Extra arguments go to JMH (for example -p size=512x1024).
 set -euo pipefail

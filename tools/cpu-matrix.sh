@@ -8,8 +8,8 @@
 #   -XX:MaxVectorSize=32     256-bit vectors
 #   -XX:MaxVectorSize=16     128-bit vectors, as on ARM NEON
 #   early C2                 C2 compiles after 100 calls instead of thousands: kernels compiled
-#                            before the JDK's own type profiles exist, the order that made
-#                            JDK 17 box vectors in issue 15 (JDK 17 only)
+#                            before the JDK's own type profiles exist, the order in which the
+#                            kernels once boxed vectors on JDK 17 (JDK 17 only)
 #
 # Each run writes C2's compilation log and tools/JitCheck.java checks it: no failed Vector API
 # intrinsic, no virtual Vector API call, no Vector API method inlined late, no vector passed
@@ -18,8 +18,8 @@
 #
 #   tools/cpu-matrix.sh [--repeat N] [--cells "default avx2 256 128 early"]
 #
-# --repeat N runs each JDK 17 cell N times, each in fresh JVMs (the allocation failures of
-# issue 15 depended on compilation order); JDK 25 cells run once. JAVA17_HOME and JAVA25_HOME
+# --repeat N runs each JDK 17 cell N times, each in fresh JVMs (allocation failures have
+# depended on compilation order there); JDK 25 cells run once. JAVA17_HOME and JAVA25_HOME
 # pick the JDKs (defaults: the java on the PATH, /usr/lib/jvm/temurin-25-jdk-amd64). Expects
 # `mvn verify` to have run (sequin.jar built). Exit status 1 when any run fails.
 set -euo pipefail

@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Turns the JMH JSON of bench/run-weights.sh into bench/results/weights.md: step and sequence
- * times for each weight storage type, their speed-ups on f32 within the same run, and issue 4's
- * targets against them.
+ * times for each weight storage type, their speed-ups on f32 within the same run, and the
+ * targets the narrow types were built to against them.
  *
  * <pre>java -cp bench/target/benchmarks.jar io.sequin.bench.WeightsTable MACHINE_LINE FILE.json</pre>
  */
@@ -50,7 +50,7 @@ public final class WeightsTable {
         section(out, r, "Streaming step, 8 streams together", "StepBenchmark.Panama.step", "8");
         section(out, r, "Whole sequence of 100 steps, batch 1, per step", "SequenceBenchmark.Panama.sequence", "1");
 
-        out.append("## Targets (issue 4), streaming step\n\n| target | measured | met |\n|---|---|---|\n");
+        out.append("## Targets, streaming step\n\n| target | measured | met |\n|---|---|---|\n");
         double int8Large = speedUp(r, "StepBenchmark.Panama.step", "LSTM", "512x1024", "1", "int8");
         double bf16Large = speedUp(r, "StepBenchmark.Panama.step", "LSTM", "512x1024", "1", "bf16");
         target(out, "int8 ≥ 2.5× f32, LSTM 512x1024", int8Large, int8Large >= 2.5);

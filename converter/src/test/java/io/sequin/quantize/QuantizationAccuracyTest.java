@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Issue 4's accuracy and size targets, measured the way {@code convert} reports them: an LSTM
+ * The quantized types' accuracy and size targets, measured the way {@code convert} reports them: an LSTM
  * with input 256 and hidden 512, weights uniform in ±1/sqrt(512), the report's N(0,1) input of
  * 20 steps, each storage type against f32.
  */

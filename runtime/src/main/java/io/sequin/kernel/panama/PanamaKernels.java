@@ -40,8 +40,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     {@code FloatVector}; an intrinsic needs its species as a constant, which C2 then has only if
  *     a type profile names the concrete class. On JDK 17 a profile that was still empty when C2
  *     compiled a kernel left a call virtual, {@code VectorSupport.store} failed ("missing
- *     constant: vclass=DecodeN"), and the kernel boxed a vector on every call for good (issue
- *     15; docs/PERFORMANCE.md tells how it was found). So loads,
+ *     constant: vclass=DecodeN"), and the kernel boxed a vector on every call for good
+ *     (docs/PERFORMANCE.md tells how that was found). So loads,
  *     broadcasts, zeros and reinterpretations pass through {@code FV.cast}, {@code IV.cast} or
  *     {@code BV.cast}: {@code Class.cast} with a constant final class is an intrinsic that types
  *     its result exactly while parsing, whatever the profiles say, and the concrete classes'
