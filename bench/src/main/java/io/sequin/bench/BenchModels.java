@@ -12,6 +12,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.model.Model;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.WeightType;
 import io.sequin.writer.ModelWriter;
 import java.nio.ByteBuffer;
@@ -85,7 +86,7 @@ final class BenchModels {
         if (type == null) {
             throw new IllegalArgumentException("unknown weight type " + weights);
         }
-        return Model.load(new ModelWriter("bench", type).write(OnnxImporter.importModel(onnx, Map.of())));
+        return Model.load(new ModelWriter("bench").write(WeightQuantizer.quantize(OnnxImporter.importModel(onnx, Map.of()), type)));
     }
 
     private static TensorProto weight(String name, int[] shape, SplittableRandom random, float scale) {

@@ -1,11 +1,9 @@
 package io.sequin.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sequin.importer.onnx.OnnxImporter;
-import io.sequin.importer.pytorch.StateDictReader;
-import io.sequin.importer.pytorch.TorchComposite;
-import io.sequin.importer.pytorch.TorchRnnImporter;
+import io.sequin.convert.Conversion;
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.io.AtomicFiles;
 import io.sequin.ir.IrModel;
 import io.sequin.kernel.KernelSelection;
@@ -15,7 +13,6 @@ import io.sequin.npy.Npy;
 import io.sequin.session.Session;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.WeightType;
-import io.sequin.writer.ModelWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -122,10 +119,12 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("Language model: %s%n", firstLine(resource(LM + "TRAINING.txt")));
         Path source = dir.resolve("model.pt");
         Files.write(source, resource(LM + "model.pt"));
-        JsonNode arch = new ObjectMapper().readTree(resource(LM + "arch.json"));
-        IrModel ir = TorchComposite.importModel(StateDictReader.read(source), arch, new TorchRnnImporter.Options());
-        Model f32 = write(ir, WeightType.F32, dir.resolve("charlm-f32.sqn"));
-        Model int8 = write(ir, WeightType.INT8, dir.resolve("charlm-int8.sqn"));
+        Path arch = dir.resolve("arch.json");
+        Files.write(arch, resource(LM + "arch.json"));
+        ConvertOptions options = ConvertOptions.defaults().withArch(arch);
+        IrModel ir = Converter.importModel(source, options);
+        Model f32 = write(Converter.convert(ir, options), dir.resolve("charlm-f32.sqn"));
+        Model int8 = write(Converter.convert(ir, options.withWeights(WeightType.INT8)), dir.resolve("charlm-int8.sqn"));
         out.printf("1. convert  bundled model.pt (%,d bytes, PyTorch state_dict) with arch.json -> charlm-f32.sqn (%,d bytes), "
                         + "charlm-int8.sqn (%,d bytes)%n", Files.size(source), Files.size(dir.resolve("charlm-f32.sqn")),
                 Files.size(dir.resolve("charlm-int8.sqn")));
@@ -178,9 +177,9 @@ final class DemoCommand implements Callable<Integer> {
         return ok;
     }
 
-    private static Model write(IrModel ir, WeightType type, Path file) throws Exception {
-        byte[] sqn = new ModelWriter(SequinCommand.VERSION, type).write(ir);
-        AtomicFiles.write(file, sqn);
+    /** Writes the converted model to {@code file} and loads it from there, as a user would. */
+    private static Model write(Conversion conversion, Path file) throws Exception {
+        AtomicFiles.write(file, conversion.sqn());
         return Model.load(file);
     }
 
@@ -244,11 +243,9 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The bundled ONNX LSTM against ONNX Runtime's outputs (recorded by tools/MakeOnnxFixtures.java). */
     private boolean onnxCheck(PrintWriter out, Path dir) throws Exception {
-        byte[] onnx = resource("model.onnx");
-        byte[] sqn = new ModelWriter(SequinCommand.VERSION).write(OnnxImporter.importModel(onnx, Map.of()));
-        Path file = dir.resolve("lstm.sqn");
-        AtomicFiles.write(file, sqn);
-        Model model = Model.load(file);
+        Path onnx = dir.resolve("model.onnx");
+        Files.write(onnx, resource("model.onnx"));
+        Model model = write(Converter.convert(onnx, ConvertOptions.defaults()), dir.resolve("lstm.sqn"));
         Map<String, Tensor> feeds = new LinkedHashMap<>();
         for (String name : ONNX_INPUTS) {
             feeds.put(name, Npy.read(resource("data_0/" + name + ".npy")));
@@ -260,7 +257,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         boolean ok = worst <= TOLERANCE;
         out.printf("ONNX: bundled model.onnx (bidirectional LSTM with sequence lengths, %,d bytes) -> lstm.sqn (%,d bytes); Y, Y_h, "
-                + "Y_c against ONNX Runtime's outputs: max abs error %.2g (%s)%n", onnx.length, sqn.length, worst,
+                + "Y_c against ONNX Runtime's outputs: max abs error %.2g (%s)%n", Files.size(onnx), Files.size(dir.resolve("lstm.sqn")), worst,
                 ok ? "within " + TOLERANCE : "MORE than " + TOLERANCE);
         return ok;
     }

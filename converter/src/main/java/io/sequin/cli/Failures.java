@@ -3,6 +3,7 @@ package io.sequin.cli;
 import io.sequin.format.InvalidModelException;
 import io.sequin.importer.ImportException;
 import io.sequin.npy.NpyFormatException;
+import io.sequin.quantize.QuantizationException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -18,7 +19,7 @@ final class Failures {
         if (e instanceof InvalidModelException) {
             return "invalid model: " + e.getMessage();
         }
-        if (e instanceof ImportException || e instanceof io.sequin.quantize.QuantizationException) {
+        if (e instanceof ImportException || e instanceof QuantizationException) {
             return "cannot convert: " + e.getMessage();
         }
         if (e instanceof NpyFormatException) {

@@ -1,7 +1,11 @@
 package io.sequin.cli;
 
+import io.sequin.convert.Converter;
+import io.sequin.model.Model;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -18,7 +22,7 @@ import picocli.CommandLine;
         subcommands = {ConvertCommand.class, InspectCommand.class, RunCommand.class, BenchCommand.class, DemoCommand.class})
 public final class SequinCommand implements Runnable {
     /** The version this build reports and writes into the files it converts. */
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = Converter.VERSION;
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of failures.")
     boolean verbose;
@@ -63,13 +67,13 @@ public final class SequinCommand implements Runnable {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "sequin: %5$s%6$s%n");
         }
-        java.util.logging.Logger.getLogger("io.sequin").setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
+        Logger.getLogger("io.sequin").setLevel(verbose ? Level.INFO : Level.WARNING);
     }
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"sequin " + VERSION + " (model format " + io.sequin.model.Model.supportedFormatVersion()
+            return new String[] {"sequin " + VERSION + " (model format " + Model.supportedFormatVersion()
                     + ", Java " + System.getProperty("java.version") + ")"};
         }
     }

@@ -1,6 +1,7 @@
 package io.sequin.ir;
 
 import io.sequin.layer.Activation;
+import java.util.List;
 
 /** y = x·Wᵀ + b over the last axis, then the activation if any ({@code DenseLayer} in sequin.fbs). */
 public final class IrDenseLayer extends IrLayer {
@@ -12,6 +13,11 @@ public final class IrDenseLayer extends IrLayer {
     public float[] b;
     /** Or null. */
     public Activation activation;
+
+    @Override
+    public List<IrMatrix> matrices() {
+        return List.of(new IrMatrix(name + ".W", new int[] {units, inputSize}, w));
+    }
 
     @Override
     public int formatVersion() {

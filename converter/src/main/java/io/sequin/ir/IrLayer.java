@@ -11,6 +11,11 @@ public abstract class IrLayer {
     /** Output tensor names by position; "" where an output is not produced. */
     public List<String> outputs = new ArrayList<>();
 
+    /** The weight matrices the layer stores, which the quantize step may store in another type; none by default. */
+    public List<IrMatrix> matrices() {
+        return List.of();
+    }
+
     /** The lowest .sqn format version that can hold this layer. */
     public abstract int formatVersion();
 }

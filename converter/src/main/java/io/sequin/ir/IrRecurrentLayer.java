@@ -1,71 +1,50 @@
 package io.sequin.ir;
 
-import io.sequin.layer.Activation;
-import io.sequin.layer.CellType;
-import io.sequin.layer.Direction;
-import io.sequin.layer.RecurrentLayout;
+import io.sequin.layer.RecurrentSpec;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A recurrent layer as importers produce it: ONNX semantics and gate order, f32 weights,
- * activations resolved to explicit functions with alpha and beta. Field meanings are those of
- * {@code RecurrentLayer} in {@code sequin.fbs}.
+ * A recurrent layer as importers produce it: its {@link RecurrentSpec} (the description the
+ * runtime computes from) and f32 weights in the gate order of {@link #gateOrder}, which the
+ * converter's normalization turns into ONNX's before anything else reads them.
+ * Inputs: X, sequence_lens, initial_h, initial_c, mask. Outputs: Y, Y_h, Y_c.
  */
 public final class IrRecurrentLayer extends IrLayer {
-    // inputs: X, sequence_lens, initial_h, initial_c. outputs: Y, Y_h, Y_c.
-    public CellType cell;
-    public Direction direction = Direction.FORWARD;
-    public int hiddenSize;
-    public int inputSize;
-    public int layout;
-    /** X [B, S, I] rather than [S, B, I]; null follows layout. */
-    public Boolean xBatchFirst;
-    public RecurrentLayout.YLayout yLayout = RecurrentLayout.YLayout.ONNX;
-    /** See {@link RecurrentLayout}: this layer's first row in initial_h and initial_c, and their row count (0 = D). */
-    public int stateOffset;
-    public int stateRows;
-    public List<Activation> activations = new ArrayList<>();
-    public boolean hasClip;
-    public float clip;
-    public boolean inputForget;
-    public boolean linearBeforeReset;
+    /** What the layer computes; importers set it once they know all of it. */
+    public RecurrentSpec spec;
+    /** The gate order of w, r and b as the importer wrote them. */
+    public GateOrder gateOrder = GateOrder.ONNX;
     /** [D, gates*H, I]. */
     public float[] w;
     /** [D, gates*H, H], or [D, gates*H, P] with a projection. */
     public float[] r;
-    /** [D, 2*gates*H] or null. */
+    /** [D, 2*gates*H] (Wb then Rb per direction) or null. */
     public float[] b;
-    /** [D, 3H] or null. */
+    /** LSTM peepholes [D, 3H] (i, o, f) or null. */
     public float[] p;
-    /** LSTM projection (PyTorch's proj_size P): [D, P, H], or null; R is then [D, gates*H, P]. */
+    /** LSTM projection (PyTorch's proj_size P): [D, P, H], or null. */
     public float[] proj;
-    public int projSize;
-    /** Layout 1 only: Y_h and Y_c as [B, D*H]. */
-    public boolean mergedStates;
-    /** Y's step k holds input step S-1-k. */
-    public boolean yReversed;
-    /** Keras' stateful: runs carry their final states to the next run of the session. */
-    public boolean stateful;
-    /** Y holds 0 at masked steps (Keras' zero_output_for_mask); the mask is the fifth input. */
-    public boolean zeroMaskedOutputs;
 
-    /** X's batch axis comes first. */
-    public boolean xBatchFirst() {
-        return xBatchFirst != null ? xBatchFirst : layout == 1;
-    }
-
-    /** The forms of X, Y and the states these fields describe, as the runtime will read them. */
-    public RecurrentLayout forms() {
-        return new RecurrentLayout(layout, xBatchFirst(), yLayout, stateOffset, stateRows, mergedStates, yReversed, stateful,
-                zeroMaskedOutputs);
+    /** W, R and the projection, if any: [D, gates*H, I], [D, gates*H, P or H], [D, P, H]. */
+    @Override
+    public List<IrMatrix> matrices() {
+        int dirs = spec.directions();
+        int rows = spec.gateRows();
+        List<IrMatrix> m = new ArrayList<>();
+        m.add(new IrMatrix(name + ".W", new int[] {dirs, rows, spec.inputSize()}, w));
+        m.add(new IrMatrix(name + ".R", new int[] {dirs, rows, spec.outputSize()}, r));
+        if (proj != null) {
+            m.add(new IrMatrix(name + ".proj", new int[] {dirs, spec.outputSize(), spec.hiddenSize()}, proj));
+        }
+        return m;
     }
 
     @Override
     public int formatVersion() {
-        if (zeroMaskedOutputs || (inputs.size() > 4 && !inputs.get(4).isEmpty())) {
+        if (spec.layout().zeroMaskedOutputs || (inputs.size() > 4 && !inputs.get(4).isEmpty())) {
             return 3;
         }
-        return forms().isOnnx() && proj == null ? 1 : 2;
+        return spec.layout().isOnnx() && proj == null ? 1 : 2;
     }
 }

@@ -1,16 +1,15 @@
 package io.sequin.quantize;
 
-import io.sequin.format.InvalidModelException;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
+import io.sequin.session.Session;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.WeightType;
-import io.sequin.writer.ModelWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -69,21 +68,14 @@ public final class AccuracyReport {
     }
 
     /**
-     * Compares {@code ir} stored as {@code weights} with it stored as f32.
+     * Compares {@code quantized}, the model {@code ir} with its weights stored as {@code weights},
+     * with {@code reference}, the same model in f32, layer by layer.
      *
      * @param calibration inputs by name (the description of each is in {@code sources}); any
      *     input of the model not given is random
      */
-    public static AccuracyReport measure(IrModel ir, WeightType weights, Map<String, Tensor> calibration,
-                                         Map<String, String> sources) {
-        Model reference;
-        Model quantized;
-        try {
-            reference = Model.load(new ModelWriter("report").write(ir));
-            quantized = Model.load(new ModelWriter("report", weights).write(ir));
-        } catch (InvalidModelException e) {
-            throw new IllegalStateException("the converter produced a model the runtime rejects: " + e.getMessage(), e);
-        }
+    public static AccuracyReport measure(IrModel ir, Model reference, Model quantized, WeightType weights,
+                                         Map<String, Tensor> calibration, Map<String, String> sources) {
         for (String name : calibration.keySet()) {
             if (reference.inputs().stream().noneMatch(s -> s.name().equals(name))) {
                 throw new IllegalArgumentException("--calibration " + name + ": the model has no input of that name; its inputs are "
@@ -117,13 +109,13 @@ public final class AccuracyReport {
             }
         }
         // Every layer's output is compared, read from each session after its run.
-        io.sequin.session.Session expected = reference.newSession();
+        Session expected = reference.newSession();
         try {
             expected.run(feeds);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("accuracy report: the inputs do not fit the model: " + e.getMessage(), e);
         }
-        io.sequin.session.Session actual = quantized.newSession(expected.kernels());
+        Session actual = quantized.newSession(expected.kernels());
         actual.run(feeds);
 
         Set<String> modelOutputs = new LinkedHashSet<>();
@@ -156,7 +148,7 @@ public final class AccuracyReport {
                 // Token ids are laid out as the recurrent layer reading their vectors wants its x.
                 for (IrLayer reader : ir.layers) {
                     if (reader instanceof IrRecurrentLayer && !reader.inputs.isEmpty() && reader.inputs.get(0).equals(layer.outputs.get(0))) {
-                        seqAxis = ((IrRecurrentLayer) reader).xBatchFirst() ? 1 : 0;
+                        seqAxis = ((IrRecurrentLayer) reader).spec.layout().xBatchFirst ? 1 : 0;
                         break;
                     }
                 }
@@ -167,7 +159,7 @@ public final class AccuracyReport {
             }
             IrRecurrentLayer l = (IrRecurrentLayer) layer;
             if (!l.inputs.isEmpty() && l.inputs.get(0).equals(spec.name())) {
-                seqAxis = l.xBatchFirst() ? 1 : 0;
+                seqAxis = l.spec.layout().xBatchFirst ? 1 : 0;
                 break;
             }
             if (l.inputs.size() > 1 && l.inputs.get(1).equals(spec.name())) {

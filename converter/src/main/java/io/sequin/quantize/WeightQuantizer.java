@@ -1,9 +1,14 @@
 package io.sequin.quantize;
 
+import io.sequin.ir.IrLayer;
+import io.sequin.ir.IrMatrix;
+import io.sequin.ir.IrModel;
 import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Turns a float weight matrix into its stored type. Only weight matrices are quantized (a
@@ -22,6 +27,23 @@ import java.util.Arrays;
  */
 public final class WeightQuantizer {
     private WeightQuantizer() {
+    }
+
+    /**
+     * The quantize step: every weight matrix of {@code ir} in {@code type} (f32 keeps the
+     * values as they are, not copied).
+     *
+     * @throws QuantizationException if a weight cannot be stored in {@code type}
+     */
+    public static StoredModel quantize(IrModel ir, WeightType type) {
+        Map<String, WeightMatrix> matrices = new HashMap<>();
+        for (IrLayer layer : ir.layers) {
+            for (IrMatrix m : layer.matrices()) {
+                matrices.put(m.name, type == WeightType.F32 ? WeightMatrix.ofFloats(m.rows(), m.cols(), m.values)
+                        : quantize(m.name, m.values, m.rows(), m.cols(), type));
+            }
+        }
+        return new StoredModel(ir, type, matrices);
     }
 
     /** {@code values} ([rows, cols], row-major) in {@code type}; {@code name} is for messages. */

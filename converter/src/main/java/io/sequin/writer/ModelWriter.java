@@ -1,20 +1,25 @@
 package io.sequin.writer;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import io.sequin.format.TensorChecksum;
+import io.sequin.ir.GateOrder;
 import io.sequin.ir.IrActivationLayer;
 import io.sequin.ir.IrConcatLayer;
 import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrHalvesLayer;
-import io.sequin.ir.IrMaskLayer;
 import io.sequin.ir.IrLayer;
+import io.sequin.ir.IrMaskLayer;
+import io.sequin.ir.IrMatrix;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.ir.IrSoftmaxLayer;
 import io.sequin.layer.Activation;
 import io.sequin.layer.RecurrentLayout;
-import io.sequin.quantize.WeightQuantizer;
+import io.sequin.layer.RecurrentSpec;
 import io.sequin.model.TensorSpec;
+import io.sequin.quantize.StoredModel;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
 import io.sequin.tensor.ElementType;
@@ -27,10 +32,10 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * Serializes an {@link IrModel} as a {@code .sqn} FlatBuffer of the lowest format version that
- * holds it (1 for recurrent layers in ONNX's forms, so older runtimes still read those), with
- * the weight matrices in the chosen storage type ({@link WeightQuantizer} says which tensors and
- * how).
+ * Serializes a model as a {@code .sqn} FlatBuffer of the lowest format version that holds it (1
+ * for recurrent layers in ONNX's forms, so older runtimes still read those), with the weight
+ * matrices as the quantize step stored them ({@link StoredModel}). Recurrent layers must be in
+ * ONNX's gate order (the converter's normalization puts them there).
  */
 public final class ModelWriter {
     /** The newest format version this writer produces. */
@@ -39,25 +44,20 @@ public final class ModelWriter {
     private static final int DATA_ALIGNMENT = 64;
 
     private final String producerVersion;
-    private final WeightType weights;
 
-    /** A writer that keeps weights f32. */
+    /** A writer that names {@code producerVersion} as the converter's version in the files it writes. */
     public ModelWriter(String producerVersion) {
-        this(producerVersion, WeightType.F32);
-    }
-
-    /** A writer that stores weight matrices as {@code weights}. */
-    public ModelWriter(String producerVersion, WeightType weights) {
         this.producerVersion = producerVersion;
-        this.weights = weights;
     }
 
-    /**
-     * The model as .sqn bytes.
-     *
-     * @throws io.sequin.quantize.QuantizationException if a weight cannot be stored in the chosen type
-     */
+    /** The model as .sqn bytes, its weights f32. */
     public byte[] write(IrModel model) {
+        return write(WeightQuantizer.quantize(model, WeightType.F32));
+    }
+
+    /** The model as .sqn bytes, its weight matrices as stored. */
+    public byte[] write(StoredModel stored) {
+        IrModel model = stored.ir();
         FlatBufferBuilder fb = new FlatBufferBuilder(1024);
         int producer = io.sequin.schema.Producer.createProducer(fb,
                 fb.createString("sequin-converter"), fb.createString(producerVersion),
@@ -72,7 +72,7 @@ public final class ModelWriter {
         int constantsVector = io.sequin.schema.Model.createConstantsVector(fb, constants);
         int[] layers = new int[model.layers.size()];
         for (int k = 0; k < layers.length; k++) {
-            layers[k] = layer(fb, model.layers.get(k));
+            layers[k] = layer(fb, stored, model.layers.get(k));
         }
         int layersVector = io.sequin.schema.Model.createLayersVector(fb, layers);
         io.sequin.schema.Model.startModel(fb);
@@ -137,19 +137,19 @@ public final class ModelWriter {
             io.sequin.schema.Tensor.addScales(fb, scalesOffset);
         }
         io.sequin.schema.Tensor.addData(fb, dataOffset);
-        io.sequin.schema.Tensor.addDataCrc32(fb, io.sequin.format.TensorChecksum.of(ByteBuffer.wrap(data), scales));
+        io.sequin.schema.Tensor.addDataCrc32(fb, TensorChecksum.of(ByteBuffer.wrap(data), scales));
         return io.sequin.schema.Tensor.endTensor(fb);
     }
 
-    /** A weight matrix [.., rows, cols] in the writer's storage type. */
-    private int matrix(FlatBufferBuilder fb, String name, int[] shape, float[] values) {
-        if (weights == WeightType.F32) {
-            return f32(fb, name, shape, values);
-        }
-        int cols = shape[shape.length - 1];
-        WeightMatrix m = WeightQuantizer.quantize(name, values, values.length / cols, cols, weights);
-        ByteBuffer data = ByteBuffer.allocate(values.length * weights.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        switch (weights) {
+    /** A weight matrix [.., rows, cols] as the quantize step stored it. */
+    private static int matrix(FlatBufferBuilder fb, StoredModel stored, IrMatrix matrix) {
+        WeightMatrix m = stored.matrix(matrix);
+        String name = matrix.name;
+        int[] shape = matrix.shape;
+        ByteBuffer data = ByteBuffer.allocate(matrix.values.length * m.type().bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        switch (m.type()) {
+            case F32:
+                return tensor(fb, name, Tensor.ofFloats(shape, m.floats()));
             case F16:
                 data.asShortBuffer().put(m.halves());
                 return tensor(fb, name, DType.F16, shape, data.array());
@@ -166,16 +166,16 @@ public final class ModelWriter {
         return values == null ? 0 : tensor(fb, name, Tensor.ofFloats(shape, values));
     }
 
-    private int layer(FlatBufferBuilder fb, IrLayer layer) {
+    private static int layer(FlatBufferBuilder fb, StoredModel stored, IrLayer layer) {
         byte kind;
         int body;
         if (layer instanceof IrRecurrentLayer) {
             kind = LayerKind.RecurrentLayer;
-            body = recurrent(fb, (IrRecurrentLayer) layer);
+            body = recurrent(fb, stored, (IrRecurrentLayer) layer);
         } else if (layer instanceof IrDenseLayer) {
             IrDenseLayer l = (IrDenseLayer) layer;
             kind = LayerKind.DenseLayer;
-            int w = matrix(fb, l.name + ".W", new int[] {l.units, l.inputSize}, l.w);
+            int w = matrix(fb, stored, l.matrices().get(0));
             int b = f32(fb, l.name + ".B", new int[] {l.units}, l.b);
             int act = l.activation == null ? 0 : activation(fb, l.activation);
             io.sequin.schema.DenseLayer.startDenseLayer(fb);
@@ -193,7 +193,7 @@ public final class ModelWriter {
             IrEmbeddingLayer l = (IrEmbeddingLayer) layer;
             kind = LayerKind.EmbeddingLayer;
             body = io.sequin.schema.EmbeddingLayer.createEmbeddingLayer(fb,
-                    matrix(fb, l.name + ".table", new int[] {l.vocabulary, l.size}, l.table));
+                    matrix(fb, stored, l.matrices().get(0)));
         } else if (layer instanceof IrActivationLayer) {
             kind = LayerKind.ActivationLayer;
             body = io.sequin.schema.ActivationLayer.createActivationLayer(fb, activation(fb, ((IrActivationLayer) layer).activation));
@@ -223,30 +223,37 @@ public final class ModelWriter {
         return io.sequin.schema.Activation.createActivation(fb, (byte) a.function().ordinal(), a.alpha(), a.beta());
     }
 
-    private int recurrent(FlatBufferBuilder fb, IrRecurrentLayer l) {
-        int dirs = l.direction.count();
-        int rows = l.cell.gates() * l.hiddenSize;
-        int w = matrix(fb, l.name + ".W", new int[] {dirs, rows, l.inputSize}, l.w);
-        int r = matrix(fb, l.name + ".R", new int[] {dirs, rows, l.proj == null ? l.hiddenSize : l.projSize}, l.r);
-        int proj = l.proj == null ? 0 : matrix(fb, l.name + ".proj", new int[] {dirs, l.projSize, l.hiddenSize}, l.proj);
+    private static int recurrent(FlatBufferBuilder fb, StoredModel stored, IrRecurrentLayer l) {
+        if (l.gateOrder != GateOrder.ONNX) {
+            throw new IllegalStateException(l.name + ": weights in " + l.gateOrder + " gate order; normalize the model first");
+        }
+        RecurrentSpec spec = l.spec;
+        int dirs = spec.directions();
+        int rows = spec.gateRows();
+        int hidden = spec.hiddenSize();
+        List<IrMatrix> matrices = l.matrices();
+        int w = matrix(fb, stored, matrices.get(0));
+        int r = matrix(fb, stored, matrices.get(1));
+        int proj = l.proj == null ? 0 : matrix(fb, stored, matrices.get(2));
         int b = f32(fb, l.name + ".B", new int[] {dirs, 2 * rows}, l.b);
-        int p = f32(fb, l.name + ".P", new int[] {dirs, 3 * l.hiddenSize}, l.p);
-        int[] acts = new int[l.activations.size()];
+        int p = f32(fb, l.name + ".P", new int[] {dirs, 3 * hidden}, l.p);
+        int[] acts = new int[spec.activations().size()];
         for (int i = 0; i < acts.length; i++) {
-            acts[i] = activation(fb, l.activations.get(i));
+            acts[i] = activation(fb, spec.activations().get(i));
         }
         int actsVector = io.sequin.schema.RecurrentLayer.createActivationsVector(fb, acts);
         io.sequin.schema.RecurrentLayer.startRecurrentLayer(fb);
-        io.sequin.schema.RecurrentLayer.addCell(fb, (byte) l.cell.ordinal());
-        io.sequin.schema.RecurrentLayer.addDirection(fb, (byte) l.direction.ordinal());
-        io.sequin.schema.RecurrentLayer.addHiddenSize(fb, l.hiddenSize);
-        io.sequin.schema.RecurrentLayer.addInputSize(fb, l.inputSize);
-        io.sequin.schema.RecurrentLayer.addLayout(fb, l.layout);
+        RecurrentLayout forms = spec.layout();
+        io.sequin.schema.RecurrentLayer.addCell(fb, (byte) spec.cell().ordinal());
+        io.sequin.schema.RecurrentLayer.addDirection(fb, (byte) spec.direction().ordinal());
+        io.sequin.schema.RecurrentLayer.addHiddenSize(fb, hidden);
+        io.sequin.schema.RecurrentLayer.addInputSize(fb, spec.inputSize());
+        io.sequin.schema.RecurrentLayer.addLayout(fb, forms.layout);
         io.sequin.schema.RecurrentLayer.addActivations(fb, actsVector);
-        io.sequin.schema.RecurrentLayer.addHasClip(fb, l.hasClip);
-        io.sequin.schema.RecurrentLayer.addClip(fb, l.clip);
-        io.sequin.schema.RecurrentLayer.addInputForget(fb, l.inputForget);
-        io.sequin.schema.RecurrentLayer.addLinearBeforeReset(fb, l.linearBeforeReset);
+        io.sequin.schema.RecurrentLayer.addHasClip(fb, spec.hasClip());
+        io.sequin.schema.RecurrentLayer.addClip(fb, spec.hasClip() ? spec.clip() : 0f);
+        io.sequin.schema.RecurrentLayer.addInputForget(fb, spec.inputForget());
+        io.sequin.schema.RecurrentLayer.addLinearBeforeReset(fb, spec.linearBeforeReset());
         io.sequin.schema.RecurrentLayer.addW(fb, w);
         io.sequin.schema.RecurrentLayer.addR(fb, r);
         if (b != 0) {
@@ -256,7 +263,6 @@ public final class ModelWriter {
             io.sequin.schema.RecurrentLayer.addP(fb, p);
         }
         if (l.formatVersion() > 1) {
-            RecurrentLayout forms = l.forms();
             io.sequin.schema.RecurrentLayer.addXLayout(fb, forms.xBatchFirst ? 1 : 0);
             io.sequin.schema.RecurrentLayer.addYLayout(fb, (byte) forms.y.ordinal());
             io.sequin.schema.RecurrentLayer.addStateOffset(fb, forms.stateOffset);

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.model.Model;
 import io.sequin.npy.Npy;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.Tensor;
 import io.sequin.writer.ModelWriter;
 import java.nio.file.Files;
@@ -41,7 +44,7 @@ class ModelCorruptionTest {
         var ir = OnnxImporter.importModel(Files.readAllBytes(fixture.resolve("model.onnx")), Map.of());
         good = new ModelWriter("test").write(ir);
         for (WeightType t : WeightType.values()) {
-            GOOD.put(t.displayName(), new ModelWriter("test", t).write(ir));
+            GOOD.put(t.displayName(), new ModelWriter("test").write(WeightQuantizer.quantize(ir, t)));
         }
         inputs = Map.of(
                 "X", Npy.read(fixture.resolve("data_1/X.npy")),
@@ -152,8 +155,7 @@ class ModelCorruptionTest {
     @Test
     void corruptMaskedKerasModelsFailCleanly() throws Exception {
         Path fixture = Path.of(ModelCorruptionTest.class.getResource("/fixtures/tfjs/masking_bidirectional_gru_states").toURI());
-        byte[] masked = new ModelWriter("test").write(io.sequin.importer.keras.KerasImporter.importModel(
-                io.sequin.importer.keras.TfjsReader.read(fixture.resolve("model.json"))));
+        byte[] masked = Converter.convert(fixture.resolve("model.json"), ConvertOptions.defaults()).sqn();
         assertEquals(3, Model.load(masked).formatVersion());
         Map<String, Tensor> x = Map.of("x", Npy.read(fixture.resolve("data_0/x.npy")));
         SplittableRandom random = new SplittableRandom(13);

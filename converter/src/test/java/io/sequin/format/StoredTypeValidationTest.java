@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sequin.layer.CellType;
 import io.sequin.model.Model;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.WeightType;
 import io.sequin.testing.RandomModels;
 import io.sequin.writer.ModelWriter;
@@ -51,7 +52,7 @@ class StoredTypeValidationTest {
     }
 
     private static byte[] model(WeightType type) {
-        return new ModelWriter("test", type).write(RandomModels.layer(CellType.GRU, 5, 7));
+        return new ModelWriter("test").write(WeightQuantizer.quantize(RandomModels.layer(CellType.GRU, 5, 7), type));
     }
 
     @Test

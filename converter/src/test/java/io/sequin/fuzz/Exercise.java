@@ -1,5 +1,6 @@
 package io.sequin.fuzz;
 
+import io.sequin.convert.Converter;
 import io.sequin.format.InvalidModelException;
 import io.sequin.ir.IrModel;
 import io.sequin.model.Model;
@@ -7,7 +8,6 @@ import io.sequin.model.TensorSpec;
 import io.sequin.session.Session;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
-import io.sequin.tensor.WeightType;
 import io.sequin.writer.ModelWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +36,8 @@ final class Exercise {
 
     /** Writes an imported model as the converter does, loads it back (which must succeed) and runs it. */
     static void convertedModel(IrModel ir) {
-        byte[] sqn = new ModelWriter("fuzz", WeightType.F32).write(ir);
+        Converter.normalize(ir);
+        byte[] sqn = new ModelWriter("fuzz").write(ir);
         Model model;
         try {
             model = Model.load(sqn);

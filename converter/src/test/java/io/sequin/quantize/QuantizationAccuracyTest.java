@@ -3,16 +3,14 @@ package io.sequin.quantize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sequin.convert.Conversion;
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.ir.IrModel;
 import io.sequin.layer.CellType;
 import io.sequin.testing.RandomModels;
 import io.sequin.tensor.WeightType;
-import io.sequin.writer.ModelWriter;
-import io.sequin.importer.pytorch.StateDictReader;
-import io.sequin.importer.pytorch.TorchComposite;
-import io.sequin.importer.pytorch.TorchRnnImporter;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,7 +31,8 @@ class QuantizationAccuracyTest {
     void lstm256x512MeetsItsTargets(String typeName, double maxAbs, double minCosine, double maxSize) {
         WeightType type = WeightType.byName(typeName);
         IrModel ir = RandomModels.layer(CellType.LSTM, 256, 512);
-        AccuracyReport report = AccuracyReport.measure(ir, type, Map.of(), Map.of());
+        Conversion conversion = Converter.convert(ir, ConvertOptions.defaults().withWeights(type));
+        AccuracyReport report = conversion.report();
         assertEquals(3, report.entries.size(), "Y, Y_c (layer outputs) and Y_h (the model output)");
         for (AccuracyReport.Entry e : report.entries) {
             System.out.printf("%s %s: max abs error %.3e, cosine %.7f%n", typeName, e.name, e.maxAbsError, e.cosine);
@@ -42,7 +41,7 @@ class QuantizationAccuracyTest {
             // A quantized model that equals f32 exactly would mean the weights were not quantized.
             assertTrue(e.maxAbsError > 0, typeName + " " + e.name + " is identical to f32");
         }
-        double size = (double) new ModelWriter("test", type).write(ir).length / new ModelWriter("test").write(ir).length;
+        double size = (double) conversion.sqn().length / conversion.f32Bytes();
         System.out.printf("%s file size: %.4f of f32%n", typeName, size);
         assertTrue(size <= maxSize, typeName + " file is " + size + " of f32's");
     }
@@ -55,10 +54,8 @@ class QuantizationAccuracyTest {
     @Test
     void randomTokenIdsFitABatchFirstModelAndItsStates() throws Exception {
         Path dir = Path.of(getClass().getResource("/fixtures/pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax").toURI());
-        TorchRnnImporter.Options options = new TorchRnnImporter.Options();
-        IrModel ir = TorchComposite.importModel(StateDictReader.read(dir.resolve("model.pt")),
-                TorchComposite.readDescription(dir.resolve("arch.json")), options);
-        AccuracyReport report = AccuracyReport.measure(ir, WeightType.INT8, Map.of(), Map.of());
+        ConvertOptions options = ConvertOptions.defaults().withArch(dir.resolve("arch.json")).withWeights(WeightType.INT8);
+        AccuracyReport report = Converter.convert(dir.resolve("model.pt"), options).report();
         assertEquals("random token ids in [0, 20), seed 42, shape [1, 20]", report.inputSources.get("x"));
         assertTrue(report.inputSources.get("h0").endsWith("shape [2, 1, 16]"), report.inputSources.toString());
         assertTrue(report.entries.stream().anyMatch(e -> e.name.equals("y") && e.cosine > 0.99), report.toLines().toString());
@@ -68,8 +65,7 @@ class QuantizationAccuracyTest {
     @Test
     void randomTokenIdsForAKerasEmbeddingAreFloats() throws Exception {
         Path json = Path.of(getClass().getResource("/fixtures/tfjs/embedding_mask_zero_gru_last/model.json").toURI());
-        IrModel ir = io.sequin.importer.keras.KerasImporter.importModel(io.sequin.importer.keras.TfjsReader.read(json));
-        AccuracyReport report = AccuracyReport.measure(ir, WeightType.F16, Map.of(), Map.of());
+        AccuracyReport report = Converter.convert(json, ConvertOptions.defaults().withWeights(WeightType.F16)).report();
         assertTrue(report.inputSources.get("embed_input").startsWith("random token ids in [0, "), report.inputSources.toString());
         assertTrue(report.entries.stream().allMatch(e -> e.cosine > 0.99), report.toLines().toString());
     }

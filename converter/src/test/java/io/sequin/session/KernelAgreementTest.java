@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sequin.kernel.KernelSelection;
 import io.sequin.layer.CellType;
 import io.sequin.model.Model;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.WeightType;
 import io.sequin.testing.RandomModels;
@@ -27,7 +28,7 @@ class KernelAgreementTest {
         "LSTM, 64, 128, 1, int8", "LSTM, 33, 70, 3, f16", "GRU, 64, 128, 2, bf16", "GRU, 17, 45, 5, int8",
         "RNN, 128, 256, 4, f16", "RNN, 7, 31, 9, bf16", "LSTM, 100, 129, 2, bf16", "GRU, 31, 64, 1, f16"})
     void panamaMatchesScalar(CellType cell, int input, int hidden, int batch, String weights) throws Exception {
-        Model model = Model.load(new ModelWriter("test", WeightType.byName(weights)).write(RandomModels.layer(cell, input, hidden)));
+        Model model = Model.load(new ModelWriter("test").write(WeightQuantizer.quantize(RandomModels.layer(cell, input, hidden), WeightType.byName(weights))));
         Session scalar = model.newSession(KernelSelection.select("scalar"), batch);
         Session panama = model.newSession(KernelSelection.select("panama"), batch);
         int steps = 30;

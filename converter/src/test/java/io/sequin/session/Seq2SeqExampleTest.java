@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sequin.importer.pytorch.StateDictReader;
-import io.sequin.importer.pytorch.TorchComposite;
-import io.sequin.importer.pytorch.TorchRnnImporter;
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.kernel.KernelSelection;
 import io.sequin.model.Model;
 import io.sequin.tensor.Tensor;
-import io.sequin.writer.ModelWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class Seq2SeqExampleTest {
     private static Model convert(Path dir, String name) throws Exception {
-        return Model.load(new ModelWriter("example").write(TorchComposite.importModel(StateDictReader.read(dir.resolve(name + ".pt")),
-                TorchComposite.readDescription(dir.resolve(name + ".json")), new TorchRnnImporter.Options())));
+        return Converter.convert(dir.resolve(name + ".pt"), ConvertOptions.defaults().withArch(dir.resolve(name + ".json"))).model();
     }
 
     /** The example itself: translate one source sequence, greedy, at most {@code limit} tokens. */

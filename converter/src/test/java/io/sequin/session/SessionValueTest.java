@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.sequin.importer.pytorch.StateDictReader;
-import io.sequin.importer.pytorch.TorchComposite;
-import io.sequin.importer.pytorch.TorchRnnImporter;
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrModel;
-import io.sequin.model.Model;
 import io.sequin.tensor.Tensor;
-import io.sequin.writer.ModelWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -22,10 +19,10 @@ class SessionValueTest {
     @Test
     void anEmbeddingsOutputHoldsTheTableRowsOfTheIds() throws Exception {
         Path dir = Path.of(getClass().getResource("/fixtures/pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax").toURI());
-        IrModel ir = TorchComposite.importModel(StateDictReader.read(dir.resolve("model.pt")),
-                TorchComposite.readDescription(dir.resolve("arch.json")), new TorchRnnImporter.Options());
+        ConvertOptions options = ConvertOptions.defaults().withArch(dir.resolve("arch.json"));
+        IrModel ir = Converter.importModel(dir.resolve("model.pt"), options);
         IrEmbeddingLayer embed = (IrEmbeddingLayer) ir.layers.get(0);
-        Session session = Model.load(new ModelWriter("test").write(ir)).newSession();
+        Session session = Converter.convert(ir, options).model().newSession();
         long[] ids = {3, 0, 7, 19};
         Tensor x = Tensor.ofLongs(new int[] {1, ids.length}, ids);
         session.run(Map.of("x", x));

@@ -7,6 +7,7 @@ import io.sequin.kernel.KernelSelection;
 import io.sequin.layer.CellType;
 import io.sequin.layer.RecurrentLayer;
 import io.sequin.model.Model;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.WeightType;
 import io.sequin.testing.RandomModels;
 import io.sequin.writer.ModelWriter;
@@ -30,7 +31,7 @@ class WeightMemoryTest {
 
     /** Heap retained by the model and a session of each kernel set after one step, and the layer's own count. */
     private static long[] retained(IrModel ir, WeightType type) throws Exception {
-        byte[] sqn = new ModelWriter("test", type).write(ir);
+        byte[] sqn = new ModelWriter("test").write(WeightQuantizer.quantize(ir, type));
         long before = usedHeapAfterGc();
         Model model = Model.load(sqn);
         sqn = null;

@@ -3,18 +3,15 @@ package io.sequin.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sequin.importer.keras.KerasImporter;
-import io.sequin.importer.keras.TfjsReader;
-import io.sequin.importer.onnx.OnnxImporter;
-import io.sequin.importer.pytorch.StateDictReader;
-import io.sequin.importer.pytorch.TorchComposite;
-import io.sequin.importer.pytorch.TorchRnnImporter;
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.layer.CellType;
 import io.sequin.kernel.KernelSelection;
 import io.sequin.kernel.Kernels;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
 import io.sequin.npy.Npy;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.WeightType;
 import io.sequin.testing.RandomModels;
@@ -47,23 +44,20 @@ class ZeroAllocationTest {
         if (fixture.contains(" ")) {
             String[] p = fixture.split("[ x]");
             WeightType type = p.length > 3 ? WeightType.byName(p[3]) : WeightType.F32;
-            return Model.load(new ModelWriter("test", type).write(
-                    RandomModels.layer(CellType.valueOf(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]))));
+            return Model.load(new ModelWriter("test").write(WeightQuantizer.quantize(RandomModels.layer(CellType.valueOf(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])), type)));
         }
         // "name" is an ONNX conformance fixture; "pytorch-onnx/name" a PyTorch export.
         Path dir = Path.of(ZeroAllocationTest.class.getResource("/fixtures/" + (fixture.contains("/") ? "" : "onnx/") + fixture).toURI());
         if (Files.exists(dir.resolve("model.json"))) {
-            return Model.load(new ModelWriter("test").write(KerasImporter.importModel(TfjsReader.read(dir.resolve("model.json")))));
+            return Converter.convert(dir.resolve("model.json"), ConvertOptions.defaults()).model();
         }
         if (Files.exists(dir.resolve("arch.json"))) {
-            return Model.load(new ModelWriter("test").write(TorchComposite.importModel(StateDictReader.read(dir.resolve("model.pt")),
-                    TorchComposite.readDescription(dir.resolve("arch.json")), new TorchRnnImporter.Options())));
+            return Converter.convert(dir.resolve("model.pt"), ConvertOptions.defaults().withArch(dir.resolve("arch.json"))).model();
         }
         if (Files.exists(dir.resolve("model.pt"))) {
-            return Model.load(new ModelWriter("test").write(TorchRnnImporter.importModel(StateDictReader.read(dir.resolve("model.pt")),
-                    new TorchRnnImporter.Options(), "state_dict")));
+            return Converter.convert(dir.resolve("model.pt"), ConvertOptions.defaults()).model();
         }
-        return Model.load(new ModelWriter("test").write(OnnxImporter.importModel(Files.readAllBytes(dir.resolve("model.onnx")), Map.of())));
+        return Converter.convert(dir.resolve("model.onnx"), ConvertOptions.defaults()).model();
     }
 
     /** Bytes the current thread allocates while {@code work} runs. */

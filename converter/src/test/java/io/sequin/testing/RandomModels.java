@@ -2,9 +2,8 @@ package io.sequin.testing;
 
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
-import io.sequin.layer.Activation;
-import io.sequin.layer.ActivationFunction;
 import io.sequin.layer.CellType;
+import io.sequin.layer.RecurrentSpec;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
 import java.util.List;
@@ -24,17 +23,12 @@ public final class RandomModels {
         SplittableRandom random = new SplittableRandom(input * 31L + hidden);
         IrRecurrentLayer l = new IrRecurrentLayer();
         l.name = cell.name().toLowerCase();
-        l.cell = cell;
-        l.hiddenSize = hidden;
-        l.inputSize = input;
+        // ONNX's default activations, which the spec takes when none are given.
+        l.spec = RecurrentSpec.builder(cell, hidden, input).linearBeforeReset(cell == CellType.GRU).build();
         int rows = cell.gates() * hidden;
         l.w = uniform(random, rows * input, 1 / Math.sqrt(hidden));
         l.r = uniform(random, rows * hidden, 1 / Math.sqrt(hidden));
         l.b = uniform(random, 2 * rows, 1 / Math.sqrt(hidden));
-        l.linearBeforeReset = cell == CellType.GRU;
-        Activation sigmoid = new Activation(ActivationFunction.SIGMOID, 0, 0);
-        Activation tanh = new Activation(ActivationFunction.TANH, 0, 0);
-        l.activations = cell == CellType.LSTM ? List.of(sigmoid, tanh, tanh) : cell == CellType.GRU ? List.of(sigmoid, tanh) : List.of(tanh);
         l.inputs = List.of("X");
         l.outputs = cell == CellType.LSTM ? List.of("Y", "Y_h", "Y_c") : List.of("Y", "Y_h");
         IrModel m = new IrModel();

@@ -1,5 +1,6 @@
 package io.sequin.layer;
 
+import io.sequin.tensor.ElementType;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ abstract class BaseLayer implements Layer {
         if (x == null) {
             throw new IllegalArgumentException(name + ": input " + what + " is missing");
         }
-        if (x.type() != io.sequin.tensor.ElementType.FLOAT32) {
+        if (x.type() != ElementType.FLOAT32) {
             throw new IllegalArgumentException(name + ": input " + what + " must be float32, not " + x.type().displayName());
         }
         return x;

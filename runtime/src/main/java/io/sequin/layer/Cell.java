@@ -13,18 +13,16 @@ abstract class Cell {
     /** W and R in the kernels' layout. */
     final CellWeights.Packed packed;
     final int hidden;
-    final int inputSize;
     private final boolean hasClip;
     private final float clip;
 
-    Cell(Kernels kernels, CellWeights weights, int hidden, int inputSize, boolean hasClip, float clip) {
+    Cell(Kernels kernels, CellWeights weights, RecurrentSpec spec) {
         this.kernels = kernels;
         this.weights = weights;
         this.packed = weights.packedFor(kernels);
-        this.hidden = hidden;
-        this.inputSize = inputSize;
-        this.hasClip = hasClip;
-        this.clip = clip;
+        this.hidden = spec.hiddenSize();
+        this.hasClip = spec.hasClip();
+        this.clip = spec.clip();
     }
 
     /** Gate rows, gates·H: the width of one batch row's pre-activations. */

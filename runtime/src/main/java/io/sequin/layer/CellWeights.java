@@ -4,6 +4,7 @@ import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
 import io.sequin.tensor.WeightMatrix;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The weights of one direction of a recurrent layer, prepared once at load and shared by every
@@ -31,7 +32,7 @@ final class CellWeights {
     final int fusedRows;
 
     /** The matrices laid out for each kernel set that has asked for them, by kernel name. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Packed> packed = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Packed> packed = new ConcurrentHashMap<>();
 
     /**
      * W and R laid out for one kernel set: {@code w} all gate rows; {@code rFused} the R rows

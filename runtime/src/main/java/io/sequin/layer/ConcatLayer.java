@@ -1,6 +1,8 @@
 package io.sequin.layer;
 
+import io.sequin.format.Limits;
 import io.sequin.kernel.Kernels;
+import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Collections;
@@ -16,7 +18,7 @@ public final class ConcatLayer extends BaseLayer {
     private final int axis;
 
     public ConcatLayer(String name, List<String> inputs, List<String> outputs, int axis) {
-        super(name, inputs, outputs, Collections.emptyList(), 1, io.sequin.format.Limits.MAX_COUNT);
+        super(name, inputs, outputs, Collections.emptyList(), 1, Limits.MAX_COUNT);
         this.axis = axis;
     }
 
@@ -49,7 +51,7 @@ public final class ConcatLayer extends BaseLayer {
     /** Input k, present and float32 (its message is only built when it is not). */
     private Tensor part(Tensor[] in, int k) {
         Tensor t = k < in.length ? in[k] : null;
-        if (t == null || t.type() != io.sequin.tensor.ElementType.FLOAT32) {
+        if (t == null || t.type() != ElementType.FLOAT32) {
             return floatInput(in, k, "part " + k);
         }
         return t;
@@ -74,7 +76,7 @@ public final class ConcatLayer extends BaseLayer {
                 int[] want = outputShape(in);
                 Tensor y = given.length > 0 ? given[0] : null;
                 if (y != null) {
-                    if (y.type() != io.sequin.tensor.ElementType.FLOAT32 || !y.hasShape(want)) {
+                    if (y.type() != ElementType.FLOAT32 || !y.hasShape(want)) {
                         throw new IllegalArgumentException(name + ": output buffer is " + y + ", expected float32" + Tensor.format(want));
                     }
                 } else {

@@ -20,12 +20,13 @@ final class GruCell extends Cell {
     /** Per batch row: rt⊙Ht-1, or Ht-1·Rhᵀ + Rbh. */
     private float[] scratch;
 
-    GruCell(Kernels kernels, CellWeights weights, int hidden, int inputSize, Activation[] activations,
-            boolean hasClip, float clip, boolean linearBeforeReset) {
-        super(kernels, weights, hidden, inputSize, hasClip, clip);
+    /** Direction d of a layer of {@code spec}. */
+    GruCell(Kernels kernels, CellWeights weights, RecurrentSpec spec, int d) {
+        super(kernels, weights, spec);
+        Activation[] activations = spec.activations(d);
         this.f = activations[0];
         this.g = activations[1];
-        this.linearBeforeReset = linearBeforeReset;
+        this.linearBeforeReset = spec.linearBeforeReset();
         this.scratch = new float[hidden];
     }
 

@@ -3,6 +3,7 @@ package io.sequin.layer;
 import io.sequin.kernel.Kernels;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -44,6 +45,34 @@ public interface Layer {
      * when that is set by what it is given (an elementwise layer).
      */
     int stepInputWidth();
+
+    /**
+     * Whether input {@code k} may be absent, meaning what it means absent (a recurrent layer's
+     * sequence_lens, initial states and mask): a model input read only there may be left out of
+     * a run.
+     */
+    default boolean isOptionalInput(int k) {
+        return false;
+    }
+
+    /** The tensor this layer reads as a mask (a recurrent layer's fifth input), or "" for none. */
+    default String maskInput() {
+        return "";
+    }
+
+    /** The mask this layer writes for later layers to read (a mask layer's second output), or "" for none. */
+    default String maskOutput() {
+        return "";
+    }
+
+    /**
+     * The tensors that hold what one streaming step of this layer writes (a recurrent layer's Y,
+     * and its Y_h: a step's output is both), for a session to follow the chain of layers a step
+     * runs; empty when a step passes the input on unchanged (a mask layer that makes only a mask).
+     */
+    default List<String> stepOutputs() {
+        return Collections.singletonList(outputs().get(0));
+    }
 
     /**
      * A runner with its own scratch memory, for one session.

@@ -27,13 +27,14 @@ final class LstmCell extends Cell {
     /** Values per row of the state H: P with a projection, else H. */
     private final int out;
 
-    LstmCell(Kernels kernels, CellWeights weights, int hidden, int inputSize, Activation[] activations,
-             boolean hasClip, float clip, boolean inputForget) {
-        super(kernels, weights, hidden, inputSize, hasClip, clip);
+    /** Direction d of a layer of {@code spec}. */
+    LstmCell(Kernels kernels, CellWeights weights, RecurrentSpec spec, int d) {
+        super(kernels, weights, spec);
+        Activation[] activations = spec.activations(d);
         this.f = activations[0];
         this.g = activations[1];
         this.h = activations[2];
-        this.inputForget = inputForget;
+        this.inputForget = spec.inputForget();
         this.cellActivation = new float[hidden];
         this.out = weights.proj == null ? hidden : weights.proj.rows();
     }

@@ -69,6 +69,17 @@ public final class MaskLayer extends BaseLayer {
         return featureAxis ? -1 : 1;
     }
 
+    @Override
+    public String maskOutput() {
+        return outputs().get(1);
+    }
+
+    /** y, or nothing when the layer makes only a mask: a step then passes its input on. */
+    @Override
+    public List<String> stepOutputs() {
+        return produces(0) ? Collections.singletonList(outputs().get(0)) : Collections.emptyList();
+    }
+
     private boolean produces(int k) {
         return !outputs().get(k).isEmpty();
     }

@@ -46,35 +46,63 @@ public final class RecurrentLayout {
     /** Y holds 0 at a masked step rather than the carried output (Keras' zero_output_for_mask). */
     public final boolean zeroMaskedOutputs;
 
-    public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows) {
-        this(layout, xBatchFirst, y, stateOffset, stateRows, false, false, false, false);
-    }
-
-    public RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows, boolean mergedStates,
-                           boolean yReversed, boolean stateful, boolean zeroMaskedOutputs) {
+    private RecurrentLayout(int layout, boolean xBatchFirst, YLayout y, int stateOffset, int stateRows, boolean mergedStates,
+                            boolean yReversed, boolean stateful, boolean zeroMaskedOutputs) {
         if (layout != 0 && layout != 1) {
             throw new IllegalArgumentException("layout " + layout + ", expected 0 or 1");
         }
         if (stateOffset < 0 || stateRows < 0) {
             throw new IllegalArgumentException("state offset " + stateOffset + " and rows " + stateRows + " must not be negative");
         }
+        if (mergedStates && layout != 1) {
+            throw new IllegalArgumentException("merged states [B, D*H] need layout 1");
+        }
+        if (y == null) {
+            throw new IllegalArgumentException("Y's layout is missing");
+        }
         this.layout = layout;
         this.xBatchFirst = xBatchFirst;
         this.y = y;
         this.stateOffset = stateOffset;
         this.stateRows = stateRows;
-        if (mergedStates && layout != 1) {
-            throw new IllegalArgumentException("merged states [B, D*H] need layout 1");
-        }
         this.mergedStates = mergedStates;
         this.yReversed = yReversed;
         this.stateful = stateful;
         this.zeroMaskedOutputs = zeroMaskedOutputs;
     }
 
-    /** ONNX's forms for a layout attribute of 0 or 1. */
+    /** ONNX's forms for a layout attribute of 0 or 1; the {@code with} methods change one part. */
     public static RecurrentLayout onnx(int layout) {
-        return new RecurrentLayout(layout, layout == 1, YLayout.ONNX, 0, 0);
+        return new RecurrentLayout(layout, layout == 1, YLayout.ONNX, 0, 0, false, false, false, false);
+    }
+
+    public RecurrentLayout withXBatchFirst(boolean xBatchFirst) {
+        return new RecurrentLayout(layout, xBatchFirst, y, stateOffset, stateRows, mergedStates, yReversed, stateful, zeroMaskedOutputs);
+    }
+
+    public RecurrentLayout withY(YLayout y) {
+        return new RecurrentLayout(layout, xBatchFirst, y, stateOffset, stateRows, mergedStates, yReversed, stateful, zeroMaskedOutputs);
+    }
+
+    /** The layer's states at rows [offset, offset + D) of initial states with {@code rows} rows (0: D). */
+    public RecurrentLayout withStateRows(int offset, int rows) {
+        return new RecurrentLayout(layout, xBatchFirst, y, offset, rows, mergedStates, yReversed, stateful, zeroMaskedOutputs);
+    }
+
+    public RecurrentLayout withMergedStates(boolean mergedStates) {
+        return new RecurrentLayout(layout, xBatchFirst, y, stateOffset, stateRows, mergedStates, yReversed, stateful, zeroMaskedOutputs);
+    }
+
+    public RecurrentLayout withYReversed(boolean yReversed) {
+        return new RecurrentLayout(layout, xBatchFirst, y, stateOffset, stateRows, mergedStates, yReversed, stateful, zeroMaskedOutputs);
+    }
+
+    public RecurrentLayout withStateful(boolean stateful) {
+        return new RecurrentLayout(layout, xBatchFirst, y, stateOffset, stateRows, mergedStates, yReversed, stateful, zeroMaskedOutputs);
+    }
+
+    public RecurrentLayout withZeroMaskedOutputs(boolean zeroMaskedOutputs) {
+        return new RecurrentLayout(layout, xBatchFirst, y, stateOffset, stateRows, mergedStates, yReversed, stateful, zeroMaskedOutputs);
     }
 
     /** True when this is exactly what ONNX's layout attribute alone describes. */

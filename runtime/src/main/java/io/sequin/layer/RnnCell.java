@@ -6,10 +6,10 @@ import io.sequin.kernel.Kernels;
 final class RnnCell extends Cell {
     private final Activation f;
 
-    RnnCell(Kernels kernels, CellWeights weights, int hidden, int inputSize, Activation[] activations,
-            boolean hasClip, float clip) {
-        super(kernels, weights, hidden, inputSize, hasClip, clip);
-        this.f = activations[0];
+    /** Direction d of a layer of {@code spec}. */
+    RnnCell(Kernels kernels, CellWeights weights, RecurrentSpec spec, int d) {
+        super(kernels, weights, spec);
+        this.f = spec.activations(d)[0];
     }
 
     @Override

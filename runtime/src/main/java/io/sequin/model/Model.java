@@ -108,7 +108,7 @@ public final class Model {
             List<String> in = layer.inputs();
             for (int k = 0; k < in.size(); k++) {
                 if (in.get(k).equals(input)) {
-                    if (k == 0 || !(layer instanceof io.sequin.layer.RecurrentLayer)) {
+                    if (!layer.isOptionalInput(k)) {
                         return false;
                     }
                     read = true;

@@ -3,6 +3,7 @@ package io.sequin.model;
 import io.sequin.format.InvalidModelException;
 import io.sequin.format.Limits;
 import io.sequin.format.ModelVerifier;
+import io.sequin.format.TensorChecksum;
 import io.sequin.layer.Activation;
 import io.sequin.layer.ActivationFunction;
 import io.sequin.layer.CellType;
@@ -16,6 +17,8 @@ import io.sequin.layer.HalvesLayer;
 import io.sequin.layer.MaskLayer;
 import io.sequin.layer.RecurrentLayer;
 import io.sequin.layer.RecurrentLayout;
+import io.sequin.layer.RecurrentSpec;
+import io.sequin.layer.RecurrentWeights;
 import io.sequin.layer.SoftmaxLayer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
@@ -209,7 +212,7 @@ final class ModelLoader {
         for (int i = 0; i < scales.length; i++) {
             scales[i] = t.scales(i);
         }
-        long actual = io.sequin.format.TensorChecksum.of(t.dataAsByteBuffer(), scales);
+        long actual = TensorChecksum.of(t.dataAsByteBuffer(), scales);
         if (actual != recorded) {
             throw new InvalidModelException(what + ": the data's CRC-32 is " + Long.toHexString(actual) + ", the file records "
                     + Long.toHexString(recorded) + ": the weights were changed or damaged after writing");
@@ -362,68 +365,23 @@ final class ModelLoader {
 
     private Layer recurrent(String name, io.sequin.schema.Layer l, io.sequin.schema.RecurrentLayer r, String what)
             throws InvalidModelException {
-        CellType cell = enumValue(CellType.values(), r.cell(), what + ".cell");
-        Direction direction = enumValue(Direction.values(), r.direction(), what + ".direction");
-        int hidden = r.hiddenSize();
-        int inputSize = r.inputSize();
-        if (hidden < 1 || hidden > Limits.MAX_LAYER_WIDTH) {
-            throw new InvalidModelException(what + ": hidden_size " + hidden + " is outside [1, " + Limits.MAX_LAYER_WIDTH + "]");
-        }
-        if (inputSize < 1 || inputSize > Limits.MAX_LAYER_WIDTH) {
-            throw new InvalidModelException(what + ": input_size " + inputSize + " is outside [1, " + Limits.MAX_LAYER_WIDTH + "]");
-        }
-        int layout = r.layout();
-        if (layout != 0 && layout != 1) {
-            throw new InvalidModelException(what + ": layout " + layout + ", expected 0 or 1");
-        }
-        int dirs = direction.count();
-        int expectedActivations = dirs * cell.activations();
-        if (r.activationsLength() != expectedActivations) {
-            throw new InvalidModelException(what + ": " + r.activationsLength() + " activations, expected "
-                    + expectedActivations + " (" + cell.activations() + " per direction)");
-        }
-        Activation[] activations = new Activation[expectedActivations];
-        for (int i = 0; i < expectedActivations; i++) {
-            activations[i] = activation(r.activations(i), what + ".activations[" + i + "]");
-        }
-        if (r.hasClip() && !(Float.isFinite(r.clip()) && r.clip() > 0)) {
-            throw new InvalidModelException(what + ": clip " + r.clip() + " must be finite and positive");
-        }
-        if (r.inputForget() && cell != CellType.LSTM) {
-            throw new InvalidModelException(what + ": input_forget is set on a " + cell + " layer; it applies to LSTM only");
-        }
-        if (r.linearBeforeReset() && cell != CellType.GRU) {
-            throw new InvalidModelException(what + ": linear_before_reset is set on a " + cell + " layer; it applies to GRU only");
-        }
-        int rows = cell.gates() * hidden;
+        RecurrentSpec spec = recurrentSpec(r, what);
+        int dirs = spec.directions();
+        int rows = spec.gateRows();
+        int hidden = spec.hiddenSize();
         List<StoredTensor> stored = new ArrayList<>();
-        WeightMatrix w = matrix(r.w(), what + ".w", new int[] {dirs, rows, inputSize}, stored);
-        WeightMatrix proj = null;
-        int out = hidden;
-        if (r.proj() != null) {
-            int[] projShape = shapeOf(r.proj(), what + ".proj");
-            if (cell != CellType.LSTM || projShape.length != 3 || projShape[0] != dirs || projShape[2] != hidden
-                    || projShape[1] < 1 || projShape[1] > Limits.MAX_LAYER_WIDTH) {
-                throw new InvalidModelException(what + ".proj: shape " + Arrays.toString(projShape) + ", expected an LSTM's ["
-                        + dirs + ", P, " + hidden + "] with P in [1, " + Limits.MAX_LAYER_WIDTH + "]");
-            }
-            out = projShape[1];
-            proj = matrix(r.proj(), what + ".proj", projShape, stored);
-        }
-        WeightMatrix rr = matrix(r.r(), what + ".r", new int[] {dirs, rows, out}, stored);
-        WeightMatrix projection = proj;
+        WeightMatrix w = matrix(r.w(), what + ".w", new int[] {dirs, rows, spec.inputSize()}, stored);
+        WeightMatrix proj = r.proj() == null ? null : matrix(r.proj(), what + ".proj", new int[] {dirs, spec.outputSize(), hidden}, stored);
+        WeightMatrix rr = matrix(r.r(), what + ".r", new int[] {dirs, rows, spec.outputSize()}, stored);
         float[] b = weight(r.b(), what + ".b", new int[] {dirs, 2 * rows}, false, stored);
         float[] p = weight(r.p(), what + ".p", new int[] {dirs, 3 * hidden}, false, stored);
-        if (p != null && cell != CellType.LSTM) {
-            throw new InvalidModelException(what + ": peepholes are for LSTM layers only");
-        }
+        RecurrentWeights weights = RecurrentWeights.of(w, rr).withBias(b).withPeepholes(p).withProjection(proj);
 
         List<String> inputs = names(l.inputsLength(), l::inputs, 5, what + ".inputs");
         if (inputs.isEmpty() || inputs.get(0).isEmpty()) {
             throw new InvalidModelException(what + ": input X is missing");
         }
-        for (int i = 0; i < inputs.size(); i++) {
-            String in = inputs.get(i);
+        for (String in : inputs) {
             if (!in.isEmpty() && !tensorNames.contains(in)) {
                 throw new InvalidModelException(what + ": input '" + in + "' is neither a model input, a constant nor an earlier layer's output");
             }
@@ -432,7 +390,7 @@ final class ModelLoader {
         if (outputs.stream().allMatch(String::isEmpty)) {
             throw new InvalidModelException(what + ": the layer has no outputs; it needs Y, Y_h or Y_c");
         }
-        if (outputs.size() == 3 && !outputs.get(2).isEmpty() && cell != CellType.LSTM) {
+        if (outputs.size() == 3 && !outputs.get(2).isEmpty() && spec.cell() != CellType.LSTM) {
             throw new InvalidModelException(what + ": output Y_c is for LSTM layers only");
         }
         for (String output : outputs) {
@@ -440,22 +398,52 @@ final class ModelLoader {
                 declare(output, what + ".outputs");
             }
         }
+        return build(what, () -> new RecurrentLayer(name, inputs, outputs, spec, weights, stored));
+    }
+
+    /**
+     * The table's description of the layer, which {@link RecurrentSpec} checks. The file's
+     * proj_size is the projection's shape, [D, P, H], so it is read from there.
+     */
+    private static RecurrentSpec recurrentSpec(io.sequin.schema.RecurrentLayer r, String what) throws InvalidModelException {
+        CellType cell = enumValue(CellType.values(), r.cell(), what + ".cell");
+        Direction direction = enumValue(Direction.values(), r.direction(), what + ".direction");
+        int dirs = direction.count();
+        List<Activation> activations = new ArrayList<>();
+        for (int i = 0; i < Math.min(r.activationsLength(), Limits.MAX_COUNT); i++) {
+            activations.add(activation(r.activations(i), what + ".activations[" + i + "]"));
+        }
+        int projSize = 0;
+        if (r.proj() != null) {
+            int[] projShape = shapeOf(r.proj(), what + ".proj");
+            if (projShape.length != 3 || projShape[0] != dirs || projShape[1] < 1 || projShape[2] != r.hiddenSize()) {
+                throw new InvalidModelException(what + ".proj: shape " + Arrays.toString(projShape) + ", expected ["
+                        + dirs + ", P, " + r.hiddenSize() + "]");
+            }
+            projSize = projShape[1];
+        }
+        if (r.hasClip() && !Float.isFinite(r.clip())) {
+            throw new InvalidModelException(what + ": clip " + r.clip() + " must be finite and positive");
+        }
         if (r.xLayout() < -1 || r.xLayout() > 1) {
             throw new InvalidModelException(what + ": x_layout " + r.xLayout() + ", expected -1, 0 or 1");
         }
         RecurrentLayout.YLayout y = enumValue(RecurrentLayout.YLayout.values(), r.yLayout(), what + ".y_layout");
-        if (r.stateOffset() < 0 || r.stateRows() < 0 || r.stateRows() > Limits.MAX_COUNT || r.stateOffset() > Limits.MAX_COUNT) {
+        if (r.stateRows() > Limits.MAX_COUNT || r.stateOffset() > Limits.MAX_COUNT) {
             throw new InvalidModelException(what + ": state_offset " + r.stateOffset() + " or state_rows " + r.stateRows()
                     + " is outside [0, " + Limits.MAX_COUNT + "]");
         }
-        boolean xBatchFirst = r.xLayout() == -1 ? layout == 1 : r.xLayout() == 1;
-        if (r.mergedStates() && layout != 1) {
-            throw new InvalidModelException(what + ": merged_states needs layout 1");
+        try {
+            RecurrentLayout layout = RecurrentLayout.onnx(r.layout());
+            layout = layout.withXBatchFirst(r.xLayout() == -1 ? layout.layout == 1 : r.xLayout() == 1).withY(y)
+                    .withStateRows(r.stateOffset(), r.stateRows()).withMergedStates(r.mergedStates()).withYReversed(r.yReversed())
+                    .withStateful(r.stateful()).withZeroMaskedOutputs(r.zeroMaskedOutputs());
+            return RecurrentSpec.builder(cell, r.hiddenSize(), r.inputSize()).direction(direction).projSize(projSize)
+                    .activations(activations).clip(r.hasClip() ? r.clip() : RecurrentSpec.NO_CLIP).inputForget(r.inputForget())
+                    .linearBeforeReset(r.linearBeforeReset()).layout(layout).build();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(what + ": " + e.getMessage(), e);
         }
-        RecurrentLayout forms = new RecurrentLayout(layout, xBatchFirst, y, r.stateOffset(), r.stateRows(), r.mergedStates(),
-                r.yReversed(), r.stateful(), r.zeroMaskedOutputs());
-        return build(what, () -> new RecurrentLayer(name, inputs, outputs, cell, direction, hidden, inputSize, forms, activations,
-                r.hasClip(), r.clip(), r.inputForget(), r.linearBeforeReset(), w, rr, b, p, projection, stored));
     }
 
     /**

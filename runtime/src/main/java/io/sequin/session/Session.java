@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One stream of work on a {@link Model} (or several streams stepped together): owns the
@@ -47,23 +48,19 @@ public final class Session {
     private final Tensor[][] layerIn;
     private final Tensor[][] layerGiven;
     // Streaming: the chain of layers, and the buffers between them.
-    private final String streamingRefusal;
+    private final StreamingPlan plan;
     private final float[][] stepBuffers;
-    /** The layers a step runs, in order: each reads what the one before wrote. */
+    /** The layers a step runs, in order ({@link StreamingPlan#layers}). */
     private final int[] stepLayers;
-    /** Floats per stream each of {@link #stepLayers} reads in a step, then what the last writes. */
-    private final int[] stepWidths;
     /** Floats per stream that {@link #step} reads and writes; 0 when the model cannot be stepped. */
     private final int stepIn;
     private final int stepOut;
-    /** For each layer, the earlier mask layer whose mask it reads (a recurrent layer's fifth input), or -1. */
-    private final int[] stepMaskSource;
     /** Where each model output's tensor lands, in {@link Model#outputs()} order. */
     private final int[] outputSlots;
     /** A state of zeros, for {@link #reset(int)}. */
     private final float[] zeroState;
     /** Whether a thread is inside run, step or reset (see {@link #enter}). */
-    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean busy = new AtomicBoolean();
 
     /** Use {@link Model#newSession()}. */
     public Session(Model model, Kernels kernels) {
@@ -121,29 +118,17 @@ public final class Session {
             inputSlots[i] = slots.get(model.inputs().get(i).name());
             optionalInputs[i] = model.isOptional(model.inputs().get(i).name());
         }
-        stepMaskSource = new int[layers.size()];
-        for (int i = 0; i < layers.size(); i++) {
-            stepMaskSource[i] = maskSource(i);
-        }
-        List<Integer> chain = new ArrayList<>();
-        String refusal = streamingRefusal(chain);
-        stepLayers = chain.stream().mapToInt(Integer::intValue).toArray();
-        stepWidths = new int[stepLayers.length + 1];
-        if (refusal == null) {
-            refusal = stepWidths();
-        }
-        streamingRefusal = refusal;
+        plan = StreamingPlan.of(model);
+        stepLayers = plan.layers;
+        stepIn = plan.inputWidth();
+        stepOut = plan.outputWidth();
         stepBuffers = new float[stepLayers.length][];
-        if (streamingRefusal == null) {
+        if (plan.refusal == null) {
             for (int k = 0; k < stepLayers.length; k++) {
-                stepBuffers[k] = new float[streams * stepWidths[k + 1]];
+                stepBuffers[k] = new float[streams * plan.widths[k + 1]];
             }
-            stepIn = stepWidths[0];
-            stepOut = stepWidths[stepLayers.length];
             zeroState = new float[stateSize()];
         } else {
-            stepIn = 0;
-            stepOut = 0;
             zeroState = new float[0];
         }
     }
@@ -374,11 +359,11 @@ public final class Session {
         for (int k = 0; k < stepLayers.length; k++) {
             int i = stepLayers[k];
             float[] next = k == stepLayers.length - 1 ? y : stepBuffers[k];
-            int source = stepMaskSource[i];
+            int source = plan.maskSource[i];
             if (source >= 0) {
-                runners[i].step(current, 0, stepWidths[k], next, 0, runners[source].stepKept());
+                runners[i].step(current, 0, plan.widths[k], next, 0, runners[source].stepKept());
             } else {
-                runners[i].step(current, 0, stepWidths[k], next, 0);
+                runners[i].step(current, 0, plan.widths[k], next, 0);
             }
             current = next;
         }
@@ -476,111 +461,9 @@ public final class Session {
     }
 
     private void requireStreamable() {
-        if (streamingRefusal != null) {
-            throw new IllegalStateException("this model cannot be stepped: " + streamingRefusal);
+        if (plan.refusal != null) {
+            throw new IllegalStateException("this model cannot be stepped: " + plan.refusal);
         }
-    }
-
-    /** The mask layer that writes the mask layer {@code i} reads as its fifth input, or -1. */
-    private int maskSource(int i) {
-        List<String> in = layers.get(i).inputs();
-        if (in.size() < 5 || in.get(4).isEmpty()) {
-            return -1;
-        }
-        for (int j = 0; j < i; j++) {
-            if (layers.get(j) instanceof io.sequin.layer.MaskLayer && layers.get(j).outputs().get(1).equals(in.get(4))) {
-                return j;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * Finds the layers a step runs and returns why the model cannot be stepped, or null: a chain
-     * from the first layer, which reads a model input, each chain layer reading (as its first
-     * input) what the chain holds, that is the last chain layer's output, a recurrent layer's
-     * Y_h too, or what a mask layer without masked values passed on. Layers off the chain (the
-     * concatenation of a stack's final states, a branch from a returned state) do not run in a
-     * step; the chain must end in a model output, which is what a step writes.
-     */
-    private String streamingRefusal(List<Integer> chainLayers) {
-        if (layers.isEmpty()) {
-            return "it has no layers";
-        }
-        String first = layers.get(0).inputs().isEmpty() ? "" : layers.get(0).inputs().get(0);
-        if (model.inputs().stream().noneMatch(s -> s.name().equals(first))) {
-            return "layer '" + layers.get(0).name() + "' does not read a model input";
-        }
-        // The tensors whose step values the chain holds.
-        List<String> chain = new ArrayList<>();
-        chain.add(first);
-        for (int i = 0; i < layers.size(); i++) {
-            Layer layer = layers.get(i);
-            if (layer.inputs().isEmpty() || !chain.contains(layer.inputs().get(0))) {
-                continue;
-            }
-            boolean masked = layer.inputs().size() > 4 && !layer.inputs().get(4).isEmpty();
-            if (masked && (stepMaskSource[i] < 0 || !chainLayers.contains(stepMaskSource[i]))) {
-                return "layer '" + layer.name() + "' reads mask '" + layer.inputs().get(4) + "', which no mask layer on its chain writes";
-            }
-            chainLayers.add(i);
-            boolean passThrough = layer instanceof io.sequin.layer.MaskLayer && layer.outputs().get(0).isEmpty();
-            if (!passThrough) {
-                chain.clear();
-                chain.add(layer.outputs().get(0));
-                if (layer instanceof io.sequin.layer.RecurrentLayer && layer.outputs().size() > 1) {
-                    // Y_h of a layer that returns its last step only: the same values as a step's Y.
-                    chain.add(layer.outputs().get(1));
-                }
-            }
-        }
-        Layer last = layers.get(chainLayers.get(chainLayers.size() - 1));
-        boolean output = false;
-        for (String o : last.outputs()) {
-            output |= outputIndex(o) >= 0;
-        }
-        if (!output) {
-            return "the chain of layers from the input ends at layer '" + last.name() + "', whose output is not a model output";
-        }
-        return null;
-    }
-
-    /** Fills {@link #stepWidths}; returns why the chain cannot be stepped, or null. */
-    private String stepWidths() {
-        Layer head = layers.get(stepLayers[0]);
-        int width = head.stepInputWidth();
-        if (width < 0) {
-            // A layer that takes any width (Masking, an activation) steps the model input's features.
-            String x = head.inputs().get(0);
-            for (TensorSpec s : model.inputs()) {
-                int[] shape = s.shape();
-                if (s.name().equals(x) && shape.length > 0 && shape[shape.length - 1] > 0) {
-                    width = shape[shape.length - 1];
-                }
-            }
-        }
-        if (width < 0) {
-            return "its first layer, '" + head.name() + "', takes any width, so a step's width is unknown";
-        }
-        for (int k = 0; k < stepLayers.length; k++) {
-            stepWidths[k] = width;
-            try {
-                width = layers.get(stepLayers[k]).stepOutputWidth(width);
-            } catch (IllegalStateException | IllegalArgumentException e) {
-                return e.getMessage();
-            }
-        }
-        stepWidths[stepLayers.length] = width;
-        Layer last = layers.get(stepLayers[stepLayers.length - 1]);
-        for (int k = 0; k < last.outputs().size() && k < (last instanceof io.sequin.layer.RecurrentLayer ? 2 : 1); k++) {
-            int index = outputIndex(last.outputs().get(k));
-            int[] shape = index < 0 ? null : model.outputs().get(index).shape();
-            if (shape != null && shape.length > 0 && shape[shape.length - 1] != TensorSpec.DYNAMIC && shape[shape.length - 1] != width) {
-                return "output " + model.outputs().get(index) + " declares a width of " + shape[shape.length - 1]
-                        + ", but layer '" + last.name() + "' makes " + width;
-            }
-        }
-        return null;
     }
 
     private static String names(List<TensorSpec> specs) {

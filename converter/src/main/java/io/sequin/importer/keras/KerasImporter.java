@@ -3,6 +3,7 @@ package io.sequin.importer.keras;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
+import io.sequin.ir.GateOrder;
 import io.sequin.ir.IrActivationLayer;
 import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrEmbeddingLayer;
@@ -17,7 +18,9 @@ import io.sequin.layer.ActivationFunction;
 import io.sequin.layer.CellType;
 import io.sequin.layer.Direction;
 import io.sequin.layer.HalvesLayer;
+import io.sequin.layer.RecurrentLayout;
 import io.sequin.layer.RecurrentLayout.YLayout;
+import io.sequin.layer.RecurrentSpec;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
@@ -40,9 +43,9 @@ import java.util.Set;
  * (Dropout and friends); a layer called on several inputs (shared) becomes one layer per call.
  * Keras tensors are batch-first: a recurrent layer reads [B, S, F] and writes [B, S, D*U]
  * (return_sequences) or its final states [B, D*U]. Weights are taken in the order Keras saves
- * them (layer by layer; kernel, recurrent_kernel, bias, or Keras 1's W, U, b per gate),
- * reordered to ONNX's gates (LSTM i,f,c,o to i,o,f,c; GRU z,r,h stays) and transposed to rows
- * per unit.
+ * them (layer by layer; kernel, recurrent_kernel, bias, or Keras 1's W, U, b per gate) and
+ * transposed to rows per unit, in Keras' gate order ({@link GateOrder#KERAS}), which the
+ * converter's normalization puts into ONNX's.
  *
  * <p>Masks follow the tensors as in Keras: Masking and Embedding(mask_zero) make one (a Mask
  * layer), layers that keep the time axis pass it on, and every recurrent layer that reads a
@@ -495,19 +498,12 @@ public final class KerasImporter {
         boolean bias = c.path("use_bias").asBoolean(true);
         IrRecurrentLayer l = new IrRecurrentLayer();
         l.name = name;
-        l.cell = cell;
-        l.direction = direction;
-        l.hiddenSize = units;
-        l.inputSize = features;
-        l.layout = 1;
-        l.xBatchFirst = true;
-        l.linearBeforeReset = resetAfter;
-        l.stateful = c.path("stateful").asBoolean(false);
+        l.gateOrder = GateOrder.KERAS;
+        RecurrentLayout forms = RecurrentLayout.onnx(1).withStateful(c.path("stateful").asBoolean(false));
         int rows = gates * units;
         l.w = new float[dirs * rows * features];
         l.r = new float[dirs * rows * units];
         l.b = new float[dirs * 2 * rows];
-        int[] order = cell == CellType.LSTM ? new int[] {0, 3, 1, 2} : cell == CellType.GRU ? new int[] {0, 1, 2} : new int[] {0};
         ArrayDeque<KerasModel.Weight> own = byLayer.get(weightsOf);
         // Keras 1 saved LSTM and GRU weights per gate: W, U, b for each (engine/saving.py converts them).
         boolean perGate = gates > 1 && own != null && own.size() == dirs * 3 * gates;
@@ -525,15 +521,12 @@ public final class KerasImporter {
                 kernel = take(part + "kernel", new int[] {features, rows}, where);
                 recurrent = take(part + "recurrent_kernel", new int[] {units, rows}, where);
             }
-            transposeGates(kernel.floats(), features, units, order, l.w, d * rows * features);
-            transposeGates(recurrent.floats(), units, units, order, l.r, d * rows * units);
+            transpose(kernel.floats(), features, rows, l.w, d * rows * features);
+            transpose(recurrent.floats(), units, rows, l.r, d * rows * units);
             if (bias) {
                 Tensor b = biasValues != null ? biasValues : take(part + "bias", resetAfter ? new int[] {2, rows} : new int[] {rows}, where);
-                for (int which = 0; which < (resetAfter ? 2 : 1); which++) {
-                    for (int g = 0; g < gates; g++) {
-                        System.arraycopy(b.floats(), which * rows + order[g] * units, l.b, (2 * d + which) * rows + g * units, units);
-                    }
-                }
+                // Wb, then Rb when reset_after keeps them apart (else Rb stays 0).
+                System.arraycopy(b.floats(), 0, l.b, 2 * d * rows, (resetAfter ? 2 : 1) * rows);
             }
         }
         // A config without recurrent_activation takes its producer's default: hard_sigmoid up to Keras 2.2
@@ -541,33 +534,33 @@ public final class KerasImporter {
         JsonNode recurrentActivation = c.has("recurrent_activation") ? c.path("recurrent_activation") : c.path("inner_activation");
         Activation f = activation(activationName(recurrentActivation, oldRecurrentDefault() ? "hard_sigmoid" : "sigmoid"), where);
         Activation g = activation(activationName(c.path("activation"), "tanh"), where);
+        List<Activation> activations = new ArrayList<>();
         for (int d = 0; d < dirs; d++) {
-            l.activations.add(cell == CellType.RNN ? g : f);
+            activations.add(cell == CellType.RNN ? g : f);
             if (cell != CellType.RNN) {
-                l.activations.add(g);
+                activations.add(g);
             }
             if (cell == CellType.LSTM) {
-                l.activations.add(g);
+                activations.add(g);
             }
         }
         l.inputs.add(current);
         if (mask != null) {
             l.inputs.addAll(List.of("", "", "", mask));
-            l.zeroMaskedOutputs = zeroMasked;
+            forms = forms.withZeroMaskedOutputs(zeroMasked);
         }
         if (sequences) {
-            l.yLayout = YLayout.BATCH_SEQ;
             // go_backwards returns its outputs in processing order, last input step first.
-            l.yReversed = backwards && wrapped == null;
+            forms = forms.withY(YLayout.BATCH_SEQ).withYReversed(backwards && wrapped == null);
             l.outputs.add(name);
         } else {
-            l.mergedStates = true;
+            forms = forms.withMergedStates(true);
             l.outputs.add("");
             l.outputs.add(name);
         }
         if (returnState) {
             // Keras returns [output, h(, c)]; without return_sequences the output is h itself.
-            l.mergedStates = true;
+            forms = forms.withMergedStates(true);
             String h = sequences ? name + ".h" : name;
             if (sequences) {
                 l.outputs.add(h);
@@ -577,6 +570,12 @@ public final class KerasImporter {
                 l.outputs.add(name + ".c");
                 extraOutputs.add(new TensorState(name + ".c", dirs * units, false, null));
             }
+        }
+        try {
+            l.spec = RecurrentSpec.builder(cell, units, features).direction(direction).linearBeforeReset(resetAfter)
+                    .activations(activations).layout(forms).build();
+        } catch (IllegalArgumentException e) {
+            throw new ImportException(where + ": " + e.getMessage(), e);
         }
         ir.layers.add(l);
         current = name;
@@ -636,16 +635,11 @@ public final class KerasImporter {
         return bidirectional && sequences && forces;
     }
 
-    /** Keras [in, gates*U] column blocks to ONNX [gates*U, in] rows, gate g taken from Keras block order[g]. */
-    private static void transposeGates(float[] k, int in, int units, int[] order, float[] to, int off) {
-        int cols = order.length * units;
-        for (int g = 0; g < order.length; g++) {
-            for (int u = 0; u < units; u++) {
-                int row = off + (g * units + u) * in;
-                int col = order[g] * units + u;
-                for (int i = 0; i < in; i++) {
-                    to[row + i] = k[i * cols + col];
-                }
+    /** A Keras [in, rows] kernel as [rows, in], the row-major form Sequin's W and R take. */
+    private static void transpose(float[] k, int in, int rows, float[] to, int off) {
+        for (int row = 0; row < rows; row++) {
+            for (int i = 0; i < in; i++) {
+                to[off + row * in + i] = k[i * rows + row];
             }
         }
     }

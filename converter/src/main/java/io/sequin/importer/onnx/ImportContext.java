@@ -178,7 +178,7 @@ final class ImportContext {
         }
         IrRecurrentLayer l = s.recurrentY;
         YLayout form = null;
-        if (Value.sameGroups(v.groups, l.layout == 0 ? Y_ONNX0 : Y_ONNX1, s)) {
+        if (Value.sameGroups(v.groups, l.spec.layout().layout == 0 ? Y_ONNX0 : Y_ONNX1, s)) {
             form = YLayout.ONNX;
         } else if (Value.sameGroups(v.groups, Y_SEQ_BATCH, s)) {
             form = YLayout.SEQ_BATCH;
@@ -188,12 +188,13 @@ final class ImportContext {
         if (form == null) {
             return null;
         }
-        if (s.fixed && l.yLayout != form) {
+        YLayout current = l.spec.layout().y;
+        if (s.fixed && current != form) {
             throw new ImportException((node == null ? "" : node.where + ": ") + "Y of layer '" + l.name + "' is read as "
-                    + l.yLayout.name().toLowerCase(Locale.ROOT) + " and as " + form.name().toLowerCase(Locale.ROOT)
+                    + current.name().toLowerCase(Locale.ROOT) + " and as " + form.name().toLowerCase(Locale.ROOT)
                     + "; Sequin writes one layout");
         }
-        l.yLayout = form;
+        l.spec = l.spec.withLayout(l.spec.layout().withY(form));
         s.fixed = true;
         return s.name;
     }

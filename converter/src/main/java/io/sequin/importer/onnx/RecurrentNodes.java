@@ -5,6 +5,8 @@ import io.sequin.importer.ImportException;
 import io.sequin.ir.IrRecurrentLayer;
 import io.sequin.layer.CellType;
 import io.sequin.layer.Direction;
+import io.sequin.layer.RecurrentLayout;
+import io.sequin.layer.RecurrentSpec;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.Arrays;
@@ -32,9 +34,8 @@ final class RecurrentNodes {
         }
         IrRecurrentLayer l = new IrRecurrentLayer();
         l.name = cx.layerName(node, node.op.toLowerCase(Locale.ROOT));
-        l.cell = cell;
-        l.direction = direction(node.stringAttr("direction", "forward"), where);
-        int dirs = l.direction.count();
+        Direction direction = direction(node.stringAttr("direction", "forward"), where);
+        int dirs = direction.count();
         int gates = cell.gates();
 
         Tensor w = weight(node, 1, "W", true);
@@ -47,42 +48,36 @@ final class RecurrentNodes {
             throw node.error("hidden_size is " + node.intAttr("hidden_size", 0) + " but W has " + w.dim(1) + " rows (" + gates
                     + " gates of " + hidden + ")");
         }
-        l.hiddenSize = hidden;
-        l.inputSize = w.dim(2);
-        if (hidden > Limits.MAX_LAYER_WIDTH || l.inputSize > Limits.MAX_LAYER_WIDTH || l.inputSize == 0) {
-            throw node.error("hidden size " + hidden + " or input size " + l.inputSize + " is outside [1, " + Limits.MAX_LAYER_WIDTH + "]");
+        int inputSize = w.dim(2);
+        if (hidden > Limits.MAX_LAYER_WIDTH || inputSize > Limits.MAX_LAYER_WIDTH || inputSize == 0) {
+            throw node.error("hidden size " + hidden + " or input size " + inputSize + " is outside [1, " + Limits.MAX_LAYER_WIDTH + "]");
         }
         requireShape(r, new int[] {dirs, gates * hidden, hidden}, "R", where);
-        l.w = w.floats();
-        l.r = r.floats();
         Tensor b = weight(node, 3, "B", false);
         if (b != null) {
             requireShape(b, new int[] {dirs, 2 * gates * hidden}, "B", where);
-            l.b = b.floats();
         }
-        if (cell == CellType.LSTM) {
-            Tensor p = weight(node, 7, "P", false);
-            if (p != null) {
-                requireShape(p, new int[] {dirs, 3 * hidden}, "P", where);
-                l.p = p.floats();
-            }
+        Tensor p = cell == CellType.LSTM ? weight(node, 7, "P", false) : null;
+        if (p != null) {
+            requireShape(p, new int[] {dirs, 3 * hidden}, "P", where);
         }
-        l.layout = (int) node.intAttr("layout", 0);
-        if (l.layout != 0 && l.layout != 1) {
-            throw node.error("layout " + l.layout + ", expected 0 or 1");
+        long layout = node.intAttr("layout", 0);
+        if (layout != 0 && layout != 1) {
+            throw node.error("layout " + layout + ", expected 0 or 1");
         }
-        l.activations = OnnxActivations.resolve(cell, dirs, node.stringsAttr("activations"),
-                node.floatsAttr("activation_alpha"), node.floatsAttr("activation_beta"), where);
+        RecurrentSpec.Builder spec = RecurrentSpec.builder(cell, hidden, inputSize).direction(direction)
+                .activations(OnnxActivations.resolve(cell, dirs, node.stringsAttr("activations"),
+                        node.floatsAttr("activation_alpha"), node.floatsAttr("activation_beta"), where))
+                .inputForget(cell == CellType.LSTM && node.intAttr("input_forget", 0) != 0)
+                .linearBeforeReset(cell == CellType.GRU && node.intAttr("linear_before_reset", 0) != 0);
         if (node.has("clip")) {
             float clip = node.floatAttr("clip", 0);
             if (!(clip > 0) || !Float.isFinite(clip)) {
                 throw node.error("clip " + clip + " must be positive and finite");
             }
-            l.hasClip = true;
-            l.clip = clip;
+            spec.clip(clip);
         }
-        l.inputForget = cell == CellType.LSTM && node.intAttr("input_forget", 0) != 0;
-        l.linearBeforeReset = cell == CellType.GRU && node.intAttr("linear_before_reset", 0) != 0;
+        RecurrentLayout forms = RecurrentLayout.onnx((int) layout);
 
         // X: the tensor itself, or a transpose of one with the batch first (a folded Transpose).
         Value x = cx.value(node, 0, "X");
@@ -94,11 +89,11 @@ final class RecurrentNodes {
             throw node.error("X is " + x + ", expected a rank-3 tensor");
         }
         List<Sym> xd = x.dims();
-        if (!xd.get(2).equals(Sym.of(l.inputSize)) && xd.get(2).known()) {
-            throw node.error("X has " + xd.get(2) + " features but W expects input_size " + l.inputSize);
+        if (!xd.get(2).equals(Sym.of(inputSize)) && xd.get(2).known()) {
+            throw node.error("X has " + xd.get(2) + " features but W expects input_size " + inputSize);
         }
-        Sym seq = l.layout == 0 ? xd.get(0) : xd.get(1);
-        Sym batch = l.layout == 0 ? xd.get(1) : xd.get(0);
+        Sym seq = layout == 0 ? xd.get(0) : xd.get(1);
+        Sym batch = layout == 0 ? xd.get(1) : xd.get(0);
         String xName = cx.materializeOrNull(x, node);
         boolean swapped = false;
         if (xName == null) {
@@ -108,7 +103,11 @@ final class RecurrentNodes {
         if (xName == null) {
             throw node.error("X is " + ImportContext.describeView(x) + ", which Sequin cannot read as a sequence");
         }
-        l.xBatchFirst = (l.layout == 1) != swapped;
+        l.w = w.floats();
+        l.r = r.floats();
+        l.b = b == null ? null : b.floats();
+        l.p = p == null ? null : p.floats();
+        forms = forms.withXBatchFirst((layout == 1) != swapped);
         l.inputs.add(xName);
         l.inputs.add(sequenceLengths(node));
         StateRows h = state(node, 5, "initial_h", dirs, hidden, batch);
@@ -117,8 +116,11 @@ final class RecurrentNodes {
             throw node.error("initial_h and initial_c are read at different rows of their tensors");
         }
         StateRows rows = h.name.isEmpty() ? c : h;
-        l.stateOffset = rows.offset;
-        l.stateRows = rows.rows;
+        try {
+            l.spec = spec.layout(forms.withStateRows(rows.offset, rows.rows)).build();
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
         l.inputs.add(h.name);
         l.inputs.add(c.name);
         while (!l.inputs.isEmpty() && l.inputs.get(l.inputs.size() - 1).isEmpty()) {
@@ -142,9 +144,9 @@ final class RecurrentNodes {
             Source s;
             if (k == 0) {
                 s = new Source(out, new Sym[] {seq, d, batch, hs}, ElementType.FLOAT32, l, l);
-                cx.put(node, 0, Value.of(s).withGroups(l.layout == 0 ? ImportContext.Y_ONNX0 : ImportContext.Y_ONNX1));
+                cx.put(node, 0, Value.of(s).withGroups(layout == 0 ? ImportContext.Y_ONNX0 : ImportContext.Y_ONNX1));
             } else {
-                Sym[] dims = l.layout == 0 ? new Sym[] {d, batch, hs} : new Sym[] {batch, d, hs};
+                Sym[] dims = layout == 0 ? new Sym[] {d, batch, hs} : new Sym[] {batch, d, hs};
                 s = new Source(out, dims, ElementType.FLOAT32, l, null);
                 cx.put(node, k, Value.of(s));
             }

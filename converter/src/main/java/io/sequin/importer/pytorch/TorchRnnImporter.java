@@ -2,6 +2,7 @@ package io.sequin.importer.pytorch;
 
 import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
+import io.sequin.ir.GateOrder;
 import io.sequin.ir.IrConcatLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
@@ -9,7 +10,9 @@ import io.sequin.layer.Activation;
 import io.sequin.layer.ActivationFunction;
 import io.sequin.layer.CellType;
 import io.sequin.layer.Direction;
+import io.sequin.layer.RecurrentLayout;
 import io.sequin.layer.RecurrentLayout.YLayout;
+import io.sequin.layer.RecurrentSpec;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
@@ -30,9 +33,10 @@ import java.util.regex.Pattern;
  * <p>Inputs: {@code x} [S, B, I] ([B, S, I] batch-first), {@code h0} [layers*D, B, H]
  * ({@code c0} the same for LSTM). Outputs: {@code y} [S, B, D*H] ([B, S, D*H] batch-first),
  * {@code h_n} (and {@code c_n}) [layers*D, B, H] with index layer*D + direction, as PyTorch.
- * PyTorch's gate orders (LSTM i, f, g, o; GRU r, z, n) are reordered to ONNX's (i, o, f, c;
- * z, r, h); a PyTorch GRU is ONNX's GRU with linear_before_reset. An LSTM with {@code proj_size}
- * P ({@code weight_hr_l<k>}) has h0, y and h_n of P values per direction, c0 and c_n of H.
+ * The weights keep PyTorch's gate order ({@link GateOrder#PYTORCH}), which the converter's
+ * normalization puts into ONNX's; a PyTorch GRU is ONNX's GRU with linear_before_reset. An
+ * LSTM with {@code proj_size} P ({@code weight_hr_l<k>}) has h0, y and h_n of P values per
+ * direction, c0 and c_n of H.
  */
 public final class TorchRnnImporter {
     /** What a state_dict does not record. */
@@ -119,20 +123,21 @@ public final class TorchRnnImporter {
         for (int k = 0; k < layers; k++) {
             IrRecurrentLayer l = new IrRecurrentLayer();
             l.name = prefix + "l" + k;
-            l.cell = cell;
-            l.direction = dirs == 2 ? Direction.BIDIRECTIONAL : Direction.FORWARD;
-            l.hiddenSize = hidden;
-            l.inputSize = k == 0 ? input : dirs * out;
-            l.linearBeforeReset = cell == CellType.GRU;
-            l.xBatchFirst = options.batchFirst;
-            l.yLayout = options.batchFirst ? YLayout.BATCH_SEQ : YLayout.SEQ_BATCH;
-            l.stateOffset = k * dirs;
-            l.stateRows = stateRows;
+            l.gateOrder = GateOrder.PYTORCH;
+            int layerInput = k == 0 ? input : dirs * out;
+            RecurrentLayout forms = RecurrentLayout.onnx(0).withXBatchFirst(options.batchFirst)
+                    .withY(options.batchFirst ? YLayout.BATCH_SEQ : YLayout.SEQ_BATCH).withStateRows(k * dirs, stateRows);
+            try {
+                l.spec = RecurrentSpec.builder(cell, hidden, layerInput).direction(dirs == 2 ? Direction.BIDIRECTIONAL : Direction.FORWARD)
+                        .projSize(hr0 != null ? out : 0).linearBeforeReset(cell == CellType.GRU)
+                        .activations(activations(cell, dirs, options.nonlinearity)).layout(forms).build();
+            } catch (IllegalArgumentException e) {
+                throw new ImportException(what + ": layer " + k + ": " + e.getMessage(), e);
+            }
             int rows = gates * hidden;
-            l.w = new float[dirs * rows * l.inputSize];
+            l.w = new float[dirs * rows * layerInput];
             l.r = new float[dirs * rows * out];
             if (hr0 != null) {
-                l.projSize = out;
                 l.proj = new float[dirs * out * hidden];
             }
             l.b = new float[dirs * 2 * rows];
@@ -140,10 +145,10 @@ public final class TorchRnnImporter {
                 boolean rev = d == 1;
                 Tensor wih = param(stateDict, prefix, "weight_ih", k, rev, what);
                 Tensor whh = param(stateDict, prefix, "weight_hh", k, rev, what);
-                requireShape(wih, rows, l.inputSize, prefix + "weight_ih_l" + k + (rev ? "_reverse" : ""), what);
+                requireShape(wih, rows, layerInput, prefix + "weight_ih_l" + k + (rev ? "_reverse" : ""), what);
                 requireShape(whh, rows, out, prefix + "weight_hh_l" + k + (rev ? "_reverse" : ""), what);
-                reorder(cell, wih.floats(), l.inputSize, hidden, l.w, d * rows * l.inputSize);
-                reorder(cell, whh.floats(), out, hidden, l.r, d * rows * out);
+                System.arraycopy(wih.floats(), 0, l.w, d * rows * layerInput, rows * layerInput);
+                System.arraycopy(whh.floats(), 0, l.r, d * rows * out, rows * out);
                 if (hr0 != null) {
                     Tensor whr = param(stateDict, prefix, "weight_hr", k, rev, what);
                     requireShape(whr, out, hidden, prefix + "weight_hr_l" + k + (rev ? "_reverse" : ""), what);
@@ -156,11 +161,10 @@ public final class TorchRnnImporter {
                         if (bias.rank() != 1 || bias.dim(0) != rows) {
                             throw new ImportException(what + ": " + prefix + name + " is " + Tensor.format(bias.shape()) + ", expected [" + rows + "]");
                         }
-                        reorder(cell, bias.floats(), 1, hidden, l.b, (2 * d + which) * rows);
+                        System.arraycopy(bias.floats(), 0, l.b, (2 * d + which) * rows, rows);
                     }
                 }
             }
-            l.activations = activations(cell, dirs, options.nonlinearity);
             l.inputs.add(x);
             l.inputs.add("");
             l.inputs.add("h0");
@@ -226,18 +230,6 @@ public final class TorchRnnImporter {
             }
         }
         return out;
-    }
-
-    /**
-     * Copies a [gates*hidden, cols] block from PyTorch's gate order into ONNX's: LSTM
-     * (i, f, g, o) to (i, o, f, c), GRU (r, z, n) to (z, r, h).
-     */
-    private static void reorder(CellType cell, float[] from, int cols, int hidden, float[] to, int toOff) {
-        int[] source = cell == CellType.LSTM ? new int[] {0, 3, 1, 2} : cell == CellType.GRU ? new int[] {1, 0, 2} : new int[] {0};
-        int block = hidden * cols;
-        for (int g = 0; g < source.length; g++) {
-            System.arraycopy(from, source[g] * block, to, toOff + g * block, block);
-        }
     }
 
     private static Tensor param(Map<String, Tensor> sd, String prefix, String kind, int layer, boolean reverse, String what)

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.importer.ImportException;
 import io.sequin.ir.IrModel;
 import java.nio.file.Files;
@@ -93,7 +95,7 @@ class TfjsImportTest {
         KerasModel tfjs = TfjsReader.read(json);
         for (String version : new String[] {"tfjs-layers 4.22.0", "2.2.4", "2.3.1", "3.8.0"}) {
             IrModel ir = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, version, "h5"));
-            var gates = ((io.sequin.ir.IrRecurrentLayer) ir.layers.get(0)).activations;
+            var gates = ((io.sequin.ir.IrRecurrentLayer) ir.layers.get(0)).spec.activations();
             boolean old = version.startsWith("tfjs") || version.startsWith("2.2");
             assertEquals(old ? "HARD_SIGMOID" : "SIGMOID", gates.get(0).function().name(), version);
             assertEquals("TANH", gates.get(1).function().name(), version);
@@ -104,8 +106,7 @@ class TfjsImportTest {
     @Test
     void aStatefulLayerCarriesItsStateFromRunToRunUntilReset() throws Exception {
         Path dir = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs-stateful/lstm_stateful_two_calls").toURI());
-        io.sequin.model.Model model = io.sequin.model.Model.load(new io.sequin.writer.ModelWriter("test")
-                .write(KerasImporter.importModel(TfjsReader.read(dir.resolve("model.json")))));
+        io.sequin.model.Model model = Converter.convert(dir.resolve("model.json"), ConvertOptions.defaults()).model();
         for (String kernels : new String[] {"scalar", "panama"}) {
             io.sequin.session.Session session = model.newSession(io.sequin.kernel.KernelSelection.select(kernels));
             for (int call = 0; call < 2; call++) {
@@ -131,8 +132,7 @@ class TfjsImportTest {
     void maskedStepsAreSkippedWhenStreaming() throws Exception {
         for (String fixture : new String[] {"masking_lstm_sequences", "embedding_mask_zero_gru_last"}) {
             Path dir = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs/" + fixture).toURI());
-            io.sequin.model.Model model = io.sequin.model.Model.load(new io.sequin.writer.ModelWriter("test")
-                    .write(KerasImporter.importModel(TfjsReader.read(dir.resolve("model.json")))));
+            io.sequin.model.Model model = Converter.convert(dir.resolve("model.json"), ConvertOptions.defaults()).model();
             String input = model.inputs().get(0).name();
             io.sequin.tensor.Tensor x = io.sequin.npy.Npy.read(dir.resolve("data_0/" + input + ".npy"));
             float[] want = io.sequin.npy.Npy.read(dir.resolve("data_0/expected_head.npy")).floats();
@@ -174,13 +174,13 @@ class TfjsImportTest {
             io.sequin.ir.IrRecurrentLayer rnn = (io.sequin.ir.IrRecurrentLayer) ir.layers.get(1);
             assertEquals("mask.mask", rnn.inputs.get(4), version);
             boolean zero = !(version.startsWith("tfjs") || version.equals("2.2.4"));
-            assertEquals(zero, rnn.zeroMaskedOutputs, version);
+            assertEquals(zero, rnn.spec.layout().zeroMaskedOutputs, version);
         }
         // A layer's own zero_output_for_mask (Keras 3 writes it) decides.
         KerasModel told = TfjsReader.read(copy("masking_bidirectional_lstm_sequences", j -> ((ObjectNode) j.get("modelTopology")
                 .get("config").get("layers").get(1).get("config").get("layer").get("config")).put("zero_output_for_mask", true)));
         IrModel ir = KerasImporter.importModel(told);
-        assertTrue(((io.sequin.ir.IrRecurrentLayer) ir.layers.get(1)).zeroMaskedOutputs);
+        assertTrue(((io.sequin.ir.IrRecurrentLayer) ir.layers.get(1)).spec.layout().zeroMaskedOutputs);
     }
 
     @Test
@@ -206,7 +206,7 @@ class TfjsImportTest {
         KerasModel tfjs = TfjsReader.read(copy("gru_hard_sigmoid_last_dense", j -> { }));
         IrModel a = KerasImporter.importModel(tfjs);
         IrModel b = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, "3.8.0", "keras"));
-        assertEquals(0.2f, ((io.sequin.ir.IrRecurrentLayer) a.layers.get(0)).activations.get(0).alpha());
-        assertEquals(1f / 6, ((io.sequin.ir.IrRecurrentLayer) b.layers.get(0)).activations.get(0).alpha());
+        assertEquals(0.2f, ((io.sequin.ir.IrRecurrentLayer) a.layers.get(0)).spec.activations().get(0).alpha());
+        assertEquals(1f / 6, ((io.sequin.ir.IrRecurrentLayer) b.layers.get(0)).spec.activations().get(0).alpha());
     }
 }

@@ -6,6 +6,8 @@ import static io.sequin.testing.TorchArchives.le;
 import static io.sequin.testing.TorchArchives.pickle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sequin.convert.ConvertOptions;
+import io.sequin.convert.Converter;
 import io.sequin.importer.ImportException;
 import io.sequin.tensor.Tensor;
 import io.sequin.testing.TorchArchives;
@@ -83,9 +85,8 @@ class PytorchStateDictTest {
     @Test
     void aCompositeLanguageModelStreamsToItsWholeSequenceNumbers() throws Exception {
         Path dir = resource("pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax");
-        io.sequin.model.Model model = io.sequin.model.Model.load(new io.sequin.writer.ModelWriter("test").write(TorchComposite.importModel(
-                StateDictReader.read(dir.resolve("model.pt")), TorchComposite.readDescription(dir.resolve("arch.json")),
-                new TorchRnnImporter.Options())));
+        io.sequin.model.Model model = Converter.convert(dir.resolve("model.pt"),
+                ConvertOptions.defaults().withArch(dir.resolve("arch.json"))).model();
         Tensor x = io.sequin.npy.Npy.read(dir.resolve("data_0/x.npy"));
         int batch = x.dim(0);
         int seq = x.dim(1);
