@@ -22,7 +22,11 @@ import io.sequin.quantize.StoredModel;
 import io.sequin.quantize.WeightQuantizer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
+import io.sequin.tensor.Bf16Matrix;
 import io.sequin.tensor.ElementType;
+import io.sequin.tensor.F16Matrix;
+import io.sequin.tensor.F32Matrix;
+import io.sequin.tensor.Int8Matrix;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.TensorBytes;
 import io.sequin.tensor.WeightMatrix;
@@ -149,16 +153,18 @@ public final class ModelWriter {
         ByteBuffer data = ByteBuffer.allocate(matrix.values.length * m.type().bytes()).order(ByteOrder.LITTLE_ENDIAN);
         switch (m.type()) {
             case F32:
-                return tensor(fb, name, Tensor.ofFloats(shape, m.floats()));
+                return tensor(fb, name, Tensor.ofFloats(shape, ((F32Matrix) m).values()));
             case F16:
-                data.asShortBuffer().put(m.halves());
+                data.asShortBuffer().put(((F16Matrix) m).bits());
                 return tensor(fb, name, DType.F16, shape, data.array());
             case BF16:
-                data.asShortBuffer().put(m.halves());
+                data.asShortBuffer().put(((Bf16Matrix) m).bits());
                 return tensor(fb, name, DType.BF16, shape, data.array());
-            default:
-                data.put(m.int8());
-                return tensor(fb, name, DType.I8, shape, data.array(), m.scales());
+            default: {
+                Int8Matrix q = (Int8Matrix) m;
+                data.put(q.values());
+                return tensor(fb, name, DType.I8, shape, data.array(), q.scales());
+            }
         }
     }
 

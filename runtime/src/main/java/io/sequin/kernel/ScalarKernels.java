@@ -1,14 +1,13 @@
 package io.sequin.kernel;
 
-import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.WeightMatrix;
 
 /**
  * Portable kernels in plain Java: the specification that faster kernels are tested against, and
- * what runs on JVMs without the Vector API. Matrices stay row-major in their stored type. Dot
- * products keep four independent accumulators so that consecutive additions do not wait on
- * each other's latency; an element is widened to float exactly ({@link HalfFloats}) before it
- * is multiplied, and an int8 row's sum is multiplied by the row's scale once, at the end.
+ * what runs on JVMs without the Vector API. Matrices stay row-major in their stored type, and a
+ * row's product is the stored matrix's own {@link WeightMatrix#rowDot}: one loop of four
+ * independent accumulators for every type, each element widened to float exactly before it is
+ * multiplied, an int8 row's sum multiplied by the row's scale once, at the end.
  */
 public final class ScalarKernels implements Kernels {
 
@@ -29,16 +28,19 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff) {
+        WeightMatrix m = rowMajor(w);
         for (int r = 0; r < w.rows; r++) {
-            y[yOff + r] += rowDot(w, r, x, xOff);
+            y[yOff + r] += m.rowDot(r, x, xOff);
         }
     }
 
     @Override
     public void gemv2(PackedMatrix w, float[] x, int xOff, PackedMatrix r, float[] h, int hOff, float[] y, int yOff) {
         requireSameRows(w, r);
+        WeightMatrix mw = rowMajor(w);
+        WeightMatrix mr = rowMajor(r);
         for (int i = 0; i < w.rows; i++) {
-            y[yOff + i] += rowDot(w, i, x, xOff) + rowDot(r, i, h, hOff);
+            y[yOff + i] += mw.rowDot(i, x, xOff) + mr.rowDot(i, h, hOff);
         }
     }
 
@@ -74,81 +76,11 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
-    /** Row {@code r} of a row-major matrix times {@code x[xOff ..]}. */
-    private static float rowDot(PackedMatrix m, int r, float[] x, int xOff) {
-        int cols = m.cols;
-        int off = r * cols;
-        switch (m.type) {
-            case F32:
-                return dot(m.elements(), off, x, xOff, cols);
-            case F16:
-                return dotF16(m.halves(), off, x, xOff, cols);
-            case BF16:
-                return dotBf16(m.halves(), off, x, xOff, cols);
-            default:
-                return dotInt8(m.int8(), off, x, xOff, cols) * m.scales()[r];
+    /** The stored matrix behind a layout these kernels made. */
+    private static WeightMatrix rowMajor(PackedMatrix m) {
+        if (!(m instanceof RowMajorMatrix)) {
+            throw new IllegalArgumentException("the scalar kernels take the row-major matrices they pack, not " + m.getClass().getSimpleName());
         }
-    }
-
-    /** Dot product of {@code n} floats. */
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int k = 0;
-        for (; k + 3 < n; k += 4) {
-            s0 += a[aOff + k] * b[bOff + k];
-            s1 += a[aOff + k + 1] * b[bOff + k + 1];
-            s2 += a[aOff + k + 2] * b[bOff + k + 2];
-            s3 += a[aOff + k + 3] * b[bOff + k + 3];
-        }
-        for (; k < n; k++) {
-            s0 += a[aOff + k] * b[bOff + k];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    private static float dotF16(short[] a, int aOff, float[] b, int bOff, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int k = 0;
-        for (; k + 3 < n; k += 4) {
-            s0 += HalfFloats.f16ToFloat(a[aOff + k]) * b[bOff + k];
-            s1 += HalfFloats.f16ToFloat(a[aOff + k + 1]) * b[bOff + k + 1];
-            s2 += HalfFloats.f16ToFloat(a[aOff + k + 2]) * b[bOff + k + 2];
-            s3 += HalfFloats.f16ToFloat(a[aOff + k + 3]) * b[bOff + k + 3];
-        }
-        for (; k < n; k++) {
-            s0 += HalfFloats.f16ToFloat(a[aOff + k]) * b[bOff + k];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    private static float dotBf16(short[] a, int aOff, float[] b, int bOff, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int k = 0;
-        for (; k + 3 < n; k += 4) {
-            s0 += HalfFloats.bf16ToFloat(a[aOff + k]) * b[bOff + k];
-            s1 += HalfFloats.bf16ToFloat(a[aOff + k + 1]) * b[bOff + k + 1];
-            s2 += HalfFloats.bf16ToFloat(a[aOff + k + 2]) * b[bOff + k + 2];
-            s3 += HalfFloats.bf16ToFloat(a[aOff + k + 3]) * b[bOff + k + 3];
-        }
-        for (; k < n; k++) {
-            s0 += HalfFloats.bf16ToFloat(a[aOff + k]) * b[bOff + k];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** Σ q·x over the row; the caller multiplies by the row's scale. */
-    private static float dotInt8(byte[] a, int aOff, float[] b, int bOff, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int k = 0;
-        for (; k + 3 < n; k += 4) {
-            s0 += a[aOff + k] * b[bOff + k];
-            s1 += a[aOff + k + 1] * b[bOff + k + 1];
-            s2 += a[aOff + k + 2] * b[bOff + k + 2];
-            s3 += a[aOff + k + 3] * b[bOff + k + 3];
-        }
-        for (; k < n; k++) {
-            s0 += a[aOff + k] * b[bOff + k];
-        }
-        return (s0 + s1) + (s2 + s3);
+        return ((RowMajorMatrix) m).matrix();
     }
 }

@@ -2,6 +2,7 @@ package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
+import io.sequin.kernel.RowMajorMatrix;
 import io.sequin.tensor.WeightMatrix;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,8 +80,7 @@ final class CellWeights {
 
     /** True when a layout is the stored matrix itself (row-major, whole), not a copy. */
     private static boolean shared(PackedMatrix packed, WeightMatrix stored) {
-        return packed.panel == 1 && packed.rows == stored.rows()
-                && (packed.elements() == stored.floats() && packed.halves() == stored.halves() && packed.int8() == stored.int8());
+        return packed instanceof RowMajorMatrix && ((RowMajorMatrix) packed).matrix() == stored;
     }
 
     private CellWeights(WeightMatrix w, WeightMatrix r, float[] bias, float[] rbh, float[] p, WeightMatrix proj, int fusedRows) {

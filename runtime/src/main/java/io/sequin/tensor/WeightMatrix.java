@@ -1,131 +1,109 @@
 package io.sequin.tensor;
 
-import java.util.Arrays;
-
 /**
- * A row-major weight matrix in its stored type: floats, 16-bit patterns (f16 or bf16), or int8
- * with one scale per row. This is what a model holds in memory; kernels lay it out for
- * themselves and widen elements as they read them. Immutable.
+ * A row-major weight matrix in its stored type, one class per type: {@link F32Matrix},
+ * {@link F16Matrix}, {@link Bf16Matrix} and {@link Int8Matrix} (one scale per row). Each
+ * class's {@link #get} is the specification of how its elements are read: kernels lay the
+ * matrix out for themselves and widen elements as they read them, and must agree with it.
+ * Immutable.
  */
-public final class WeightMatrix {
-    private final WeightType type;
+public abstract class WeightMatrix {
     private final int rows;
     private final int cols;
-    private final float[] floats;
-    private final short[] halves;
-    private final byte[] bytes;
-    private final float[] scales;
 
-    private WeightMatrix(WeightType type, int rows, int cols, float[] floats, short[] halves, byte[] bytes, float[] scales) {
+    /** For the four types in this package only. */
+    WeightMatrix(int rows, int cols, int length) {
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("a matrix cannot be " + rows + "x" + cols);
         }
-        long count = (long) rows * cols;
-        int length = floats != null ? floats.length : halves != null ? halves.length : bytes.length;
-        if (length != count) {
-            throw new IllegalArgumentException(rows + "x" + cols + " " + type.displayName() + " matrix needs " + count + " elements, got " + length);
+        if (length != (long) rows * cols) {
+            throw new IllegalArgumentException(rows + "x" + cols + " " + type().displayName() + " matrix needs "
+                    + (long) rows * cols + " elements, got " + length);
         }
-        if (type == WeightType.INT8 && scales.length != rows) {
-            throw new IllegalArgumentException(rows + "x" + cols + " int8 matrix needs " + rows + " scales, got " + scales.length);
-        }
-        this.type = type;
         this.rows = rows;
         this.cols = cols;
-        this.floats = floats;
-        this.halves = halves;
-        this.bytes = bytes;
-        this.scales = scales;
     }
 
     /** A float matrix over {@code values} (not copied). */
-    public static WeightMatrix ofFloats(int rows, int cols, float[] values) {
-        return new WeightMatrix(WeightType.F32, rows, cols, values, null, null, null);
+    public static F32Matrix ofFloats(int rows, int cols, float[] values) {
+        return new F32Matrix(rows, cols, values);
     }
 
     /** An f16 or bf16 matrix over {@code bits} (not copied). */
     public static WeightMatrix ofHalves(WeightType type, int rows, int cols, short[] bits) {
-        if (type != WeightType.F16 && type != WeightType.BF16) {
-            throw new IllegalArgumentException(type.displayName() + " is not a 16-bit type");
+        switch (type) {
+            case F16:
+                return new F16Matrix(rows, cols, bits);
+            case BF16:
+                return new Bf16Matrix(rows, cols, bits);
+            default:
+                throw new IllegalArgumentException(type.displayName() + " is not a 16-bit type");
         }
-        return new WeightMatrix(type, rows, cols, null, bits, null, null);
     }
 
     /** An int8 matrix over {@code values} with one scale per row (neither copied). */
-    public static WeightMatrix ofInt8(int rows, int cols, byte[] values, float[] scales) {
-        return new WeightMatrix(WeightType.INT8, rows, cols, null, null, values, scales);
+    public static Int8Matrix ofInt8(int rows, int cols, byte[] values, float[] scales) {
+        return new Int8Matrix(rows, cols, values, scales);
     }
 
-    public WeightType type() {
-        return type;
-    }
+    public abstract WeightType type();
 
-    public int rows() {
+    public final int rows() {
         return rows;
     }
 
-    public int cols() {
+    public final int cols() {
         return cols;
     }
 
     /** Element (r, c) as the kernels see it: widened, and for int8 multiplied by its row's scale. */
-    public float get(int r, int c) {
-        int i = r * cols + c;
-        switch (type) {
-            case F32:
-                return floats[i];
-            case F16:
-                return HalfFloats.f16ToFloat(halves[i]);
-            case BF16:
-                return HalfFloats.bf16ToFloat(halves[i]);
-            default:
-                return bytes[i] * scales[r];
-        }
-    }
+    public abstract float get(int r, int c);
+
+    /**
+     * Row r times {@code x[xOff .. xOff + cols)}, summed as {@link #dot} does: the scalar
+     * kernels' product, and the reference of the vector ones.
+     */
+    public abstract float rowDot(int r, float[] x, int xOff);
 
     /** Rows {@code [from, from + count)} as a matrix of their own; this one when that is all of it. */
-    public WeightMatrix rows(int from, int count) {
+    public abstract WeightMatrix rows(int from, int count);
+
+    /** Bytes of element data and scales this matrix holds. */
+    public abstract long heapBytes();
+
+    /** Element i of the row-major data, widened exactly to float; int8 without its row's scale. */
+    abstract float element(int i);
+
+    /** Checks a row range and says whether it is the whole matrix. */
+    final boolean whole(int from, int count) {
         if (from < 0 || count < 0 || from + count > rows) {
             throw new IndexOutOfBoundsException("rows [" + from + ", " + (from + count) + ") of " + rows);
         }
-        if (from == 0 && count == rows) {
-            return this;
+        return from == 0 && count == rows;
+    }
+
+    /**
+     * The dot product of {@code n} elements of {@code m} from {@code off} with {@code x}, the one
+     * loop every type shares. Four independent accumulators, so consecutive additions do not wait
+     * on each other's latency, added pairwise at the end. Each type's {@link #rowDot} passes
+     * itself, a final class, so once C2 inlines this loop there, {@link #element} is a direct,
+     * inlined read of that type's array.
+     */
+    static float dot(WeightMatrix m, int off, float[] x, int xOff, int n) {
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+            s0 += m.element(off + k) * x[xOff + k];
+            s1 += m.element(off + k + 1) * x[xOff + k + 1];
+            s2 += m.element(off + k + 2) * x[xOff + k + 2];
+            s3 += m.element(off + k + 3) * x[xOff + k + 3];
         }
-        int start = from * cols;
-        int end = (from + count) * cols;
-        switch (type) {
-            case F32:
-                return ofFloats(count, cols, Arrays.copyOfRange(floats, start, end));
-            case F16:
-            case BF16:
-                return ofHalves(type, count, cols, Arrays.copyOfRange(halves, start, end));
-            default:
-                return ofInt8(count, cols, Arrays.copyOfRange(bytes, start, end), Arrays.copyOfRange(scales, from, from + count));
+        for (; k < n; k++) {
+            s0 += m.element(off + k) * x[xOff + k];
         }
-    }
-
-    /** Bytes of element data and scales this matrix holds. */
-    public long heapBytes() {
-        long n = (long) rows * cols * type.bytes();
-        return scales == null ? n : n + 4L * scales.length;
-    }
-
-    /** The elements, for kernels that lay them out; null unless the type is f32. Not copied. */
-    public float[] floats() {
-        return floats;
-    }
-
-    /** The 16-bit patterns; null unless the type is f16 or bf16. Not copied. */
-    public short[] halves() {
-        return halves;
-    }
-
-    /** The int8 values; null unless the type is int8. Not copied. */
-    public byte[] int8() {
-        return bytes;
-    }
-
-    /** The per-row scales; null unless the type is int8. Not copied. */
-    public float[] scales() {
-        return scales;
+        return (s0 + s1) + (s2 + s3);
     }
 }

@@ -1,9 +1,12 @@
 package io.sequin.kernel.panama;
 
+import io.sequin.kernel.F32Panels;
+import io.sequin.kernel.HalfPanels;
+import io.sequin.kernel.Int8Panels;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
+import io.sequin.kernel.PanelMatrix;
 import io.sequin.kernel.ScalarKernels;
-import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import jdk.incubator.vector.ByteVector;
@@ -129,7 +132,7 @@ public final class PanamaKernels implements Kernels {
      *     panels by four vectors, so the weights are read once per four vectors; more (a
      *     sequence's input projection): four panels by two vectors, which measured faster there.
      *     Both load six vectors per eight fmas.
-     * <li>int8, one vector: a group of four panels ({@link PackedMatrix#INT8_GROUP}: their columns
+     * <li>int8, one vector: a group of four panels ({@link Int8Panels#GROUP}: their columns
      *     lie side by side, one sequential stream), four fma chains, as many as the byte-to-float
      *     conversions keep busy. More vectors: two panels of a group by four vectors, each
      *     widened column serving four vectors. Each row's sum is multiplied by its scale once.
@@ -151,7 +154,7 @@ public final class PanamaKernels implements Kernels {
         int jDone = n;
         switch (w.type) {
             case F32: {
-                float[] d = w.elements();
+                float[] d = ((F32Panels) w).data();
                 int panel = cols * L;
                 if (n == 1) {
                     for (; pDone + 8 <= full; pDone += 8) {
@@ -182,27 +185,28 @@ public final class PanamaKernels implements Kernels {
                     full = 0;
                     break;
                 }
-                byte[] d = w.int8();
-                float[] scales = w.scales();
+                Int8Panels m = (Int8Panels) w;
+                byte[] d = m.data();
+                float[] scales = m.scales();
                 if (n == 1) {
-                    for (; pDone + PackedMatrix.INT8_GROUP <= full; pDone += PackedMatrix.INT8_GROUP) {
-                        int8FourPanels(d, w.int8Offset(pDone), cols, scales, pDone * L, x, xOff, y, yOff + pDone * L);
+                    for (; pDone + Int8Panels.GROUP <= full; pDone += Int8Panels.GROUP) {
+                        int8FourPanels(d, m.offset(pDone), cols, scales, pDone * L, x, xOff, y, yOff + pDone * L);
                     }
                 } else {
                     jDone = n / 4 * 4;
                     // Pairs start at even panels, so both panels of a pair are in one group, with one stride.
                     for (; pDone + 2 <= full; pDone += 2) {
                         for (int j = 0; j < jDone; j += 4) {
-                            int8TwoPanelsTimesFour(d, w.int8Offset(pDone), w.int8ColumnStride(pDone), cols, scales, pDone * L,
+                            int8TwoPanelsTimesFour(d, m.offset(pDone), m.columnStride(pDone), cols, scales, pDone * L,
                                     x, xOff + j * xStride, xStride, y, yOff + j * yStride + pDone * L, yStride);
                         }
                     }
                 }
-                int8Rest(w, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                int8Rest(m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             }
             case BF16: {
-                int[] d = w.pairs();
+                int[] d = ((HalfPanels) w).pairs();
                 int panel = (cols + 1) / 2 * L;
                 if (n == 1) {
                     for (; pDone + 4 <= full; pDone += 4) {
@@ -222,16 +226,17 @@ public final class PanamaKernels implements Kernels {
             default:
                 // Even columns, then odd ones.
                 jDone = n / 4 * 4;
+                int[] pairs = ((HalfPanels) w).pairs();
                 for (int odd = 0; odd < 2; odd++) {
                     if (jDone > 0) {
-                        f16ColumnsTimesFour(w.pairs(), (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, y, yOff, yStride);
+                        f16ColumnsTimesFour(pairs, (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, y, yOff, yStride);
                     }
-                    f16Columns(w.pairs(), (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, n, y, yOff, yStride);
+                    f16Columns(pairs, (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, n, y, yOff, yStride);
                 }
         }
         for (int p = full; p * L < w.rows; p++) {
             for (int j = 0; j < n; j++) {
-                partialPanel(w, x, xOff + j * xStride, y, yOff + j * yStride, p);
+                partialPanel((PanelMatrix) w, x, xOff + j * xStride, y, yOff + j * yStride, p);
             }
         }
     }
@@ -446,17 +451,17 @@ public final class PanamaKernels implements Kernels {
 
     /**
      * What the tiles left of int8 panels [0, full) times vectors [0, n), as {@link #f32Rest}
-     * divides it; one panel (column 0 at {@code int8Offset(p)}, columns {@code int8ColumnStride(p)}
+     * divides it; one panel (column 0 at {@code offset(p)}, columns {@code columnStride(p)}
      * apart) by one vector, even and odd columns in their own fma chains.
      */
-    private static void int8Rest(PackedMatrix w, int full, int pDone, int jDone,
+    private static void int8Rest(Int8Panels w, int full, int pDone, int jDone,
                                  float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        byte[] d = w.int8();
+        byte[] d = w.data();
         float[] scales = w.scales();
         int cols = w.cols;
         for (int p = 0; p < full; p++) {
-            int s = w.int8Offset(p);
-            int stride = w.int8ColumnStride(p);
+            int s = w.offset(p);
+            int stride = w.columnStride(p);
             for (int j = p < pDone ? jDone : 0; j < n; j++) {
                 int xj = xOff + j * xStride;
                 int out = yOff + j * yStride + p * L;
@@ -482,7 +487,7 @@ public final class PanamaKernels implements Kernels {
     // ---- bf16 ------------------------------------------------------------------------------
     // One int load holds columns 2q and 2q+1 of a panel: shifting the low half up and masking
     // the high half each give a float vector, the whole widening. With an odd column count the
-    // last pair's high half is zero (PackedMatrix pads it) and is multiplied by 0, not by an
+    // last pair's high half is zero (HalfPanels pads it) and is multiplied by 0, not by an
     // element past the end of x, so no tile needs a tail for the last column.
 
     /** Four bf16 panels (from {@code d[s]}, each {@code panel} ints on) times one vector, into y. */
@@ -664,30 +669,13 @@ public final class PanamaKernels implements Kernels {
      * The rows of panel p, in plain Java: the last panel when the rows are not a multiple of the
      * vector width, and every int8 panel where there is no byte vector of L lanes.
      */
-    private static void partialPanel(PackedMatrix m, float[] v, int vOff, float[] y, int yOff, int p) {
+    private static void partialPanel(PanelMatrix m, float[] v, int vOff, float[] y, int yOff, int p) {
         for (int row = p * L; row < Math.min(m.rows, (p + 1) * L); row++) {
             float s = 0;
             for (int k = 0; k < m.cols; k++) {
-                s += element(m, row, k) * v[vOff + k];
+                s += m.element(row, k) * v[vOff + k];
             }
-            y[yOff + row] += m.type == WeightType.INT8 ? s * m.scales()[row] : s;
-        }
-    }
-
-    /** Element (row, k) of a panel layout, widened; int8 without its scale. */
-    private static float element(PackedMatrix m, int row, int k) {
-        int p = row / L;
-        int lane = row % L;
-        switch (m.type) {
-            case F32:
-                return m.elements()[(p * m.cols + k) * L + lane];
-            case INT8:
-                return m.int8()[m.int8Offset(p) + k * m.int8ColumnStride(p) + lane];
-            default: {
-                int pair = m.pairs()[(p * ((m.cols + 1) / 2) + k / 2) * L + lane];
-                short bits = (short) ((k & 1) == 0 ? pair : pair >>> 16);
-                return m.type == WeightType.BF16 ? HalfFloats.bf16ToFloat(bits) : HalfFloats.f16ToFloat(bits);
-            }
+            y[yOff + row] += m.type == WeightType.INT8 ? s * m.scale(row) : s;
         }
     }
 
