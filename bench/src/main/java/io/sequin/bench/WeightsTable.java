@@ -2,6 +2,7 @@ package io.sequin.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sequin.bench.WeightsTable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -2,6 +2,7 @@ package io.sequin.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sequin.bench.WidthsTable;
 import io.sequin.cli.Machine;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -22,6 +22,20 @@ import io.sequin.quantize.StoredModel;
 import io.sequin.quantize.WeightQuantizer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
+import io.sequin.schema.SqnActivation;
+import io.sequin.schema.SqnActivationLayer;
+import io.sequin.schema.SqnConcatLayer;
+import io.sequin.schema.SqnDenseLayer;
+import io.sequin.schema.SqnEmbeddingLayer;
+import io.sequin.schema.SqnHalvesLayer;
+import io.sequin.schema.SqnLayer;
+import io.sequin.schema.SqnMaskLayer;
+import io.sequin.schema.SqnModel;
+import io.sequin.schema.SqnProducer;
+import io.sequin.schema.SqnRecurrentLayer;
+import io.sequin.schema.SqnSoftmaxLayer;
+import io.sequin.schema.SqnTensor;
+import io.sequin.schema.SqnTensorInfo;
 import io.sequin.tensor.Bf16Matrix;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.F16Matrix;
@@ -63,31 +77,31 @@ public final class ModelWriter {
     public byte[] write(StoredModel stored) {
         IrModel model = stored.ir();
         FlatBufferBuilder fb = new FlatBufferBuilder(1024);
-        int producer = io.sequin.schema.Producer.createProducer(fb,
+        int producer = SqnProducer.createSqnProducer(fb,
                 fb.createString("sequin-converter"), fb.createString(producerVersion),
                 fb.createString(model.sourceFormat), fb.createString(model.sourceSha256));
-        int inputs = io.sequin.schema.Model.createInputsVector(fb, specs(fb, model.inputs));
-        int outputs = io.sequin.schema.Model.createOutputsVector(fb, specs(fb, model.outputs));
+        int inputs = SqnModel.createInputsVector(fb, specs(fb, model.inputs));
+        int outputs = SqnModel.createOutputsVector(fb, specs(fb, model.outputs));
         int[] constants = new int[model.constants.size()];
         int i = 0;
         for (var e : model.constants.entrySet()) {
             constants[i++] = tensor(fb, e.getKey(), e.getValue());
         }
-        int constantsVector = io.sequin.schema.Model.createConstantsVector(fb, constants);
+        int constantsVector = SqnModel.createConstantsVector(fb, constants);
         int[] layers = new int[model.layers.size()];
         for (int k = 0; k < layers.length; k++) {
             layers[k] = layer(fb, stored, model.layers.get(k));
         }
-        int layersVector = io.sequin.schema.Model.createLayersVector(fb, layers);
-        io.sequin.schema.Model.startModel(fb);
-        io.sequin.schema.Model.addFormatVersion(fb, model.formatVersion());
-        io.sequin.schema.Model.addProducer(fb, producer);
-        io.sequin.schema.Model.addInputs(fb, inputs);
-        io.sequin.schema.Model.addOutputs(fb, outputs);
-        io.sequin.schema.Model.addConstants(fb, constantsVector);
-        io.sequin.schema.Model.addLayers(fb, layersVector);
-        int root = io.sequin.schema.Model.endModel(fb);
-        io.sequin.schema.Model.finishModelBuffer(fb, root);
+        int layersVector = SqnModel.createLayersVector(fb, layers);
+        SqnModel.startSqnModel(fb);
+        SqnModel.addFormatVersion(fb, model.formatVersion());
+        SqnModel.addProducer(fb, producer);
+        SqnModel.addInputs(fb, inputs);
+        SqnModel.addOutputs(fb, outputs);
+        SqnModel.addConstants(fb, constantsVector);
+        SqnModel.addLayers(fb, layersVector);
+        int root = SqnModel.endSqnModel(fb);
+        SqnModel.finishSqnModelBuffer(fb, root);
         return fb.sizedByteArray();
     }
 
@@ -96,14 +110,14 @@ public final class ModelWriter {
         for (int i = 0; i < offsets.length; i++) {
             TensorSpec s = specs.get(i);
             int name = fb.createString(s.name());
-            int shape = io.sequin.schema.TensorInfo.createShapeVector(fb, s.shape());
+            int shape = SqnTensorInfo.createShapeVector(fb, s.shape());
             String[] dimNames = s.dimNames();
             int[] names = new int[dimNames.length];
             for (int k = 0; k < names.length; k++) {
                 names[k] = fb.createString(dimNames[k]);
             }
-            int dimNamesVector = io.sequin.schema.TensorInfo.createDimNamesVector(fb, names);
-            offsets[i] = io.sequin.schema.TensorInfo.createTensorInfo(fb, name, dtype(s.type()), shape, dimNamesVector);
+            int dimNamesVector = SqnTensorInfo.createDimNamesVector(fb, names);
+            offsets[i] = SqnTensorInfo.createSqnTensorInfo(fb, name, dtype(s.type()), shape, dimNamesVector);
         }
         return offsets;
     }
@@ -129,20 +143,20 @@ public final class ModelWriter {
 
     private static int tensor(FlatBufferBuilder fb, String name, byte dtype, int[] shape, byte[] data, float[] scales) {
         int nameOffset = fb.createString(name);
-        int shapeOffset = io.sequin.schema.Tensor.createShapeVector(fb, shape);
-        int scalesOffset = scales == null ? 0 : io.sequin.schema.Tensor.createScalesVector(fb, scales);
+        int shapeOffset = SqnTensor.createShapeVector(fb, shape);
+        int scalesOffset = scales == null ? 0 : SqnTensor.createScalesVector(fb, scales);
         fb.createUnintializedVector(1, data.length, DATA_ALIGNMENT).put(data);
         int dataOffset = fb.endVector();
-        io.sequin.schema.Tensor.startTensor(fb);
-        io.sequin.schema.Tensor.addName(fb, nameOffset);
-        io.sequin.schema.Tensor.addDtype(fb, dtype);
-        io.sequin.schema.Tensor.addShape(fb, shapeOffset);
+        SqnTensor.startSqnTensor(fb);
+        SqnTensor.addName(fb, nameOffset);
+        SqnTensor.addDtype(fb, dtype);
+        SqnTensor.addShape(fb, shapeOffset);
         if (scalesOffset != 0) {
-            io.sequin.schema.Tensor.addScales(fb, scalesOffset);
+            SqnTensor.addScales(fb, scalesOffset);
         }
-        io.sequin.schema.Tensor.addData(fb, dataOffset);
-        io.sequin.schema.Tensor.addDataCrc32(fb, TensorChecksum.of(ByteBuffer.wrap(data), scales));
-        return io.sequin.schema.Tensor.endTensor(fb);
+        SqnTensor.addData(fb, dataOffset);
+        SqnTensor.addDataCrc32(fb, TensorChecksum.of(ByteBuffer.wrap(data), scales));
+        return SqnTensor.endSqnTensor(fb);
     }
 
     /** A weight matrix [.., rows, cols] as the quantize step stored it. */
@@ -176,57 +190,57 @@ public final class ModelWriter {
         byte kind;
         int body;
         if (layer instanceof IrRecurrentLayer) {
-            kind = LayerKind.RecurrentLayer;
+            kind = LayerKind.SqnRecurrentLayer;
             body = recurrent(fb, stored, (IrRecurrentLayer) layer);
         } else if (layer instanceof IrDenseLayer) {
             IrDenseLayer l = (IrDenseLayer) layer;
-            kind = LayerKind.DenseLayer;
+            kind = LayerKind.SqnDenseLayer;
             int w = matrix(fb, stored, l.matrices().get(0));
             int b = f32(fb, l.name + ".B", new int[] {l.units}, l.b);
             int act = l.activation == null ? 0 : activation(fb, l.activation);
-            io.sequin.schema.DenseLayer.startDenseLayer(fb);
-            io.sequin.schema.DenseLayer.addUnits(fb, l.units);
-            io.sequin.schema.DenseLayer.addInputSize(fb, l.inputSize);
-            io.sequin.schema.DenseLayer.addW(fb, w);
+            SqnDenseLayer.startSqnDenseLayer(fb);
+            SqnDenseLayer.addUnits(fb, l.units);
+            SqnDenseLayer.addInputSize(fb, l.inputSize);
+            SqnDenseLayer.addW(fb, w);
             if (b != 0) {
-                io.sequin.schema.DenseLayer.addB(fb, b);
+                SqnDenseLayer.addB(fb, b);
             }
             if (act != 0) {
-                io.sequin.schema.DenseLayer.addActivation(fb, act);
+                SqnDenseLayer.addActivation(fb, act);
             }
-            body = io.sequin.schema.DenseLayer.endDenseLayer(fb);
+            body = SqnDenseLayer.endSqnDenseLayer(fb);
         } else if (layer instanceof IrEmbeddingLayer) {
             IrEmbeddingLayer l = (IrEmbeddingLayer) layer;
-            kind = LayerKind.EmbeddingLayer;
-            body = io.sequin.schema.EmbeddingLayer.createEmbeddingLayer(fb,
+            kind = LayerKind.SqnEmbeddingLayer;
+            body = SqnEmbeddingLayer.createSqnEmbeddingLayer(fb,
                     matrix(fb, stored, l.matrices().get(0)));
         } else if (layer instanceof IrActivationLayer) {
-            kind = LayerKind.ActivationLayer;
-            body = io.sequin.schema.ActivationLayer.createActivationLayer(fb, activation(fb, ((IrActivationLayer) layer).activation));
+            kind = LayerKind.SqnActivationLayer;
+            body = SqnActivationLayer.createSqnActivationLayer(fb, activation(fb, ((IrActivationLayer) layer).activation));
         } else if (layer instanceof IrSoftmaxLayer) {
-            kind = LayerKind.SoftmaxLayer;
-            body = io.sequin.schema.SoftmaxLayer.createSoftmaxLayer(fb, ((IrSoftmaxLayer) layer).log);
+            kind = LayerKind.SqnSoftmaxLayer;
+            body = SqnSoftmaxLayer.createSqnSoftmaxLayer(fb, ((IrSoftmaxLayer) layer).log);
         } else if (layer instanceof IrConcatLayer) {
-            kind = LayerKind.ConcatLayer;
-            body = io.sequin.schema.ConcatLayer.createConcatLayer(fb, ((IrConcatLayer) layer).axis);
+            kind = LayerKind.SqnConcatLayer;
+            body = SqnConcatLayer.createSqnConcatLayer(fb, ((IrConcatLayer) layer).axis);
         } else if (layer instanceof IrHalvesLayer) {
-            kind = LayerKind.HalvesLayer;
-            body = io.sequin.schema.HalvesLayer.createHalvesLayer(fb, (byte) ((IrHalvesLayer) layer).op.ordinal());
+            kind = LayerKind.SqnHalvesLayer;
+            body = SqnHalvesLayer.createSqnHalvesLayer(fb, (byte) ((IrHalvesLayer) layer).op.ordinal());
         } else if (layer instanceof IrMaskLayer) {
-            kind = LayerKind.MaskLayer;
+            kind = LayerKind.SqnMaskLayer;
             IrMaskLayer l = (IrMaskLayer) layer;
-            body = io.sequin.schema.MaskLayer.createMaskLayer(fb, l.value, l.featureAxis);
+            body = SqnMaskLayer.createSqnMaskLayer(fb, l.value, l.featureAxis);
         } else {
             throw new IllegalArgumentException("layer '" + layer.name + "': no .sqn form for " + layer.getClass().getSimpleName());
         }
         int name = fb.createString(layer.name);
-        int inputs = io.sequin.schema.Layer.createInputsVector(fb, strings(fb, layer.inputs));
-        int outputs = io.sequin.schema.Layer.createOutputsVector(fb, strings(fb, layer.outputs));
-        return io.sequin.schema.Layer.createLayer(fb, name, inputs, outputs, kind, body);
+        int inputs = SqnLayer.createInputsVector(fb, strings(fb, layer.inputs));
+        int outputs = SqnLayer.createOutputsVector(fb, strings(fb, layer.outputs));
+        return SqnLayer.createSqnLayer(fb, name, inputs, outputs, kind, body);
     }
 
     private static int activation(FlatBufferBuilder fb, Activation a) {
-        return io.sequin.schema.Activation.createActivation(fb, (byte) a.function().ordinal(), a.alpha(), a.beta());
+        return SqnActivation.createSqnActivation(fb, (byte) a.function().ordinal(), a.alpha(), a.beta());
     }
 
     private static int recurrent(FlatBufferBuilder fb, StoredModel stored, IrRecurrentLayer l) {
@@ -247,41 +261,41 @@ public final class ModelWriter {
         for (int i = 0; i < acts.length; i++) {
             acts[i] = activation(fb, spec.activations().get(i));
         }
-        int actsVector = io.sequin.schema.RecurrentLayer.createActivationsVector(fb, acts);
-        io.sequin.schema.RecurrentLayer.startRecurrentLayer(fb);
+        int actsVector = SqnRecurrentLayer.createActivationsVector(fb, acts);
+        SqnRecurrentLayer.startSqnRecurrentLayer(fb);
         RecurrentLayout forms = spec.layout();
-        io.sequin.schema.RecurrentLayer.addCell(fb, (byte) spec.cell().ordinal());
-        io.sequin.schema.RecurrentLayer.addDirection(fb, (byte) spec.direction().ordinal());
-        io.sequin.schema.RecurrentLayer.addHiddenSize(fb, hidden);
-        io.sequin.schema.RecurrentLayer.addInputSize(fb, spec.inputSize());
-        io.sequin.schema.RecurrentLayer.addLayout(fb, forms.layout);
-        io.sequin.schema.RecurrentLayer.addActivations(fb, actsVector);
-        io.sequin.schema.RecurrentLayer.addHasClip(fb, spec.hasClip());
-        io.sequin.schema.RecurrentLayer.addClip(fb, spec.hasClip() ? spec.clip() : 0f);
-        io.sequin.schema.RecurrentLayer.addInputForget(fb, spec.inputForget());
-        io.sequin.schema.RecurrentLayer.addLinearBeforeReset(fb, spec.linearBeforeReset());
-        io.sequin.schema.RecurrentLayer.addW(fb, w);
-        io.sequin.schema.RecurrentLayer.addR(fb, r);
+        SqnRecurrentLayer.addCell(fb, (byte) spec.cell().ordinal());
+        SqnRecurrentLayer.addDirection(fb, (byte) spec.direction().ordinal());
+        SqnRecurrentLayer.addHiddenSize(fb, hidden);
+        SqnRecurrentLayer.addInputSize(fb, spec.inputSize());
+        SqnRecurrentLayer.addLayout(fb, forms.layout);
+        SqnRecurrentLayer.addActivations(fb, actsVector);
+        SqnRecurrentLayer.addHasClip(fb, spec.hasClip());
+        SqnRecurrentLayer.addClip(fb, spec.hasClip() ? spec.clip() : 0f);
+        SqnRecurrentLayer.addInputForget(fb, spec.inputForget());
+        SqnRecurrentLayer.addLinearBeforeReset(fb, spec.linearBeforeReset());
+        SqnRecurrentLayer.addW(fb, w);
+        SqnRecurrentLayer.addR(fb, r);
         if (b != 0) {
-            io.sequin.schema.RecurrentLayer.addB(fb, b);
+            SqnRecurrentLayer.addB(fb, b);
         }
         if (p != 0) {
-            io.sequin.schema.RecurrentLayer.addP(fb, p);
+            SqnRecurrentLayer.addP(fb, p);
         }
         if (l.formatVersion() > 1) {
-            io.sequin.schema.RecurrentLayer.addXLayout(fb, forms.xBatchFirst ? 1 : 0);
-            io.sequin.schema.RecurrentLayer.addYLayout(fb, (byte) forms.y.ordinal());
-            io.sequin.schema.RecurrentLayer.addStateOffset(fb, forms.stateOffset);
-            io.sequin.schema.RecurrentLayer.addStateRows(fb, forms.stateRows);
+            SqnRecurrentLayer.addXLayout(fb, forms.xBatchFirst ? 1 : 0);
+            SqnRecurrentLayer.addYLayout(fb, (byte) forms.y.ordinal());
+            SqnRecurrentLayer.addStateOffset(fb, forms.stateOffset);
+            SqnRecurrentLayer.addStateRows(fb, forms.stateRows);
             if (proj != 0) {
-                io.sequin.schema.RecurrentLayer.addProj(fb, proj);
+                SqnRecurrentLayer.addProj(fb, proj);
             }
-            io.sequin.schema.RecurrentLayer.addMergedStates(fb, forms.mergedStates);
-            io.sequin.schema.RecurrentLayer.addYReversed(fb, forms.yReversed);
-            io.sequin.schema.RecurrentLayer.addStateful(fb, forms.stateful);
-            io.sequin.schema.RecurrentLayer.addZeroMaskedOutputs(fb, forms.zeroMaskedOutputs);
+            SqnRecurrentLayer.addMergedStates(fb, forms.mergedStates);
+            SqnRecurrentLayer.addYReversed(fb, forms.yReversed);
+            SqnRecurrentLayer.addStateful(fb, forms.stateful);
+            SqnRecurrentLayer.addZeroMaskedOutputs(fb, forms.zeroMaskedOutputs);
         }
-        return io.sequin.schema.RecurrentLayer.endRecurrentLayer(fb);
+        return SqnRecurrentLayer.endSqnRecurrentLayer(fb);
     }
 
     private static int[] strings(FlatBufferBuilder fb, List<String> values) {

@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +80,7 @@ class ConvertWeightsTest {
         CliRunner r = CliRunner.run("convert", fixture.resolve("model.onnx").toString(), "-o", tmp.resolve("g.sqn").toString(),
                 "--weights", "int8", "--calibration", "X=" + x).requireSuccess();
         assertTrue(r.out.contains("accuracy of int8 weights against f32:"), r.out);
-        assertTrue(r.out.contains("input X: " + x + ", shape " + java.util.Arrays.toString(Npy.read(x).shape())), r.out);
+        assertTrue(r.out.contains("input X: " + x + ", shape " + Arrays.toString(Npy.read(x).shape())), r.out);
         assertTrue(r.out.contains("size: 0."), r.out);
         for (String output : new String[] {"Y ", "Y_h "}) {
             assertTrue(r.out.contains("\n  " + output), "a row for " + output + ": " + r.out);

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sequin.android.RuntimeOnlyMain;
+import io.sequin.kernel.KernelSelection;
+import io.sequin.model.Model;
 import io.sequin.npy.Npy;
+import io.sequin.session.Session;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,7 +105,7 @@ class NoVectorApiTest {
         }
         assertEquals(4, classpath.size(), "runtime, schema, flatbuffers-java and the test's main: " + classpath);
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m", "-cp",
-                String.join(File.pathSeparator, classpath), io.sequin.android.RuntimeOnlyMain.class.getName(), sqn.toString(), "300");
+                String.join(File.pathSeparator, classpath), RuntimeOnlyMain.class.getName(), sqn.toString(), "300");
         Process child = new ProcessBuilder(command).redirectOutput(tmp.resolve("stdout").toFile())
                 .redirectError(tmp.resolve("stderr").toFile()).start();
         assertEquals(0, child.waitFor(), Files.readString(tmp.resolve("stderr")));
@@ -109,7 +113,7 @@ class NoVectorApiTest {
         assertTrue(lines.get(1).startsWith("kernels scalar, max heap ") && Long.parseLong(lines.get(1).replaceAll(".* ", "")) <= 32L << 20,
                 lines.get(1));
 
-        io.sequin.session.Session here = io.sequin.model.Model.load(sqn).newSession(io.sequin.kernel.KernelSelection.select("scalar"));
+        Session here = Model.load(sqn).newSession(KernelSelection.select("scalar"));
         float[] x = new float[1];
         float[] y = new float[here.stepOutputSize()];
         for (int t = 0; t < 300; t++) {

@@ -9,15 +9,19 @@ import io.sequin.importer.ImportException;
 import io.sequin.importer.keras.H5Reader;
 import io.sequin.importer.keras.KerasZipReader;
 import io.sequin.importer.keras.TfjsReader;
+import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.model.Model;
 import io.sequin.npy.Npy;
 import io.sequin.npy.NpyFormatException;
 import io.sequin.schema.DType;
+import io.sequin.schema.SqnModel;
+import io.sequin.schema.SqnTensor;
 import io.sequin.testing.TorchArchives;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,14 +41,14 @@ class LimitsTest {
     void aModelConstantOfTwoToTheThirtyOneElements() {
         FlatBufferBuilder fb = new FlatBufferBuilder();
         int name = fb.createString("c");
-        int shape = io.sequin.schema.Tensor.createShapeVector(fb, HUGE);
-        int data = io.sequin.schema.Tensor.createDataVector(fb, new byte[16]);
-        int tensor = io.sequin.schema.Tensor.createTensor(fb, name, DType.F32, shape, 0, data, -1L);
-        int constants = io.sequin.schema.Model.createConstantsVector(fb, new int[] {tensor});
-        io.sequin.schema.Model.startModel(fb);
-        io.sequin.schema.Model.addFormatVersion(fb, 1);
-        io.sequin.schema.Model.addConstants(fb, constants);
-        io.sequin.schema.Model.finishModelBuffer(fb, io.sequin.schema.Model.endModel(fb));
+        int shape = SqnTensor.createShapeVector(fb, HUGE);
+        int data = SqnTensor.createDataVector(fb, new byte[16]);
+        int tensor = SqnTensor.createSqnTensor(fb, name, DType.F32, shape, 0, data, -1L);
+        int constants = SqnModel.createConstantsVector(fb, new int[] {tensor});
+        SqnModel.startSqnModel(fb);
+        SqnModel.addFormatVersion(fb, 1);
+        SqnModel.addConstants(fb, constants);
+        SqnModel.finishSqnModelBuffer(fb, SqnModel.endSqnModel(fb));
         byte[] bytes = fb.sizedByteArray();
         InvalidModelException e = refusedCheaply(InvalidModelException.class, () -> Model.load(bytes));
         assertTrue(e.getMessage().contains("more than " + Limits.MAX_TENSOR_ELEMENTS), e.getMessage());
@@ -95,7 +99,7 @@ class LimitsTest {
                         .addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("Y"))).build();
         byte[] bytes = model.toByteArray();
         ImportException e = refusedCheaply(ImportException.class,
-                () -> io.sequin.importer.onnx.OnnxImporter.importModel(bytes, java.util.Map.of()));
+                () -> OnnxImporter.importModel(bytes, Map.of()));
         assertTrue(e.getMessage().contains("W") && e.getMessage().contains(String.valueOf(Limits.MAX_TENSOR_ELEMENTS)), e.getMessage());
     }
 

@@ -9,14 +9,25 @@ import com.google.flatbuffers.FlatBufferBuilder;
 import io.sequin.convert.ConvertOptions;
 import io.sequin.convert.Converter;
 import io.sequin.importer.onnx.OnnxImporter;
+import io.sequin.layer.CellType;
 import io.sequin.model.Model;
+import io.sequin.model.TensorSpec;
 import io.sequin.npy.Npy;
 import io.sequin.quantize.WeightQuantizer;
+import io.sequin.schema.SqnModel;
+import io.sequin.schema.SqnRecurrentLayer;
+import io.sequin.schema.SqnTensor;
+import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
+import io.sequin.testing.RandomModels;
 import io.sequin.writer.ModelWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -35,7 +46,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ModelCorruptionTest {
     static byte[] good;
     /** The same model with each weight storage type. */
-    static final Map<String, byte[]> GOOD = new java.util.HashMap<>();
+    static final Map<String, byte[]> GOOD = new HashMap<>();
     static Map<String, Tensor> inputs;
 
     @BeforeAll
@@ -122,16 +133,16 @@ class ModelCorruptionTest {
     @ValueSource(strings = {"f32", "f16", "bf16", "int8"})
     void everyFlippedWeightBitIsCaughtByTheChecksum(String weights) {
         byte[] good = GOOD.get(weights);
-        io.sequin.schema.Model m = io.sequin.schema.Model.getRootAsModel(java.nio.ByteBuffer.wrap(good).order(java.nio.ByteOrder.LITTLE_ENDIAN));
-        io.sequin.schema.RecurrentLayer r = (io.sequin.schema.RecurrentLayer) m.layers(0).kind(new io.sequin.schema.RecurrentLayer());
+        SqnModel m = SqnModel.getRootAsSqnModel(ByteBuffer.wrap(good).order(ByteOrder.LITTLE_ENDIAN));
+        SqnRecurrentLayer r = (SqnRecurrentLayer) m.layers(0).kind(new SqnRecurrentLayer());
         int checked = 0;
-        for (io.sequin.schema.Tensor t : new io.sequin.schema.Tensor[] {r.w(), r.r(), r.b()}) {
-            java.nio.ByteBuffer data = t.dataAsByteBuffer();
-            List<Integer> positions = new java.util.ArrayList<>();
+        for (SqnTensor t : new SqnTensor[] {r.w(), r.r(), r.b()}) {
+            ByteBuffer data = t.dataAsByteBuffer();
+            List<Integer> positions = new ArrayList<>();
             for (int i = data.position(); i < data.limit(); i++) {
                 positions.add(i);
             }
-            java.nio.ByteBuffer scales = t.scalesAsByteBuffer();
+            ByteBuffer scales = t.scalesAsByteBuffer();
             for (int i = scales == null ? 0 : scales.position(); scales != null && i < scales.limit(); i++) {
                 positions.add(i);
             }
@@ -205,9 +216,9 @@ class ModelCorruptionTest {
     @Test
     void newerFormatVersionIsRefusedNamingBoth() {
         FlatBufferBuilder fb = new FlatBufferBuilder();
-        io.sequin.schema.Model.startModel(fb);
-        io.sequin.schema.Model.addFormatVersion(fb, 7);
-        io.sequin.schema.Model.finishModelBuffer(fb, io.sequin.schema.Model.endModel(fb));
+        SqnModel.startSqnModel(fb);
+        SqnModel.addFormatVersion(fb, 7);
+        SqnModel.finishSqnModelBuffer(fb, SqnModel.endSqnModel(fb));
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(fb.sizedByteArray()));
         assertTrue(e.getMessage().contains("format version 7") && e.getMessage().contains("version " + ModelWriter.FORMAT_VERSION), e.getMessage());
     }
@@ -226,8 +237,8 @@ class ModelCorruptionTest {
     /** Streaming is refused, naming both widths, when the stepped output is declared wider than its layer makes it. */
     @Test
     void aSteppedOutputDeclaredWithAnotherWidthIsNotStreamed() throws Exception {
-        var ir = io.sequin.testing.RandomModels.layer(io.sequin.layer.CellType.GRU, 3, 5);
-        ir.outputs.set(0, new io.sequin.model.TensorSpec("Y_h", io.sequin.tensor.ElementType.FLOAT32, new int[] {1, -1, 6},
+        var ir = RandomModels.layer(CellType.GRU, 3, 5);
+        ir.outputs.set(0, new TensorSpec("Y_h", ElementType.FLOAT32, new int[] {1, -1, 6},
                 new String[] {"", "batch", ""}));
         var session = Model.load(new ModelWriter("test").write(ir)).newSession();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> session.step(new float[3], new float[6]));

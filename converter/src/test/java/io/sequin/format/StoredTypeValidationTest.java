@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sequin.layer.CellType;
 import io.sequin.model.Model;
 import io.sequin.quantize.WeightQuantizer;
+import io.sequin.schema.SqnModel;
+import io.sequin.schema.SqnRecurrentLayer;
+import io.sequin.schema.SqnTensor;
 import io.sequin.tensor.WeightType;
 import io.sequin.testing.RandomModels;
 import io.sequin.writer.ModelWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,9 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 class StoredTypeValidationTest {
     /** The first layer's W tensor in a buffer over {@code sqn}. */
-    private static io.sequin.schema.Tensor firstW(byte[] sqn) {
-        io.sequin.schema.Model m = io.sequin.schema.Model.getRootAsModel(ByteBuffer.wrap(sqn));
-        io.sequin.schema.RecurrentLayer r = (io.sequin.schema.RecurrentLayer) m.layers(0).kind(new io.sequin.schema.RecurrentLayer());
+    private static SqnTensor firstW(byte[] sqn) {
+        SqnModel m = SqnModel.getRootAsSqnModel(ByteBuffer.wrap(sqn));
+        SqnRecurrentLayer r = (SqnRecurrentLayer) m.layers(0).kind(new SqnRecurrentLayer());
         return r.w();
     }
 
@@ -33,8 +37,8 @@ class StoredTypeValidationTest {
      * converter wrote; its eight bytes are found in the file and replaced.
      */
     private static void reseal(byte[] sqn, long original) {
-        io.sequin.schema.Tensor w = firstW(sqn);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        SqnTensor w = firstW(sqn);
+        CRC32 crc = new CRC32();
         crc.update(w.dataAsByteBuffer());
         ByteBuffer scale = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < w.scalesLength(); i++) {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -116,12 +117,12 @@ final class Exercise {
             case INT32: {
                 // 1 is a sequence length that fits any sequence, and a token id of any vocabulary of two or more.
                 int[] v = new int[n];
-                java.util.Arrays.fill(v, 1);
+                Arrays.fill(v, 1);
                 return Tensor.ofInts(shape, v);
             }
             default: {
                 long[] v = new long[n];
-                java.util.Arrays.fill(v, 1);
+                Arrays.fill(v, 1);
                 return Tensor.ofLongs(shape, v);
             }
         }

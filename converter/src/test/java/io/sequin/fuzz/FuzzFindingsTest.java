@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sequin.format.InvalidModelException;
 import io.sequin.importer.ImportException;
 import io.sequin.importer.keras.H5Reader;
+import io.sequin.importer.keras.KerasImporter;
+import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.model.Model;
@@ -99,7 +101,7 @@ class FuzzFindingsTest {
     private static ImportException tfjsRefusal(String name) throws Exception {
         Path json = KerasFuzzTest.tfjsFiles(finding("KerasFuzzTestInputs/tfjs", name));
         return assertThrows(ImportException.class,
-                () -> io.sequin.importer.keras.KerasImporter.importModel(io.sequin.importer.keras.TfjsReader.read(json)));
+                () -> KerasImporter.importModel(TfjsReader.read(json)));
     }
 
     /** A TF.js functional model whose Concatenate has no inbound tensors: IndexOutOfBoundsException. */

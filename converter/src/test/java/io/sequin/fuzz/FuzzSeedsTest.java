@@ -2,6 +2,7 @@ package io.sequin.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.sequin.npy.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -98,7 +99,7 @@ class FuzzSeedsTest {
     @Test
     void npy() throws Exception {
         for (Path f : files("onnx/*/data_0/*.npy")) {
-            io.sequin.npy.Npy.read(read(f));
+            Npy.read(read(f));
             new NpyFuzzTest().read(read(f));
         }
     }

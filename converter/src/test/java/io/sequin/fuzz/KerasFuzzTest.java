@@ -7,6 +7,7 @@ import io.sequin.importer.keras.KerasImporter;
 import io.sequin.importer.keras.KerasModel;
 import io.sequin.importer.keras.KerasZipReader;
 import io.sequin.importer.keras.TfjsReader;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -54,7 +55,7 @@ class KerasFuzzTest {
     }
 
     /** Writes a TF.js input as model.json beside weights.bin, split at its first zero byte; returns model.json. */
-    static java.nio.file.Path tfjsFiles(byte[] data) {
+    static Path tfjsFiles(byte[] data) {
         int split = 0;
         while (split < data.length && data[split] != 0) {
             split++;

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -93,7 +94,7 @@ class ConcurrencyTest {
     @org.junit.jupiter.api.Test
     void twoThreadsInOneSessionAreRefused() throws Exception {
         Session session = ZeroAllocationTest.model("LSTM 64x128").newSession(KernelSelection.select("scalar"));
-        java.util.concurrent.atomic.AtomicReference<IllegalStateException> caught = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<IllegalStateException> caught = new AtomicReference<>();
         long deadline = System.nanoTime() + 20_000_000_000L;
         Runnable stepper = () -> {
             float[] x = new float[session.stepInputSize()];

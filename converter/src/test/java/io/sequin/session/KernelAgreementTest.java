@@ -10,6 +10,7 @@ import io.sequin.tensor.Tensor;
 import io.sequin.tensor.WeightType;
 import io.sequin.testing.RandomModels;
 import io.sequin.writer.ModelWriter;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,7 +44,7 @@ class KernelAgreementTest {
         float[] yb = new float[batch * hidden];
         double streaming = 0;
         for (int t = 0; t < steps; t++) {
-            float[] xt = java.util.Arrays.copyOfRange(x, t * batch * input, (t + 1) * batch * input);
+            float[] xt = Arrays.copyOfRange(x, t * batch * input, (t + 1) * batch * input);
             scalar.step(xt, ya);
             panama.step(xt, yb);
             streaming = Math.max(streaming, maxDifference(ya, yb));

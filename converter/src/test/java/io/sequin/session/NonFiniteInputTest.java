@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sequin.kernel.KernelSelection;
 import io.sequin.model.Model;
+import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Map;
@@ -67,7 +68,7 @@ class NonFiniteInputTest {
         }
         String input = model.inputs().get(0).name();
         Map<String, Tensor> out = model.newSession(KernelSelection.select(kernels)).run(Map.of(input, Tensor.ofFloats(new int[] {5, 2, 64}, x)));
-        assertTrue(out.values().stream().anyMatch(t -> t.type() != io.sequin.tensor.ElementType.FLOAT32 || hasNaN(t.floats())));
+        assertTrue(out.values().stream().anyMatch(t -> t.type() != ElementType.FLOAT32 || hasNaN(t.floats())));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -2,6 +2,7 @@ package io.sequin.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.ZipEntry;
@@ -39,7 +40,7 @@ public final class TorchArchives {
             } else if (p instanceof Character) {
                 out.write((Character) p);
             } else if (p instanceof String) {
-                out.writeBytes(((String) p).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.writeBytes(((String) p).getBytes(StandardCharsets.UTF_8));
             } else {
                 out.writeBytes((byte[]) p);
             }

@@ -22,6 +22,20 @@ import io.sequin.layer.RecurrentWeights;
 import io.sequin.layer.SoftmaxLayer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
+import io.sequin.schema.SqnActivation;
+import io.sequin.schema.SqnActivationLayer;
+import io.sequin.schema.SqnConcatLayer;
+import io.sequin.schema.SqnDenseLayer;
+import io.sequin.schema.SqnEmbeddingLayer;
+import io.sequin.schema.SqnHalvesLayer;
+import io.sequin.schema.SqnLayer;
+import io.sequin.schema.SqnMaskLayer;
+import io.sequin.schema.SqnModel;
+import io.sequin.schema.SqnProducer;
+import io.sequin.schema.SqnRecurrentLayer;
+import io.sequin.schema.SqnSoftmaxLayer;
+import io.sequin.schema.SqnTensor;
+import io.sequin.schema.SqnTensorInfo;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.StoredTensor;
@@ -55,10 +69,10 @@ final class ModelLoader {
     static Model load(ByteBuffer buffer) throws InvalidModelException {
         ByteBuffer bb = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
         ModelVerifier.verify(bb);
-        return new ModelLoader().read(io.sequin.schema.Model.getRootAsModel(bb));
+        return new ModelLoader().read(SqnModel.getRootAsSqnModel(bb));
     }
 
-    private Model read(io.sequin.schema.Model m) throws InvalidModelException {
+    private Model read(SqnModel m) throws InvalidModelException {
         long version = m.formatVersion();
         if (version == 0) {
             throw new InvalidModelException("model.format_version is missing or 0");
@@ -67,7 +81,7 @@ final class ModelLoader {
             throw new InvalidModelException("model has format version " + version + ", newer than version "
                     + FORMAT_VERSION + " that this runtime reads; use a newer Sequin");
         }
-        io.sequin.schema.Producer p = m.producer();
+        SqnProducer p = m.producer();
         Producer producer = p == null ? new Producer("", "", "", "")
                 : new Producer(orEmpty(p.name()), orEmpty(p.version()), orEmpty(p.sourceFormat()), orEmpty(p.sourceSha256()));
 
@@ -81,7 +95,7 @@ final class ModelLoader {
         List<StoredTensor> storedConstants = new ArrayList<>();
         for (int i = 0; i < m.constantsLength(); i++) {
             String what = "model.constants[" + i + "]";
-            io.sequin.schema.Tensor t = m.constants(i);
+            SqnTensor t = m.constants(i);
             String name = requireName(t.name(), what);
             declare(name, what);
             constants.put(name, constantValue(t, what + " '" + name + "'"));
@@ -116,7 +130,7 @@ final class ModelLoader {
         }
     }
 
-    private TensorSpec tensorSpec(io.sequin.schema.TensorInfo info, String what) throws InvalidModelException {
+    private TensorSpec tensorSpec(SqnTensorInfo info, String what) throws InvalidModelException {
         String name = requireName(info.name(), what);
         ElementType type = elementType(info.dtype(), what + " '" + name + "'");
         int rank = info.shapeLength();
@@ -161,7 +175,7 @@ final class ModelLoader {
         }
     }
 
-    private static int[] shapeOf(io.sequin.schema.Tensor t, String what) throws InvalidModelException {
+    private static int[] shapeOf(SqnTensor t, String what) throws InvalidModelException {
         int rank = t.shapeLength();
         if (rank > Limits.MAX_RANK) {
             throw new InvalidModelException(what + ": rank " + rank + " exceeds the limit of " + Limits.MAX_RANK);
@@ -183,7 +197,7 @@ final class ModelLoader {
     }
 
     /** Checks that the data length matches shape and type, then copies the elements out. */
-    private static Tensor constantValue(io.sequin.schema.Tensor t, String what) throws InvalidModelException {
+    private static Tensor constantValue(SqnTensor t, String what) throws InvalidModelException {
         ElementType type = elementType(t.dtype(), what);
         int[] shape = shapeOf(t, what);
         long expected = Tensor.elementCount(shape) * type.bytes();
@@ -203,7 +217,7 @@ final class ModelLoader {
      * Checks a tensor's recorded CRC-32 (of its data, then its scales as little-endian floats),
      * when the file records one: a flipped weight byte is caught here rather than used.
      */
-    private static void checkCrc(io.sequin.schema.Tensor t, String what) throws InvalidModelException {
+    private static void checkCrc(SqnTensor t, String what) throws InvalidModelException {
         long recorded = t.dataCrc32();
         if (recorded == -1) {
             return;
@@ -219,7 +233,7 @@ final class ModelLoader {
         }
     }
 
-    private static StoredTensor stored(io.sequin.schema.Tensor t, String name) {
+    private static StoredTensor stored(SqnTensor t, String name) {
         int[] shape = new int[t.shapeLength()];
         for (int i = 0; i < shape.length; i++) {
             shape[i] = t.shape(i);
@@ -228,37 +242,37 @@ final class ModelLoader {
         return new StoredTensor(name, type, shape, t.dataLength() + 4L * t.scalesLength());
     }
 
-    private Layer layer(io.sequin.schema.Layer l, String where) throws InvalidModelException {
+    private Layer layer(SqnLayer l, String where) throws InvalidModelException {
         String name = requireName(l.name(), where);
         String what = where + " '" + name + "'";
         switch (l.kindType()) {
-            case LayerKind.RecurrentLayer:
-                return recurrent(name, l, (io.sequin.schema.RecurrentLayer) l.kind(new io.sequin.schema.RecurrentLayer()), what);
-            case LayerKind.DenseLayer:
-                return dense(name, l, (io.sequin.schema.DenseLayer) l.kind(new io.sequin.schema.DenseLayer()), what);
-            case LayerKind.EmbeddingLayer:
-                return embedding(name, l, (io.sequin.schema.EmbeddingLayer) l.kind(new io.sequin.schema.EmbeddingLayer()), what);
-            case LayerKind.ActivationLayer: {
-                io.sequin.schema.ActivationLayer a = (io.sequin.schema.ActivationLayer) l.kind(new io.sequin.schema.ActivationLayer());
+            case LayerKind.SqnRecurrentLayer:
+                return recurrent(name, l, (SqnRecurrentLayer) l.kind(new SqnRecurrentLayer()), what);
+            case LayerKind.SqnDenseLayer:
+                return dense(name, l, (SqnDenseLayer) l.kind(new SqnDenseLayer()), what);
+            case LayerKind.SqnEmbeddingLayer:
+                return embedding(name, l, (SqnEmbeddingLayer) l.kind(new SqnEmbeddingLayer()), what);
+            case LayerKind.SqnActivationLayer: {
+                SqnActivationLayer a = (SqnActivationLayer) l.kind(new SqnActivationLayer());
                 if (a.activation() == null) {
                     throw new InvalidModelException(what + ".activation is missing");
                 }
                 Activation f = activation(a.activation(), what + ".activation");
                 return build(what, () -> new ActivationLayer(name, inputs(l, 1, what), outputs(l, what), f));
             }
-            case LayerKind.SoftmaxLayer: {
-                io.sequin.schema.SoftmaxLayer sl = (io.sequin.schema.SoftmaxLayer) l.kind(new io.sequin.schema.SoftmaxLayer());
+            case LayerKind.SqnSoftmaxLayer: {
+                SqnSoftmaxLayer sl = (SqnSoftmaxLayer) l.kind(new SqnSoftmaxLayer());
                 return build(what, () -> new SoftmaxLayer(name, inputs(l, 1, what), outputs(l, what), sl.log()));
             }
-            case LayerKind.ConcatLayer: {
-                io.sequin.schema.ConcatLayer c = (io.sequin.schema.ConcatLayer) l.kind(new io.sequin.schema.ConcatLayer());
+            case LayerKind.SqnConcatLayer: {
+                SqnConcatLayer c = (SqnConcatLayer) l.kind(new SqnConcatLayer());
                 if (Math.abs(c.axis()) > Limits.MAX_RANK) {
                     throw new InvalidModelException(what + ": axis " + c.axis() + " is outside [-" + Limits.MAX_RANK + ", " + Limits.MAX_RANK + "]");
                 }
                 return build(what, () -> new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis()));
             }
-            case LayerKind.MaskLayer: {
-                io.sequin.schema.MaskLayer k = (io.sequin.schema.MaskLayer) l.kind(new io.sequin.schema.MaskLayer());
+            case LayerKind.SqnMaskLayer: {
+                SqnMaskLayer k = (SqnMaskLayer) l.kind(new SqnMaskLayer());
                 if (Float.isNaN(k.value())) {
                     throw new InvalidModelException(what + ".value is NaN, which no value equals");
                 }
@@ -274,8 +288,8 @@ final class ModelLoader {
                 }
                 return build(what, () -> new MaskLayer(name, inputs, outputs, k.value(), k.featureAxis()));
             }
-            case LayerKind.HalvesLayer: {
-                io.sequin.schema.HalvesLayer h = (io.sequin.schema.HalvesLayer) l.kind(new io.sequin.schema.HalvesLayer());
+            case LayerKind.SqnHalvesLayer: {
+                SqnHalvesLayer h = (SqnHalvesLayer) l.kind(new SqnHalvesLayer());
                 HalvesLayer.Op op = enumValue(HalvesLayer.Op.values(), h.op(), what + ".op");
                 return build(what, () -> new HalvesLayer(name, inputs(l, 1, what), outputs(l, what), op));
             }
@@ -299,7 +313,7 @@ final class ModelLoader {
     }
 
     /** A one-output layer's inputs: at least one, at most {@code max}, each defined before. */
-    private List<String> inputs(io.sequin.schema.Layer l, int max, String what) throws InvalidModelException {
+    private List<String> inputs(SqnLayer l, int max, String what) throws InvalidModelException {
         List<String> inputs = names(l.inputsLength(), l::inputs, max, what + ".inputs");
         if (inputs.isEmpty()) {
             throw new InvalidModelException(what + ": the layer has no input");
@@ -313,7 +327,7 @@ final class ModelLoader {
     }
 
     /** A one-output layer's output, declared. */
-    private List<String> outputs(io.sequin.schema.Layer l, String what) throws InvalidModelException {
+    private List<String> outputs(SqnLayer l, String what) throws InvalidModelException {
         List<String> outputs = names(l.outputsLength(), l::outputs, 1, what + ".outputs");
         if (outputs.size() != 1 || outputs.get(0).isEmpty()) {
             throw new InvalidModelException(what + ": the layer needs one output");
@@ -322,7 +336,7 @@ final class ModelLoader {
         return outputs;
     }
 
-    private Layer dense(String name, io.sequin.schema.Layer l, io.sequin.schema.DenseLayer d, String what) throws InvalidModelException {
+    private Layer dense(String name, SqnLayer l, SqnDenseLayer d, String what) throws InvalidModelException {
         int units = d.units();
         int inputSize = d.inputSize();
         if (units < 1 || units > Limits.MAX_LAYER_WIDTH || inputSize < 1 || inputSize > Limits.MAX_LAYER_WIDTH) {
@@ -338,7 +352,7 @@ final class ModelLoader {
         return build(what, () -> new DenseLayer(name, inputs, outputs, w, b, activation, stored));
     }
 
-    private Layer embedding(String name, io.sequin.schema.Layer l, io.sequin.schema.EmbeddingLayer e, String what)
+    private Layer embedding(String name, SqnLayer l, SqnEmbeddingLayer e, String what)
             throws InvalidModelException {
         if (e.table() == null) {
             throw new InvalidModelException(what + ".table is missing");
@@ -355,7 +369,7 @@ final class ModelLoader {
         return build(what, () -> new EmbeddingLayer(name, inputs, outputs, table, stored));
     }
 
-    private static Activation activation(io.sequin.schema.Activation a, String what) throws InvalidModelException {
+    private static Activation activation(SqnActivation a, String what) throws InvalidModelException {
         ActivationFunction f = enumValue(ActivationFunction.values(), a.kind(), what + ".kind");
         if (!Float.isFinite(a.alpha()) || !Float.isFinite(a.beta())) {
             throw new InvalidModelException(what + ": alpha and beta must be finite");
@@ -363,7 +377,7 @@ final class ModelLoader {
         return new Activation(f, a.alpha(), a.beta());
     }
 
-    private Layer recurrent(String name, io.sequin.schema.Layer l, io.sequin.schema.RecurrentLayer r, String what)
+    private Layer recurrent(String name, SqnLayer l, SqnRecurrentLayer r, String what)
             throws InvalidModelException {
         RecurrentSpec spec = recurrentSpec(r, what);
         int dirs = spec.directions();
@@ -405,7 +419,7 @@ final class ModelLoader {
      * The table's description of the layer, which {@link RecurrentSpec} checks. The file's
      * proj_size is the projection's shape, [D, P, H], so it is read from there.
      */
-    private static RecurrentSpec recurrentSpec(io.sequin.schema.RecurrentLayer r, String what) throws InvalidModelException {
+    private static RecurrentSpec recurrentSpec(SqnRecurrentLayer r, String what) throws InvalidModelException {
         CellType cell = enumValue(CellType.values(), r.cell(), what + ".cell");
         Direction direction = enumValue(Direction.values(), r.direction(), what + ".direction");
         int dirs = direction.count();
@@ -451,7 +465,7 @@ final class ModelLoader {
      * rows. f16 must not hold infinities or NaN (the vector kernels do not decode them, and no
      * trained weight is one); int8 needs one finite, non-negative scale per row.
      */
-    private static WeightMatrix matrix(io.sequin.schema.Tensor t, String what, int[] expectedShape,
+    private static WeightMatrix matrix(SqnTensor t, String what, int[] expectedShape,
                                        List<StoredTensor> stored) throws InvalidModelException {
         if (t == null) {
             throw new InvalidModelException(what + " is missing");
@@ -539,7 +553,7 @@ final class ModelLoader {
         return m;
     }
 
-    private float[] weight(io.sequin.schema.Tensor t, String what, int[] expectedShape, boolean required,
+    private float[] weight(SqnTensor t, String what, int[] expectedShape, boolean required,
                            List<StoredTensor> stored) throws InvalidModelException {
         if (t == null) {
             if (required) {

@@ -2,6 +2,7 @@ package io.sequin.layer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +45,7 @@ class ActivationTest {
     @Test
     void everyFunctionHasItsOnnxName() {
         for (ActivationFunction f : ActivationFunction.values()) {
-            assertEquals(f, ActivationFunction.fromOnnxName(f.onnxName().toUpperCase(java.util.Locale.ROOT)));
+            assertEquals(f, ActivationFunction.fromOnnxName(f.onnxName().toUpperCase(Locale.ROOT)));
         }
         assertEquals(null, ActivationFunction.fromOnnxName("Swish"));
     }

@@ -6,16 +6,16 @@ package io.sequin.schema;
 public final class LayerKind {
   private LayerKind() { }
   public static final byte NONE = 0;
-  public static final byte RecurrentLayer = 1;
-  public static final byte DenseLayer = 2;
-  public static final byte EmbeddingLayer = 3;
-  public static final byte ActivationLayer = 4;
-  public static final byte SoftmaxLayer = 5;
-  public static final byte ConcatLayer = 6;
-  public static final byte HalvesLayer = 7;
-  public static final byte MaskLayer = 8;
+  public static final byte SqnRecurrentLayer = 1;
+  public static final byte SqnDenseLayer = 2;
+  public static final byte SqnEmbeddingLayer = 3;
+  public static final byte SqnActivationLayer = 4;
+  public static final byte SqnSoftmaxLayer = 5;
+  public static final byte SqnConcatLayer = 6;
+  public static final byte SqnHalvesLayer = 7;
+  public static final byte SqnMaskLayer = 8;
 
-  public static final String[] names = { "NONE", "RecurrentLayer", "DenseLayer", "EmbeddingLayer", "ActivationLayer", "SoftmaxLayer", "ConcatLayer", "HalvesLayer", "MaskLayer", };
+  public static final String[] names = { "NONE", "SqnRecurrentLayer", "SqnDenseLayer", "SqnEmbeddingLayer", "SqnActivationLayer", "SqnSoftmaxLayer", "SqnConcatLayer", "SqnHalvesLayer", "SqnMaskLayer", };
 
   public static String name(int e) { return names[e]; }
 }

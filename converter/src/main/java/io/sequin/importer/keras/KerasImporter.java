@@ -5,6 +5,7 @@ import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
 import io.sequin.ir.GateOrder;
 import io.sequin.ir.IrActivationLayer;
+import io.sequin.ir.IrConcatLayer;
 import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrEmbeddingLayer;
 import io.sequin.ir.IrHalvesLayer;
@@ -276,7 +277,7 @@ public final class KerasImporter {
         if (axis != -1 && axis != (seq ? 2 : 1)) {
             throw new ImportException(where + ": axis " + axis + " is not supported (the last axis is)");
         }
-        io.sequin.ir.IrConcatLayer l = new io.sequin.ir.IrConcatLayer();
+        IrConcatLayer l = new IrConcatLayer();
         l.name = name;
         l.axis = -1;
         for (TensorState t : parts) {

@@ -10,10 +10,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sequin.convert.ConvertOptions;
 import io.sequin.convert.Converter;
 import io.sequin.importer.ImportException;
+import io.sequin.ir.IrDenseLayer;
 import io.sequin.ir.IrModel;
+import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.kernel.KernelSelection;
+import io.sequin.model.Model;
+import io.sequin.npy.Npy;
+import io.sequin.session.Session;
+import io.sequin.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,11 +36,11 @@ class TfjsImportTest {
     Path tmp;
 
     /** A copy of a fixture's model.json and weights.bin, with model.json edited. */
-    private Path copy(String fixture, java.util.function.Consumer<ObjectNode> edit) throws Exception {
+    private Path copy(String fixture, Consumer<ObjectNode> edit) throws Exception {
         Path from = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs/" + fixture).toURI());
         ObjectNode json = (ObjectNode) new ObjectMapper().readTree(from.resolve("model.json").toFile());
         edit.accept(json);
-        Files.copy(from.resolve("weights.bin"), tmp.resolve("weights.bin"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(from.resolve("weights.bin"), tmp.resolve("weights.bin"), StandardCopyOption.REPLACE_EXISTING);
         Path out = tmp.resolve("model.json");
         new ObjectMapper().writeValue(out.toFile(), json);
         return out;
@@ -95,31 +105,31 @@ class TfjsImportTest {
         KerasModel tfjs = TfjsReader.read(json);
         for (String version : new String[] {"tfjs-layers 4.22.0", "2.2.4", "2.3.1", "3.8.0"}) {
             IrModel ir = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, version, "h5"));
-            var gates = ((io.sequin.ir.IrRecurrentLayer) ir.layers.get(0)).spec.activations();
+            var gates = ((IrRecurrentLayer) ir.layers.get(0)).spec.activations();
             boolean old = version.startsWith("tfjs") || version.startsWith("2.2");
             assertEquals(old ? "HARD_SIGMOID" : "SIGMOID", gates.get(0).function().name(), version);
             assertEquals("TANH", gates.get(1).function().name(), version);
-            assertEquals(null, ((io.sequin.ir.IrDenseLayer) ir.layers.get(1)).activation, version);
+            assertEquals(null, ((IrDenseLayer) ir.layers.get(1)).activation, version);
         }
     }
 
     @Test
     void aStatefulLayerCarriesItsStateFromRunToRunUntilReset() throws Exception {
         Path dir = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs-stateful/lstm_stateful_two_calls").toURI());
-        io.sequin.model.Model model = Converter.convert(dir.resolve("model.json"), ConvertOptions.defaults()).model();
+        Model model = Converter.convert(dir.resolve("model.json"), ConvertOptions.defaults()).model();
         for (String kernels : new String[] {"scalar", "panama"}) {
-            io.sequin.session.Session session = model.newSession(io.sequin.kernel.KernelSelection.select(kernels));
+            Session session = model.newSession(KernelSelection.select(kernels));
             for (int call = 0; call < 2; call++) {
-                io.sequin.tensor.Tensor x = io.sequin.npy.Npy.read(dir.resolve("call_" + call + "/rnn_input.npy"));
-                io.sequin.tensor.Tensor want = io.sequin.npy.Npy.read(dir.resolve("call_" + call + "/expected_head.npy"));
-                float[] got = session.run(java.util.Map.of("rnn_input", x)).get("head").floats();
+                Tensor x = Npy.read(dir.resolve("call_" + call + "/rnn_input.npy"));
+                Tensor want = Npy.read(dir.resolve("call_" + call + "/expected_head.npy"));
+                float[] got = session.run(Map.of("rnn_input", x)).get("head").floats();
                 assertEquals(0, maxDifference(want.floats(), got), 1e-5, kernels + " call " + call);
             }
             // After reset the second input starts from zero states again: TF.js's second output no longer follows.
             session.reset();
-            io.sequin.tensor.Tensor x1 = io.sequin.npy.Npy.read(dir.resolve("call_1/rnn_input.npy"));
-            io.sequin.tensor.Tensor want1 = io.sequin.npy.Npy.read(dir.resolve("call_1/expected_head.npy"));
-            float[] fresh = session.run(java.util.Map.of("rnn_input", x1)).get("head").floats();
+            Tensor x1 = Npy.read(dir.resolve("call_1/rnn_input.npy"));
+            Tensor want1 = Npy.read(dir.resolve("call_1/expected_head.npy"));
+            float[] fresh = session.run(Map.of("rnn_input", x1)).get("head").floats();
             assertTrue(maxDifference(want1.floats(), fresh) > 1e-3, kernels + ": the state must matter");
         }
     }
@@ -132,17 +142,17 @@ class TfjsImportTest {
     void maskedStepsAreSkippedWhenStreaming() throws Exception {
         for (String fixture : new String[] {"masking_lstm_sequences", "embedding_mask_zero_gru_last"}) {
             Path dir = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs/" + fixture).toURI());
-            io.sequin.model.Model model = Converter.convert(dir.resolve("model.json"), ConvertOptions.defaults()).model();
+            Model model = Converter.convert(dir.resolve("model.json"), ConvertOptions.defaults()).model();
             String input = model.inputs().get(0).name();
-            io.sequin.tensor.Tensor x = io.sequin.npy.Npy.read(dir.resolve("data_0/" + input + ".npy"));
-            float[] want = io.sequin.npy.Npy.read(dir.resolve("data_0/expected_head.npy")).floats();
+            Tensor x = Npy.read(dir.resolve("data_0/" + input + ".npy"));
+            float[] want = Npy.read(dir.resolve("data_0/expected_head.npy")).floats();
             int batch = x.dim(0);
             int seq = x.dim(1);
             int width = x.rank() == 3 ? x.dim(2) : 1;
             boolean sequences = want.length > batch * 3;
             for (String kernels : new String[] {"scalar", "panama"}) {
                 // All rows as streams of one session, stepped together: rows are masked at different steps.
-                io.sequin.session.Session session = model.newSession(io.sequin.kernel.KernelSelection.select(kernels), batch);
+                Session session = model.newSession(KernelSelection.select(kernels), batch);
                 int out = session.stepOutputSize();
                 float[] step = new float[batch * width];
                 float[] y = new float[batch * out];
@@ -171,7 +181,7 @@ class TfjsImportTest {
         // Bidirectional force zero_output_for_mask = return_sequences on both directions.
         for (String version : new String[] {"tfjs-layers 4.22.0", "2.2.4", "2.2.4-tf", "2.3.1", "3.8.0"}) {
             IrModel ir = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, version, "h5"));
-            io.sequin.ir.IrRecurrentLayer rnn = (io.sequin.ir.IrRecurrentLayer) ir.layers.get(1);
+            IrRecurrentLayer rnn = (IrRecurrentLayer) ir.layers.get(1);
             assertEquals("mask.mask", rnn.inputs.get(4), version);
             boolean zero = !(version.startsWith("tfjs") || version.equals("2.2.4"));
             assertEquals(zero, rnn.spec.layout().zeroMaskedOutputs, version);
@@ -180,7 +190,7 @@ class TfjsImportTest {
         KerasModel told = TfjsReader.read(copy("masking_bidirectional_lstm_sequences", j -> ((ObjectNode) j.get("modelTopology")
                 .get("config").get("layers").get(1).get("config").get("layer").get("config")).put("zero_output_for_mask", true)));
         IrModel ir = KerasImporter.importModel(told);
-        assertTrue(((io.sequin.ir.IrRecurrentLayer) ir.layers.get(1)).spec.layout().zeroMaskedOutputs);
+        assertTrue(((IrRecurrentLayer) ir.layers.get(1)).spec.layout().zeroMaskedOutputs);
     }
 
     @Test
@@ -206,7 +216,7 @@ class TfjsImportTest {
         KerasModel tfjs = TfjsReader.read(copy("gru_hard_sigmoid_last_dense", j -> { }));
         IrModel a = KerasImporter.importModel(tfjs);
         IrModel b = KerasImporter.importModel(new KerasModel(tfjs.config, tfjs.weights, "3.8.0", "keras"));
-        assertEquals(0.2f, ((io.sequin.ir.IrRecurrentLayer) a.layers.get(0)).spec.activations().get(0).alpha());
-        assertEquals(1f / 6, ((io.sequin.ir.IrRecurrentLayer) b.layers.get(0)).spec.activations().get(0).alpha());
+        assertEquals(0.2f, ((IrRecurrentLayer) a.layers.get(0)).spec.activations().get(0).alpha());
+        assertEquals(1f / 6, ((IrRecurrentLayer) b.layers.get(0)).spec.activations().get(0).alpha());
     }
 }

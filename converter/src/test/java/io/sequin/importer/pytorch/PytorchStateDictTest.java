@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sequin.convert.ConvertOptions;
 import io.sequin.convert.Converter;
 import io.sequin.importer.ImportException;
+import io.sequin.kernel.KernelSelection;
+import io.sequin.kernel.Kernels;
+import io.sequin.model.Model;
+import io.sequin.npy.Npy;
+import io.sequin.session.Session;
 import io.sequin.tensor.Tensor;
 import io.sequin.testing.TorchArchives;
 import java.nio.file.Files;
@@ -85,15 +90,15 @@ class PytorchStateDictTest {
     @Test
     void aCompositeLanguageModelStreamsToItsWholeSequenceNumbers() throws Exception {
         Path dir = resource("pytorch-state-dict/composite_embedding_lstm_linear_logsoftmax");
-        io.sequin.model.Model model = Converter.convert(dir.resolve("model.pt"),
+        Model model = Converter.convert(dir.resolve("model.pt"),
                 ConvertOptions.defaults().withArch(dir.resolve("arch.json"))).model();
-        Tensor x = io.sequin.npy.Npy.read(dir.resolve("data_0/x.npy"));
+        Tensor x = Npy.read(dir.resolve("data_0/x.npy"));
         int batch = x.dim(0);
         int seq = x.dim(1);
         for (String kernels : new String[] {"scalar", "panama"}) {
-            io.sequin.kernel.Kernels k = io.sequin.kernel.KernelSelection.select(kernels);
+            Kernels k = KernelSelection.select(kernels);
             float[] whole = model.newSession(k).run(Map.of("x", x)).get("y").floats();
-            io.sequin.session.Session streams = model.newSession(k, batch);
+            Session streams = model.newSession(k, batch);
             int vocabulary = streams.stepOutputSize();
             float[] ids = new float[batch];
             float[] y = new float[batch * vocabulary];

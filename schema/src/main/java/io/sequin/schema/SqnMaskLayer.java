@@ -8,29 +8,29 @@ import java.util.*;
 import com.google.flatbuffers.*;
 
 @SuppressWarnings("unused")
-public final class MaskLayer extends Table {
+public final class SqnMaskLayer extends Table {
   public static void ValidateVersion() { Constants.FLATBUFFERS_2_0_8(); }
-  public static MaskLayer getRootAsMaskLayer(ByteBuffer _bb) { return getRootAsMaskLayer(_bb, new MaskLayer()); }
-  public static MaskLayer getRootAsMaskLayer(ByteBuffer _bb, MaskLayer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
+  public static SqnMaskLayer getRootAsSqnMaskLayer(ByteBuffer _bb) { return getRootAsSqnMaskLayer(_bb, new SqnMaskLayer()); }
+  public static SqnMaskLayer getRootAsSqnMaskLayer(ByteBuffer _bb, SqnMaskLayer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
   public void __init(int _i, ByteBuffer _bb) { __reset(_i, _bb); }
-  public MaskLayer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
+  public SqnMaskLayer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
 
   public float value() { int o = __offset(4); return o != 0 ? bb.getFloat(o + bb_pos) : 0.0f; }
   public boolean featureAxis() { int o = __offset(6); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
 
-  public static int createMaskLayer(FlatBufferBuilder builder,
+  public static int createSqnMaskLayer(FlatBufferBuilder builder,
       float value,
       boolean featureAxis) {
     builder.startTable(2);
-    MaskLayer.addValue(builder, value);
-    MaskLayer.addFeatureAxis(builder, featureAxis);
-    return MaskLayer.endMaskLayer(builder);
+    SqnMaskLayer.addValue(builder, value);
+    SqnMaskLayer.addFeatureAxis(builder, featureAxis);
+    return SqnMaskLayer.endSqnMaskLayer(builder);
   }
 
-  public static void startMaskLayer(FlatBufferBuilder builder) { builder.startTable(2); }
+  public static void startSqnMaskLayer(FlatBufferBuilder builder) { builder.startTable(2); }
   public static void addValue(FlatBufferBuilder builder, float value) { builder.addFloat(0, value, 0.0f); }
   public static void addFeatureAxis(FlatBufferBuilder builder, boolean featureAxis) { builder.addBoolean(1, featureAxis, false); }
-  public static int endMaskLayer(FlatBufferBuilder builder) {
+  public static int endSqnMaskLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
   }
@@ -38,8 +38,8 @@ public final class MaskLayer extends Table {
   public static final class Vector extends BaseVector {
     public Vector __assign(int _vector, int _element_size, ByteBuffer _bb) { __reset(_vector, _element_size, _bb); return this; }
 
-    public MaskLayer get(int j) { return get(new MaskLayer(), j); }
-    public MaskLayer get(MaskLayer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
+    public SqnMaskLayer get(int j) { return get(new SqnMaskLayer(), j); }
+    public SqnMaskLayer get(SqnMaskLayer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
   }
 }
 

@@ -8,12 +8,12 @@ import java.util.*;
 import com.google.flatbuffers.*;
 
 @SuppressWarnings("unused")
-public final class Producer extends Table {
+public final class SqnProducer extends Table {
   public static void ValidateVersion() { Constants.FLATBUFFERS_2_0_8(); }
-  public static Producer getRootAsProducer(ByteBuffer _bb) { return getRootAsProducer(_bb, new Producer()); }
-  public static Producer getRootAsProducer(ByteBuffer _bb, Producer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
+  public static SqnProducer getRootAsSqnProducer(ByteBuffer _bb) { return getRootAsSqnProducer(_bb, new SqnProducer()); }
+  public static SqnProducer getRootAsSqnProducer(ByteBuffer _bb, SqnProducer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
   public void __init(int _i, ByteBuffer _bb) { __reset(_i, _bb); }
-  public Producer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
+  public SqnProducer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
 
   public String name() { int o = __offset(4); return o != 0 ? __string(o + bb_pos) : null; }
   public ByteBuffer nameAsByteBuffer() { return __vector_as_bytebuffer(4, 1); }
@@ -28,25 +28,25 @@ public final class Producer extends Table {
   public ByteBuffer sourceSha256AsByteBuffer() { return __vector_as_bytebuffer(10, 1); }
   public ByteBuffer sourceSha256InByteBuffer(ByteBuffer _bb) { return __vector_in_bytebuffer(_bb, 10, 1); }
 
-  public static int createProducer(FlatBufferBuilder builder,
+  public static int createSqnProducer(FlatBufferBuilder builder,
       int nameOffset,
       int versionOffset,
       int sourceFormatOffset,
       int sourceSha256Offset) {
     builder.startTable(4);
-    Producer.addSourceSha256(builder, sourceSha256Offset);
-    Producer.addSourceFormat(builder, sourceFormatOffset);
-    Producer.addVersion(builder, versionOffset);
-    Producer.addName(builder, nameOffset);
-    return Producer.endProducer(builder);
+    SqnProducer.addSourceSha256(builder, sourceSha256Offset);
+    SqnProducer.addSourceFormat(builder, sourceFormatOffset);
+    SqnProducer.addVersion(builder, versionOffset);
+    SqnProducer.addName(builder, nameOffset);
+    return SqnProducer.endSqnProducer(builder);
   }
 
-  public static void startProducer(FlatBufferBuilder builder) { builder.startTable(4); }
+  public static void startSqnProducer(FlatBufferBuilder builder) { builder.startTable(4); }
   public static void addName(FlatBufferBuilder builder, int nameOffset) { builder.addOffset(0, nameOffset, 0); }
   public static void addVersion(FlatBufferBuilder builder, int versionOffset) { builder.addOffset(1, versionOffset, 0); }
   public static void addSourceFormat(FlatBufferBuilder builder, int sourceFormatOffset) { builder.addOffset(2, sourceFormatOffset, 0); }
   public static void addSourceSha256(FlatBufferBuilder builder, int sourceSha256Offset) { builder.addOffset(3, sourceSha256Offset, 0); }
-  public static int endProducer(FlatBufferBuilder builder) {
+  public static int endSqnProducer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
   }
@@ -54,8 +54,8 @@ public final class Producer extends Table {
   public static final class Vector extends BaseVector {
     public Vector __assign(int _vector, int _element_size, ByteBuffer _bb) { __reset(_vector, _element_size, _bb); return this; }
 
-    public Producer get(int j) { return get(new Producer(), j); }
-    public Producer get(Producer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
+    public SqnProducer get(int j) { return get(new SqnProducer(), j); }
+    public SqnProducer get(SqnProducer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
   }
 }
 

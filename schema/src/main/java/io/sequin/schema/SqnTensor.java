@@ -8,12 +8,12 @@ import java.util.*;
 import com.google.flatbuffers.*;
 
 @SuppressWarnings("unused")
-public final class Tensor extends Table {
+public final class SqnTensor extends Table {
   public static void ValidateVersion() { Constants.FLATBUFFERS_2_0_8(); }
-  public static Tensor getRootAsTensor(ByteBuffer _bb) { return getRootAsTensor(_bb, new Tensor()); }
-  public static Tensor getRootAsTensor(ByteBuffer _bb, Tensor obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
+  public static SqnTensor getRootAsSqnTensor(ByteBuffer _bb) { return getRootAsSqnTensor(_bb, new SqnTensor()); }
+  public static SqnTensor getRootAsSqnTensor(ByteBuffer _bb, SqnTensor obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
   public void __init(int _i, ByteBuffer _bb) { __reset(_i, _bb); }
-  public Tensor __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
+  public SqnTensor __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
 
   public String name() { int o = __offset(4); return o != 0 ? __string(o + bb_pos) : null; }
   public ByteBuffer nameAsByteBuffer() { return __vector_as_bytebuffer(4, 1); }
@@ -39,7 +39,7 @@ public final class Tensor extends Table {
   public ByteBuffer dataInByteBuffer(ByteBuffer _bb) { return __vector_in_bytebuffer(_bb, 12, 1); }
   public long dataCrc32() { int o = __offset(14); return o != 0 ? bb.getLong(o + bb_pos) : -1L; }
 
-  public static int createTensor(FlatBufferBuilder builder,
+  public static int createSqnTensor(FlatBufferBuilder builder,
       int nameOffset,
       byte dtype,
       int shapeOffset,
@@ -47,16 +47,16 @@ public final class Tensor extends Table {
       int dataOffset,
       long dataCrc32) {
     builder.startTable(6);
-    Tensor.addDataCrc32(builder, dataCrc32);
-    Tensor.addData(builder, dataOffset);
-    Tensor.addScales(builder, scalesOffset);
-    Tensor.addShape(builder, shapeOffset);
-    Tensor.addName(builder, nameOffset);
-    Tensor.addDtype(builder, dtype);
-    return Tensor.endTensor(builder);
+    SqnTensor.addDataCrc32(builder, dataCrc32);
+    SqnTensor.addData(builder, dataOffset);
+    SqnTensor.addScales(builder, scalesOffset);
+    SqnTensor.addShape(builder, shapeOffset);
+    SqnTensor.addName(builder, nameOffset);
+    SqnTensor.addDtype(builder, dtype);
+    return SqnTensor.endSqnTensor(builder);
   }
 
-  public static void startTensor(FlatBufferBuilder builder) { builder.startTable(6); }
+  public static void startSqnTensor(FlatBufferBuilder builder) { builder.startTable(6); }
   public static void addName(FlatBufferBuilder builder, int nameOffset) { builder.addOffset(0, nameOffset, 0); }
   public static void addDtype(FlatBufferBuilder builder, byte dtype) { builder.addByte(1, dtype, 0); }
   public static void addShape(FlatBufferBuilder builder, int shapeOffset) { builder.addOffset(2, shapeOffset, 0); }
@@ -70,7 +70,7 @@ public final class Tensor extends Table {
   public static int createDataVector(FlatBufferBuilder builder, ByteBuffer data) { return builder.createByteVector(data); }
   public static void startDataVector(FlatBufferBuilder builder, int numElems) { builder.startVector(1, numElems, 1); }
   public static void addDataCrc32(FlatBufferBuilder builder, long dataCrc32) { builder.addLong(5, dataCrc32, -1L); }
-  public static int endTensor(FlatBufferBuilder builder) {
+  public static int endSqnTensor(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
   }
@@ -78,8 +78,8 @@ public final class Tensor extends Table {
   public static final class Vector extends BaseVector {
     public Vector __assign(int _vector, int _element_size, ByteBuffer _bb) { __reset(_vector, _element_size, _bb); return this; }
 
-    public Tensor get(int j) { return get(new Tensor(), j); }
-    public Tensor get(Tensor obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
+    public SqnTensor get(int j) { return get(new SqnTensor(), j); }
+    public SqnTensor get(SqnTensor obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
   }
 }
 

@@ -8,12 +8,12 @@ import java.util.*;
 import com.google.flatbuffers.*;
 
 @SuppressWarnings("unused")
-public final class Layer extends Table {
+public final class SqnLayer extends Table {
   public static void ValidateVersion() { Constants.FLATBUFFERS_2_0_8(); }
-  public static Layer getRootAsLayer(ByteBuffer _bb) { return getRootAsLayer(_bb, new Layer()); }
-  public static Layer getRootAsLayer(ByteBuffer _bb, Layer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
+  public static SqnLayer getRootAsSqnLayer(ByteBuffer _bb) { return getRootAsSqnLayer(_bb, new SqnLayer()); }
+  public static SqnLayer getRootAsSqnLayer(ByteBuffer _bb, SqnLayer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
   public void __init(int _i, ByteBuffer _bb) { __reset(_i, _bb); }
-  public Layer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
+  public SqnLayer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
 
   public String name() { int o = __offset(4); return o != 0 ? __string(o + bb_pos) : null; }
   public ByteBuffer nameAsByteBuffer() { return __vector_as_bytebuffer(4, 1); }
@@ -29,22 +29,22 @@ public final class Layer extends Table {
   public byte kindType() { int o = __offset(10); return o != 0 ? bb.get(o + bb_pos) : 0; }
   public Table kind(Table obj) { int o = __offset(12); return o != 0 ? __union(obj, o + bb_pos) : null; }
 
-  public static int createLayer(FlatBufferBuilder builder,
+  public static int createSqnLayer(FlatBufferBuilder builder,
       int nameOffset,
       int inputsOffset,
       int outputsOffset,
       byte kindType,
       int kindOffset) {
     builder.startTable(5);
-    Layer.addKind(builder, kindOffset);
-    Layer.addOutputs(builder, outputsOffset);
-    Layer.addInputs(builder, inputsOffset);
-    Layer.addName(builder, nameOffset);
-    Layer.addKindType(builder, kindType);
-    return Layer.endLayer(builder);
+    SqnLayer.addKind(builder, kindOffset);
+    SqnLayer.addOutputs(builder, outputsOffset);
+    SqnLayer.addInputs(builder, inputsOffset);
+    SqnLayer.addName(builder, nameOffset);
+    SqnLayer.addKindType(builder, kindType);
+    return SqnLayer.endSqnLayer(builder);
   }
 
-  public static void startLayer(FlatBufferBuilder builder) { builder.startTable(5); }
+  public static void startSqnLayer(FlatBufferBuilder builder) { builder.startTable(5); }
   public static void addName(FlatBufferBuilder builder, int nameOffset) { builder.addOffset(0, nameOffset, 0); }
   public static void addInputs(FlatBufferBuilder builder, int inputsOffset) { builder.addOffset(1, inputsOffset, 0); }
   public static int createInputsVector(FlatBufferBuilder builder, int[] data) { builder.startVector(4, data.length, 4); for (int i = data.length - 1; i >= 0; i--) builder.addOffset(data[i]); return builder.endVector(); }
@@ -54,7 +54,7 @@ public final class Layer extends Table {
   public static void startOutputsVector(FlatBufferBuilder builder, int numElems) { builder.startVector(4, numElems, 4); }
   public static void addKindType(FlatBufferBuilder builder, byte kindType) { builder.addByte(3, kindType, 0); }
   public static void addKind(FlatBufferBuilder builder, int kindOffset) { builder.addOffset(4, kindOffset, 0); }
-  public static int endLayer(FlatBufferBuilder builder) {
+  public static int endSqnLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
   }
@@ -62,8 +62,8 @@ public final class Layer extends Table {
   public static final class Vector extends BaseVector {
     public Vector __assign(int _vector, int _element_size, ByteBuffer _bb) { __reset(_vector, _element_size, _bb); return this; }
 
-    public Layer get(int j) { return get(new Layer(), j); }
-    public Layer get(Layer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
+    public SqnLayer get(int j) { return get(new SqnLayer(), j); }
+    public SqnLayer get(SqnLayer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
   }
 }
 

@@ -8,12 +8,12 @@ import java.util.*;
 import com.google.flatbuffers.*;
 
 @SuppressWarnings("unused")
-public final class TensorInfo extends Table {
+public final class SqnTensorInfo extends Table {
   public static void ValidateVersion() { Constants.FLATBUFFERS_2_0_8(); }
-  public static TensorInfo getRootAsTensorInfo(ByteBuffer _bb) { return getRootAsTensorInfo(_bb, new TensorInfo()); }
-  public static TensorInfo getRootAsTensorInfo(ByteBuffer _bb, TensorInfo obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
+  public static SqnTensorInfo getRootAsSqnTensorInfo(ByteBuffer _bb) { return getRootAsSqnTensorInfo(_bb, new SqnTensorInfo()); }
+  public static SqnTensorInfo getRootAsSqnTensorInfo(ByteBuffer _bb, SqnTensorInfo obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
   public void __init(int _i, ByteBuffer _bb) { __reset(_i, _bb); }
-  public TensorInfo __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
+  public SqnTensorInfo __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
 
   public String name() { int o = __offset(4); return o != 0 ? __string(o + bb_pos) : null; }
   public ByteBuffer nameAsByteBuffer() { return __vector_as_bytebuffer(4, 1); }
@@ -30,20 +30,20 @@ public final class TensorInfo extends Table {
   public StringVector dimNamesVector() { return dimNamesVector(new StringVector()); }
   public StringVector dimNamesVector(StringVector obj) { int o = __offset(10); return o != 0 ? obj.__assign(__vector(o), 4, bb) : null; }
 
-  public static int createTensorInfo(FlatBufferBuilder builder,
+  public static int createSqnTensorInfo(FlatBufferBuilder builder,
       int nameOffset,
       byte dtype,
       int shapeOffset,
       int dimNamesOffset) {
     builder.startTable(4);
-    TensorInfo.addDimNames(builder, dimNamesOffset);
-    TensorInfo.addShape(builder, shapeOffset);
-    TensorInfo.addName(builder, nameOffset);
-    TensorInfo.addDtype(builder, dtype);
-    return TensorInfo.endTensorInfo(builder);
+    SqnTensorInfo.addDimNames(builder, dimNamesOffset);
+    SqnTensorInfo.addShape(builder, shapeOffset);
+    SqnTensorInfo.addName(builder, nameOffset);
+    SqnTensorInfo.addDtype(builder, dtype);
+    return SqnTensorInfo.endSqnTensorInfo(builder);
   }
 
-  public static void startTensorInfo(FlatBufferBuilder builder) { builder.startTable(4); }
+  public static void startSqnTensorInfo(FlatBufferBuilder builder) { builder.startTable(4); }
   public static void addName(FlatBufferBuilder builder, int nameOffset) { builder.addOffset(0, nameOffset, 0); }
   public static void addDtype(FlatBufferBuilder builder, byte dtype) { builder.addByte(1, dtype, 0); }
   public static void addShape(FlatBufferBuilder builder, int shapeOffset) { builder.addOffset(2, shapeOffset, 0); }
@@ -52,7 +52,7 @@ public final class TensorInfo extends Table {
   public static void addDimNames(FlatBufferBuilder builder, int dimNamesOffset) { builder.addOffset(3, dimNamesOffset, 0); }
   public static int createDimNamesVector(FlatBufferBuilder builder, int[] data) { builder.startVector(4, data.length, 4); for (int i = data.length - 1; i >= 0; i--) builder.addOffset(data[i]); return builder.endVector(); }
   public static void startDimNamesVector(FlatBufferBuilder builder, int numElems) { builder.startVector(4, numElems, 4); }
-  public static int endTensorInfo(FlatBufferBuilder builder) {
+  public static int endSqnTensorInfo(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
   }
@@ -60,8 +60,8 @@ public final class TensorInfo extends Table {
   public static final class Vector extends BaseVector {
     public Vector __assign(int _vector, int _element_size, ByteBuffer _bb) { __reset(_vector, _element_size, _bb); return this; }
 
-    public TensorInfo get(int j) { return get(new TensorInfo(), j); }
-    public TensorInfo get(TensorInfo obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
+    public SqnTensorInfo get(int j) { return get(new SqnTensorInfo(), j); }
+    public SqnTensorInfo get(SqnTensorInfo obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
   }
 }
 

@@ -8,47 +8,47 @@ import java.util.*;
 import com.google.flatbuffers.*;
 
 @SuppressWarnings("unused")
-public final class RecurrentLayer extends Table {
+public final class SqnRecurrentLayer extends Table {
   public static void ValidateVersion() { Constants.FLATBUFFERS_2_0_8(); }
-  public static RecurrentLayer getRootAsRecurrentLayer(ByteBuffer _bb) { return getRootAsRecurrentLayer(_bb, new RecurrentLayer()); }
-  public static RecurrentLayer getRootAsRecurrentLayer(ByteBuffer _bb, RecurrentLayer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
+  public static SqnRecurrentLayer getRootAsSqnRecurrentLayer(ByteBuffer _bb) { return getRootAsSqnRecurrentLayer(_bb, new SqnRecurrentLayer()); }
+  public static SqnRecurrentLayer getRootAsSqnRecurrentLayer(ByteBuffer _bb, SqnRecurrentLayer obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
   public void __init(int _i, ByteBuffer _bb) { __reset(_i, _bb); }
-  public RecurrentLayer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
+  public SqnRecurrentLayer __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
 
   public byte cell() { int o = __offset(4); return o != 0 ? bb.get(o + bb_pos) : 0; }
   public byte direction() { int o = __offset(6); return o != 0 ? bb.get(o + bb_pos) : 0; }
   public int hiddenSize() { int o = __offset(8); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
   public int inputSize() { int o = __offset(10); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
   public int layout() { int o = __offset(12); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
-  public io.sequin.schema.Activation activations(int j) { return activations(new io.sequin.schema.Activation(), j); }
-  public io.sequin.schema.Activation activations(io.sequin.schema.Activation obj, int j) { int o = __offset(14); return o != 0 ? obj.__assign(__indirect(__vector(o) + j * 4), bb) : null; }
+  public io.sequin.schema.SqnActivation activations(int j) { return activations(new io.sequin.schema.SqnActivation(), j); }
+  public io.sequin.schema.SqnActivation activations(io.sequin.schema.SqnActivation obj, int j) { int o = __offset(14); return o != 0 ? obj.__assign(__indirect(__vector(o) + j * 4), bb) : null; }
   public int activationsLength() { int o = __offset(14); return o != 0 ? __vector_len(o) : 0; }
-  public io.sequin.schema.Activation.Vector activationsVector() { return activationsVector(new io.sequin.schema.Activation.Vector()); }
-  public io.sequin.schema.Activation.Vector activationsVector(io.sequin.schema.Activation.Vector obj) { int o = __offset(14); return o != 0 ? obj.__assign(__vector(o), 4, bb) : null; }
+  public io.sequin.schema.SqnActivation.Vector activationsVector() { return activationsVector(new io.sequin.schema.SqnActivation.Vector()); }
+  public io.sequin.schema.SqnActivation.Vector activationsVector(io.sequin.schema.SqnActivation.Vector obj) { int o = __offset(14); return o != 0 ? obj.__assign(__vector(o), 4, bb) : null; }
   public boolean hasClip() { int o = __offset(16); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public float clip() { int o = __offset(18); return o != 0 ? bb.getFloat(o + bb_pos) : 0.0f; }
   public boolean inputForget() { int o = __offset(20); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public boolean linearBeforeReset() { int o = __offset(22); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
-  public io.sequin.schema.Tensor w() { return w(new io.sequin.schema.Tensor()); }
-  public io.sequin.schema.Tensor w(io.sequin.schema.Tensor obj) { int o = __offset(24); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
-  public io.sequin.schema.Tensor r() { return r(new io.sequin.schema.Tensor()); }
-  public io.sequin.schema.Tensor r(io.sequin.schema.Tensor obj) { int o = __offset(26); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
-  public io.sequin.schema.Tensor b() { return b(new io.sequin.schema.Tensor()); }
-  public io.sequin.schema.Tensor b(io.sequin.schema.Tensor obj) { int o = __offset(28); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
-  public io.sequin.schema.Tensor p() { return p(new io.sequin.schema.Tensor()); }
-  public io.sequin.schema.Tensor p(io.sequin.schema.Tensor obj) { int o = __offset(30); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
+  public io.sequin.schema.SqnTensor w() { return w(new io.sequin.schema.SqnTensor()); }
+  public io.sequin.schema.SqnTensor w(io.sequin.schema.SqnTensor obj) { int o = __offset(24); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
+  public io.sequin.schema.SqnTensor r() { return r(new io.sequin.schema.SqnTensor()); }
+  public io.sequin.schema.SqnTensor r(io.sequin.schema.SqnTensor obj) { int o = __offset(26); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
+  public io.sequin.schema.SqnTensor b() { return b(new io.sequin.schema.SqnTensor()); }
+  public io.sequin.schema.SqnTensor b(io.sequin.schema.SqnTensor obj) { int o = __offset(28); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
+  public io.sequin.schema.SqnTensor p() { return p(new io.sequin.schema.SqnTensor()); }
+  public io.sequin.schema.SqnTensor p(io.sequin.schema.SqnTensor obj) { int o = __offset(30); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
   public int xLayout() { int o = __offset(32); return o != 0 ? bb.getInt(o + bb_pos) : -1; }
   public byte yLayout() { int o = __offset(34); return o != 0 ? bb.get(o + bb_pos) : 0; }
   public int stateOffset() { int o = __offset(36); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
   public int stateRows() { int o = __offset(38); return o != 0 ? bb.getInt(o + bb_pos) : 0; }
-  public io.sequin.schema.Tensor proj() { return proj(new io.sequin.schema.Tensor()); }
-  public io.sequin.schema.Tensor proj(io.sequin.schema.Tensor obj) { int o = __offset(40); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
+  public io.sequin.schema.SqnTensor proj() { return proj(new io.sequin.schema.SqnTensor()); }
+  public io.sequin.schema.SqnTensor proj(io.sequin.schema.SqnTensor obj) { int o = __offset(40); return o != 0 ? obj.__assign(__indirect(o + bb_pos), bb) : null; }
   public boolean mergedStates() { int o = __offset(42); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public boolean yReversed() { int o = __offset(44); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public boolean stateful() { int o = __offset(46); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
   public boolean zeroMaskedOutputs() { int o = __offset(48); return o != 0 ? 0!=bb.get(o + bb_pos) : false; }
 
-  public static int createRecurrentLayer(FlatBufferBuilder builder,
+  public static int createSqnRecurrentLayer(FlatBufferBuilder builder,
       byte cell,
       byte direction,
       int hiddenSize,
@@ -73,33 +73,33 @@ public final class RecurrentLayer extends Table {
       boolean stateful,
       boolean zeroMaskedOutputs) {
     builder.startTable(23);
-    RecurrentLayer.addProj(builder, projOffset);
-    RecurrentLayer.addStateRows(builder, stateRows);
-    RecurrentLayer.addStateOffset(builder, stateOffset);
-    RecurrentLayer.addXLayout(builder, xLayout);
-    RecurrentLayer.addP(builder, pOffset);
-    RecurrentLayer.addB(builder, bOffset);
-    RecurrentLayer.addR(builder, rOffset);
-    RecurrentLayer.addW(builder, wOffset);
-    RecurrentLayer.addClip(builder, clip);
-    RecurrentLayer.addActivations(builder, activationsOffset);
-    RecurrentLayer.addLayout(builder, layout);
-    RecurrentLayer.addInputSize(builder, inputSize);
-    RecurrentLayer.addHiddenSize(builder, hiddenSize);
-    RecurrentLayer.addZeroMaskedOutputs(builder, zeroMaskedOutputs);
-    RecurrentLayer.addStateful(builder, stateful);
-    RecurrentLayer.addYReversed(builder, yReversed);
-    RecurrentLayer.addMergedStates(builder, mergedStates);
-    RecurrentLayer.addYLayout(builder, yLayout);
-    RecurrentLayer.addLinearBeforeReset(builder, linearBeforeReset);
-    RecurrentLayer.addInputForget(builder, inputForget);
-    RecurrentLayer.addHasClip(builder, hasClip);
-    RecurrentLayer.addDirection(builder, direction);
-    RecurrentLayer.addCell(builder, cell);
-    return RecurrentLayer.endRecurrentLayer(builder);
+    SqnRecurrentLayer.addProj(builder, projOffset);
+    SqnRecurrentLayer.addStateRows(builder, stateRows);
+    SqnRecurrentLayer.addStateOffset(builder, stateOffset);
+    SqnRecurrentLayer.addXLayout(builder, xLayout);
+    SqnRecurrentLayer.addP(builder, pOffset);
+    SqnRecurrentLayer.addB(builder, bOffset);
+    SqnRecurrentLayer.addR(builder, rOffset);
+    SqnRecurrentLayer.addW(builder, wOffset);
+    SqnRecurrentLayer.addClip(builder, clip);
+    SqnRecurrentLayer.addActivations(builder, activationsOffset);
+    SqnRecurrentLayer.addLayout(builder, layout);
+    SqnRecurrentLayer.addInputSize(builder, inputSize);
+    SqnRecurrentLayer.addHiddenSize(builder, hiddenSize);
+    SqnRecurrentLayer.addZeroMaskedOutputs(builder, zeroMaskedOutputs);
+    SqnRecurrentLayer.addStateful(builder, stateful);
+    SqnRecurrentLayer.addYReversed(builder, yReversed);
+    SqnRecurrentLayer.addMergedStates(builder, mergedStates);
+    SqnRecurrentLayer.addYLayout(builder, yLayout);
+    SqnRecurrentLayer.addLinearBeforeReset(builder, linearBeforeReset);
+    SqnRecurrentLayer.addInputForget(builder, inputForget);
+    SqnRecurrentLayer.addHasClip(builder, hasClip);
+    SqnRecurrentLayer.addDirection(builder, direction);
+    SqnRecurrentLayer.addCell(builder, cell);
+    return SqnRecurrentLayer.endSqnRecurrentLayer(builder);
   }
 
-  public static void startRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(23); }
+  public static void startSqnRecurrentLayer(FlatBufferBuilder builder) { builder.startTable(23); }
   public static void addCell(FlatBufferBuilder builder, byte cell) { builder.addByte(0, cell, 0); }
   public static void addDirection(FlatBufferBuilder builder, byte direction) { builder.addByte(1, direction, 0); }
   public static void addHiddenSize(FlatBufferBuilder builder, int hiddenSize) { builder.addInt(2, hiddenSize, 0); }
@@ -125,7 +125,7 @@ public final class RecurrentLayer extends Table {
   public static void addYReversed(FlatBufferBuilder builder, boolean yReversed) { builder.addBoolean(20, yReversed, false); }
   public static void addStateful(FlatBufferBuilder builder, boolean stateful) { builder.addBoolean(21, stateful, false); }
   public static void addZeroMaskedOutputs(FlatBufferBuilder builder, boolean zeroMaskedOutputs) { builder.addBoolean(22, zeroMaskedOutputs, false); }
-  public static int endRecurrentLayer(FlatBufferBuilder builder) {
+  public static int endSqnRecurrentLayer(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
   }
@@ -133,8 +133,8 @@ public final class RecurrentLayer extends Table {
   public static final class Vector extends BaseVector {
     public Vector __assign(int _vector, int _element_size, ByteBuffer _bb) { __reset(_vector, _element_size, _bb); return this; }
 
-    public RecurrentLayer get(int j) { return get(new RecurrentLayer(), j); }
-    public RecurrentLayer get(RecurrentLayer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
+    public SqnRecurrentLayer get(int j) { return get(new SqnRecurrentLayer(), j); }
+    public SqnRecurrentLayer get(SqnRecurrentLayer obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
   }
 }
 

@@ -8,33 +8,33 @@ import java.util.*;
 import com.google.flatbuffers.*;
 
 @SuppressWarnings("unused")
-public final class Activation extends Table {
+public final class SqnActivation extends Table {
   public static void ValidateVersion() { Constants.FLATBUFFERS_2_0_8(); }
-  public static Activation getRootAsActivation(ByteBuffer _bb) { return getRootAsActivation(_bb, new Activation()); }
-  public static Activation getRootAsActivation(ByteBuffer _bb, Activation obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
+  public static SqnActivation getRootAsSqnActivation(ByteBuffer _bb) { return getRootAsSqnActivation(_bb, new SqnActivation()); }
+  public static SqnActivation getRootAsSqnActivation(ByteBuffer _bb, SqnActivation obj) { _bb.order(ByteOrder.LITTLE_ENDIAN); return (obj.__assign(_bb.getInt(_bb.position()) + _bb.position(), _bb)); }
   public void __init(int _i, ByteBuffer _bb) { __reset(_i, _bb); }
-  public Activation __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
+  public SqnActivation __assign(int _i, ByteBuffer _bb) { __init(_i, _bb); return this; }
 
   public byte kind() { int o = __offset(4); return o != 0 ? bb.get(o + bb_pos) : 0; }
   public float alpha() { int o = __offset(6); return o != 0 ? bb.getFloat(o + bb_pos) : 0.0f; }
   public float beta() { int o = __offset(8); return o != 0 ? bb.getFloat(o + bb_pos) : 0.0f; }
 
-  public static int createActivation(FlatBufferBuilder builder,
+  public static int createSqnActivation(FlatBufferBuilder builder,
       byte kind,
       float alpha,
       float beta) {
     builder.startTable(3);
-    Activation.addBeta(builder, beta);
-    Activation.addAlpha(builder, alpha);
-    Activation.addKind(builder, kind);
-    return Activation.endActivation(builder);
+    SqnActivation.addBeta(builder, beta);
+    SqnActivation.addAlpha(builder, alpha);
+    SqnActivation.addKind(builder, kind);
+    return SqnActivation.endSqnActivation(builder);
   }
 
-  public static void startActivation(FlatBufferBuilder builder) { builder.startTable(3); }
+  public static void startSqnActivation(FlatBufferBuilder builder) { builder.startTable(3); }
   public static void addKind(FlatBufferBuilder builder, byte kind) { builder.addByte(0, kind, 0); }
   public static void addAlpha(FlatBufferBuilder builder, float alpha) { builder.addFloat(1, alpha, 0.0f); }
   public static void addBeta(FlatBufferBuilder builder, float beta) { builder.addFloat(2, beta, 0.0f); }
-  public static int endActivation(FlatBufferBuilder builder) {
+  public static int endSqnActivation(FlatBufferBuilder builder) {
     int o = builder.endTable();
     return o;
   }
@@ -42,8 +42,8 @@ public final class Activation extends Table {
   public static final class Vector extends BaseVector {
     public Vector __assign(int _vector, int _element_size, ByteBuffer _bb) { __reset(_vector, _element_size, _bb); return this; }
 
-    public Activation get(int j) { return get(new Activation(), j); }
-    public Activation get(Activation obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
+    public SqnActivation get(int j) { return get(new SqnActivation(), j); }
+    public SqnActivation get(SqnActivation obj, int j) {  return obj.__assign(__indirect(__element(j), bb), bb); }
   }
 }
 
