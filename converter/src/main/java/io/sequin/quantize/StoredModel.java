@@ -15,9 +15,10 @@ import java.util.Map;
 public final class StoredModel {
     private final IrModel ir;
     private final WeightType weights;
-    private final Map<String, WeightMatrix> matrices;
+    /** By the IR's value arrays, not names: layers may share a name, or one array (a Keras layer called twice). */
+    private final Map<float[], WeightMatrix> matrices;
 
-    StoredModel(IrModel ir, WeightType weights, Map<String, WeightMatrix> matrices) {
+    StoredModel(IrModel ir, WeightType weights, Map<float[], WeightMatrix> matrices) {
         this.ir = ir;
         this.weights = weights;
         this.matrices = Collections.unmodifiableMap(matrices);
@@ -34,9 +35,9 @@ public final class StoredModel {
 
     /** The stored form of one of the IR's matrices. */
     public WeightMatrix matrix(IrMatrix m) {
-        WeightMatrix stored = matrices.get(m.name);
-        if (stored == null) {
-            throw new IllegalStateException("weight matrix '" + m.name + "' was not quantized; the model changed after quantization");
+        WeightMatrix stored = matrices.get(m.values);
+        if (stored == null || stored.rows() != m.rows() || stored.cols() != m.cols()) {
+            throw new IllegalStateException("weight matrix '" + m.name + "' was not quantized in this shape; the model changed after quantization");
         }
         return stored;
     }

@@ -7,7 +7,7 @@ import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -36,11 +36,13 @@ public final class WeightQuantizer {
      * @throws QuantizationException if a weight cannot be stored in {@code type}
      */
     public static StoredModel quantize(IrModel ir, WeightType type) {
-        Map<String, WeightMatrix> matrices = new HashMap<>();
+        Map<float[], WeightMatrix> matrices = new IdentityHashMap<>();
         for (IrLayer layer : ir.layers) {
             for (IrMatrix m : layer.matrices()) {
-                matrices.put(m.name, type == WeightType.F32 ? WeightMatrix.ofFloats(m.rows(), m.cols(), m.values)
-                        : quantize(m.name, m.values, m.rows(), m.cols(), type));
+                if (!matrices.containsKey(m.values)) {
+                    matrices.put(m.values, type == WeightType.F32 ? WeightMatrix.ofFloats(m.rows(), m.cols(), m.values)
+                            : quantize(m.name, m.values, m.rows(), m.cols(), type));
+                }
             }
         }
         return new StoredModel(ir, type, matrices);
