@@ -7,9 +7,13 @@ The layout is Keras 3's own (keras-team/keras, keras/src/saving/saving_lib.py: a
 metadata.json, config.json and model.weights.h5; layer.py save_own_variables): config.json holds
 {module, class_name, config, registered_name} for the model and each layer, a Sequential's layers
 starting with an InputLayer (batch_shape); model.weights.h5 holds each variable as the dataset
-layers/<layer name>/<attribute path>/vars/<i> (an RNN's cell/vars/0..2 = kernel, recurrent_kernel,
+layers/<stored name>/<attribute path>/vars/<i> (an RNN's cell/vars/0..2 = kernel, recurrent_kernel,
 bias; a Bidirectional's forward_layer/cell/... and backward_layer/cell/...; a TimeDistributed's
-layer/vars/...). The real model ../shared/real-models/traffic-bilstm-keras3 shows the same.
+layer/vars/...). The stored name is not the layer's name: saving_lib._save_container_state names
+each layer of model.layers by its class in snake case (naming.to_snake_case: LSTM -> lstm,
+SimpleRNN -> simple_rnn), with _1, _2, ... for the second, third layer of one class. Every case
+here has layer names unlike those ("rnn", "head"), and simplernn_stack_dense two layers of one
+class, as the field models ../shared/field-models/keras3-* do (lstm_15 stored as layers/lstm).
 
 Only cases whose numbers mean the same in Keras 3 are written: their recurrent activations are
 sigmoid (Keras 3's hard_sigmoid is x/6 + 0.5, TF.js's 0.2x + 0.5). One case differs on purpose:
@@ -26,6 +30,7 @@ Run with Debian's python3-h5py and python3-numpy, after tools/tfjs/make-tfjs-fix
 import io
 import json
 import os
+import re
 import shutil
 import zipfile
 
@@ -35,7 +40,7 @@ import numpy as np
 from tfjs_fixtures import FIXTURES, copy_data, own, read, write_reference
 CASES = ["lstm_sequences_dense_softmax", "bidirectional_lstm_time_distributed", "embedding_gru_sequences_softmax",
          "simplernn_go_backwards_sequences", "bidirectional_gru_merge_sum", "masking_lstm_sequences",
-         "masking_bidirectional_lstm_sequences"]
+         "masking_bidirectional_lstm_sequences", "simplernn_stack_dense"]
 ZERO_MASKED = {"masking_bidirectional_lstm_sequences"}
 RECURRENT = ("LSTM", "GRU", "SimpleRNN")
 
@@ -62,9 +67,30 @@ def keras3_layer(layer):
     return serialized(kind, c)
 
 
-def variable_paths(layer, count):
+def snake_case(name):
+    """keras/src/utils/naming.py to_snake_case."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def stored_names(layers):
+    """Each layer's group under layers/, as saving_lib names the layers of model.layers."""
+    used, names = {}, []
+    for layer in layers:
+        name = snake_case(layer["class_name"])
+        if name in used:
+            used[name] += 1
+            name = "%s_%d" % (name, used[name])
+        else:
+            used[name] = 0
+        names.append(name)
+    return names
+
+
+def variable_paths(layer, name, count):
     """The h5 dataset paths of a layer's saved variables, in the order TF.js lists them."""
-    kind, name = layer["class_name"], layer["config"]["name"]
+    kind = layer["class_name"]
     if kind in RECURRENT:
         return ["layers/%s/cell/vars/%d" % (name, i) for i in range(count)]
     if kind == "Bidirectional":
@@ -96,10 +122,11 @@ def main():
                              + [keras3_layer(l) for l in layers]}}
         h5 = io.BytesIO()
         with h5py.File(h5, "w") as f:
-            for layer in layers:
+            # model.layers of a Keras 3 Sequential leaves its InputLayer out (it would not change the counts).
+            for layer, stored in zip(layers, stored_names(layers)):
                 values = own(weights, layer["config"]["name"])
-                f.create_group("layers/" + layer["config"]["name"] + "/vars")
-                for path, value in zip(variable_paths(layer, len(values)), values):
+                f.create_group("layers/" + stored + "/vars")
+                for path, value in zip(variable_paths(layer, stored, len(values)), values):
                     f.create_dataset(path, data=value)
             f.create_group("vars")
         with zipfile.ZipFile(os.path.join(target, "model.keras"), "w") as z:

@@ -36,7 +36,7 @@ class OnnxFixtureTest {
     static Stream<Path> fixtures() throws Exception {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 11),
                 cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
-                cases(fixtureRoot("keras3"), 7))
+                cases(fixtureRoot("keras3"), 8))
                 .flatMap(s -> s);
     }
 

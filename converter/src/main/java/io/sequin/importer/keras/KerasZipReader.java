@@ -13,16 +13,27 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a Keras 3 {@code .keras} file (keras {@code saving/saving_lib.py}): a zip of
- * {@code config.json}, {@code metadata.json} (keras_version) and {@code model.weights.h5}, where
- * a layer's variables are datasets {@code layers/<layer name>/<attribute path>/vars/<i>}, i
- * in the order Keras creates them (kernel, recurrent_kernel, bias). A Bidirectional layer's
+ * Reads a {@code .keras} file of Keras 3 or tf.keras 2.13 and later ({@code saving/saving_lib.py}):
+ * a zip of {@code config.json}, {@code metadata.json} (keras_version) and {@code model.weights.h5},
+ * where a layer's variables are datasets {@code layers/<stored name>/<attribute path>/vars/<i>},
+ * i in the order Keras creates them (kernel, recurrent_kernel, bias). A Bidirectional layer's
  * {@code forward_layer} comes before its {@code backward_layer}, as Keras loads them.
+ *
+ * <p>The stored name is not the layer's configured name: {@code _save_container_state} names the
+ * layers of {@code model.layers} by class, in snake case ({@code LSTM} -> {@code lstm},
+ * {@code SimpleRNN} -> {@code simple_rnn}), the second and later layers of one class with
+ * {@code _1}, {@code _2}, ... So a model whose LSTM is called {@code lstm_15} (built after other
+ * models in one Python session) or {@code encoder} keeps its weights under {@code layers/lstm}.
+ * The reader names each weight after the configured layer it belongs to, which is what the
+ * importer looks up.
  */
 public final class KerasZipReader {
     private KerasZipReader() {
@@ -43,13 +54,14 @@ public final class KerasZipReader {
             JsonNode config = json.readTree(zip.bytes("config.json"));
             String version = !zip.has("metadata.json") ? ""
                     : json.readTree(zip.bytes("metadata.json")).path("keras_version").asText("");
+            Map<String, String> configured = configuredNames(config);
             List<KerasModel.Weight> weights = new ArrayList<>();
             try (HdfFile h5 = HdfFile.fromBytes(zip.bytes("model.weights.h5"))) {
                 Node layers = h5.getChild("layers");
                 if (layers instanceof Group) {
                     Set<Long> seen = new HashSet<>();
                     for (Node layer : ((Group) layers).getChildren().values()) {
-                        collect(layer, layer.getName(), weights, seen);
+                        collect(layer, configured.getOrDefault(layer.getName(), layer.getName()), weights, seen);
                     }
                 }
             } catch (RuntimeException e) {
@@ -59,6 +71,36 @@ public final class KerasZipReader {
         } catch (IOException e) {
             throw new ImportException("the .keras zip: config.json or metadata.json is not JSON: " + e.getMessage());
         }
+    }
+
+    /**
+     * The configured name of each layer by the name its weights are stored under: the layers of
+     * the config in order (model.layers' order), each named by its class in snake case, counted
+     * per class. A layer config without a class or name is left to the importer to refuse.
+     */
+    static Map<String, String> configuredNames(JsonNode config) {
+        JsonNode inner = config.path("config");
+        JsonNode layers = inner.isArray() ? inner : inner.path("layers");
+        Map<String, String> byStored = new HashMap<>();
+        Map<String, Integer> used = new HashMap<>();
+        for (JsonNode layer : layers) {
+            String cls = layer.path("class_name").asText("");
+            String name = layer.has("name") ? layer.path("name").asText("") : layer.path("config").path("name").asText("");
+            if (cls.isEmpty() || name.isEmpty()) {
+                continue;
+            }
+            String stored = snakeCase(cls);
+            Integer n = used.merge(stored, 0, (a, b) -> a + 1);
+            byStored.put(n == 0 ? stored : stored + "_" + n, name);
+        }
+        return byStored;
+    }
+
+    /** Keras' naming.to_snake_case: {@code SimpleRNN} -> {@code simple_rnn}, {@code LSTM} -> {@code lstm}. */
+    static String snakeCase(String className) {
+        String name = className.replaceAll("\\W+", "");
+        name = name.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        return name.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
     }
 
     /**
