@@ -24,7 +24,7 @@ import java.util.Set;
 
 public class FieldModels {
     private static final Set<String> SUPPORTED = Set.of("keras3-quant-lstm3", "keras3-sentilyze-bilstm",
-            "keras215-ner-bilstm-masked");
+            "keras215-ner-bilstm-masked", "weights-only-spam-lstm", "weights-only-power-lstm", "weights-only-emotion-gru");
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);

@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
         description = {"Converts a trained model into a Sequin .sqn file: an ONNX model (LSTM, GRU and RNN nodes, as ONNX "
                 + "writes them or as torch.onnx.export does, with embeddings, linear layers, activations and softmax), "
                 + "the state_dict of an nn.LSTM, nn.GRU or nn.RNN saved by torch.save (modules in a row with --arch), or a "
-                + "Keras model: a legacy .h5 file (Keras 1 to 3), a Keras 3 .keras file or a TF.js layers model (model.json); "
+                + "Keras model: a legacy .h5 file (Keras 1 to 3), a .keras file (Keras 3, tf.keras 2.13 on), a TF.js layers model "
+                + "(model.json), or an architecture (model.to_json()) with its weights (model.save_weights, --keras-weights); "
                 + "Sequential and functional models with LSTM, GRU, SimpleRNN, Bidirectional, Dense, Embedding, Masking.",
             "The output is written to a temporary file and renamed into place, so a failed conversion leaves nothing behind."})
 final class ConvertCommand implements Callable<Integer> {
@@ -38,7 +39,8 @@ final class ConvertCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, a torch.save state_dict (.pt), a "
-            + "Keras .h5 or .keras file, or a TF.js model.json; the format is read from the file, not its name.")
+            + "Keras .h5 or .keras file, a TF.js model.json, or a Keras architecture .json (with --keras-weights); the format is "
+            + "read from the file, not its name.")
     Path source;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.sqn", description = "Where to write the model.")
@@ -75,6 +77,10 @@ final class ConvertCommand implements Callable<Integer> {
             + "be a bare nn.LSTM, nn.GRU or nn.RNN.")
     Path arch;
 
+    @Option(names = "--keras-weights", paramLabel = "WEIGHTS.h5", description = "With SRC a Keras architecture from "
+            + "model.to_json(): the weights from model.save_weights (a Keras 1/2 .h5, or a Keras 3 / tf.keras .weights.h5).")
+    Path kerasWeights;
+
     @Override
     public Integer call() throws Exception {
         WeightType type = WeightType.byName(weights);
@@ -92,7 +98,7 @@ final class ConvertCommand implements Callable<Integer> {
         ConvertOptions options = ConvertOptions.defaults().withWeights(type)
                 .withCalibration(NamedFiles.read(calibrationFiles), calibrationSources)
                 .withConstants(NamedFiles.read(constants, "--const", null, "a constant needs the name of the graph input it replaces"))
-                .withBatchFirst(batchFirst).withNonlinearity(nonlinearity).withArch(arch);
+                .withBatchFirst(batchFirst).withNonlinearity(nonlinearity).withArch(arch).withKerasWeights(kerasWeights);
         Conversion c;
         try {
             c = Converter.convert(source, options);

@@ -21,6 +21,7 @@ public final class ConvertOptions {
     private boolean batchFirst;
     private String nonlinearity;
     private Path arch;
+    private Path kerasWeights;
 
     /** f32 weights, nothing frozen, no calibration, PyTorch's defaults. */
     public static ConvertOptions defaults() {
@@ -36,6 +37,7 @@ public final class ConvertOptions {
         o.batchFirst = batchFirst;
         o.nonlinearity = nonlinearity;
         o.arch = arch;
+        o.kerasWeights = kerasWeights;
         return o;
     }
 
@@ -85,6 +87,13 @@ public final class ConvertOptions {
         return o;
     }
 
+    /** The weights (model.save_weights) of a Keras architecture given as the source, or null. */
+    public ConvertOptions withKerasWeights(Path kerasWeights) {
+        ConvertOptions o = copy();
+        o.kerasWeights = kerasWeights;
+        return o;
+    }
+
     public WeightType weights() {
         return weights;
     }
@@ -111,6 +120,10 @@ public final class ConvertOptions {
 
     public Path arch() {
         return arch;
+    }
+
+    public Path kerasWeights() {
+        return kerasWeights;
     }
 
     /** Whether any option that only a PyTorch state_dict takes is set. */

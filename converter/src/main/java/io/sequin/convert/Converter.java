@@ -111,6 +111,14 @@ public final class Converter {
             throw new IllegalArgumentException(source + ": cannot tell the model format; Sequin converts ONNX files (.onnx), "
                     + "PyTorch state_dicts saved by torch.save, Keras .h5/.keras files and TF.js layers models (model.json)");
         }
+        if (format == SourceFormat.KERAS_ARCHITECTURE && options.kerasWeights() == null) {
+            throw new OptionMismatchException(source + " is " + format.description() + ", which holds no weights: give the file "
+                    + "model.save_weights wrote with --keras-weights WEIGHTS.h5");
+        }
+        if (format != SourceFormat.KERAS_ARCHITECTURE && options.kerasWeights() != null) {
+            throw new OptionMismatchException("--keras-weights goes with a Keras architecture (model.to_json()); " + source + " is "
+                    + format.description());
+        }
         if (format != SourceFormat.ONNX && !options.constants().isEmpty()) {
             throw new OptionMismatchException("--const freezes ONNX graph inputs; " + source + " is " + format.description());
         }
@@ -125,6 +133,8 @@ public final class Converter {
                 return KerasImporter.importModel(H5Reader.read(source));
             case KERAS_ZIP:
                 return KerasImporter.importModel(KerasZipReader.read(source));
+            case KERAS_ARCHITECTURE:
+                return KerasImporter.importModel(H5Reader.read(source, options.kerasWeights()));
             case PYTORCH: {
                 TorchRnnImporter.Options torch = new TorchRnnImporter.Options();
                 torch.batchFirst = options.batchFirst();

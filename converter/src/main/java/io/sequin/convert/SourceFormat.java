@@ -13,7 +13,9 @@ public enum SourceFormat {
     PYTORCH("a PyTorch state_dict"),
     KERAS_H5("a Keras .h5 file"),
     KERAS_ZIP("a Keras .keras file"),
-    TFJS("a TF.js model");
+    TFJS("a TF.js model"),
+    /** A model's architecture from model.to_json(), whose weights come from --keras-weights. */
+    KERAS_ARCHITECTURE("a Keras architecture (model.to_json())");
 
     private final String description;
 
@@ -28,7 +30,7 @@ public enum SourceFormat {
 
     /** Whether the importer is the Keras one (an .h5 or .keras file, or TF.js). */
     public boolean isKeras() {
-        return this == KERAS_H5 || this == KERAS_ZIP || this == TFJS;
+        return this == KERAS_H5 || this == KERAS_ZIP || this == TFJS || this == KERAS_ARCHITECTURE;
     }
 
     /**
@@ -41,6 +43,9 @@ public enum SourceFormat {
         }
         if (TfjsReader.isTfjs(source)) {
             return TFJS;
+        }
+        if (H5Reader.isArchitecture(source)) {
+            return KERAS_ARCHITECTURE;
         }
         if (H5Reader.isHdf5(source)) {
             return KERAS_H5;

@@ -109,6 +109,24 @@ class BadInputTest {
         assertNothingWritten(out);
     }
 
+    /** A Keras model given as to_json and save_weights: either file alone says what is missing. */
+    @Test
+    void eitherHalfOfAWeightsOnlyKerasModelSaysWhatIsMissing() throws Exception {
+        Path dir = OnnxFixtureTest.root().resolveSibling("keras-weights-only").resolve("lstm_sequences_dense_softmax_keras2");
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        String sqn = out.resolve("m.sqn").toString();
+        assertOneLineFailure(CliRunner.run("convert", dir.resolve("model.json").toString(), "-o", sqn), 2,
+                "is a Keras architecture (model.to_json()), which holds no weights", "--keras-weights");
+        assertOneLineFailure(CliRunner.run("convert", dir.resolve("weights.h5").toString(), "-o", sqn), 1,
+                "holds weights only (model.save_weights)", "--keras-weights weights.h5");
+        Path h5 = OnnxFixtureTest.root().resolveSibling("keras-h5").resolve("bidirectional_gru_merge_ave/model.h5");
+        assertOneLineFailure(CliRunner.run("convert", h5.toString(), "--keras-weights", dir.resolve("weights.h5").toString(),
+                "-o", sqn), 2, "--keras-weights goes with a Keras architecture", "is a Keras .h5 file");
+        assertOneLineFailure(CliRunner.run("convert", dir.resolve("model.json").toString(), "--keras-weights",
+                dir.resolve("model.json").toString(), "-o", sqn), 1, "model.json: not a readable HDF5 file");
+        assertNothingWritten(out);
+    }
+
     @Test
     void weightLeftAsGraphInputAsksForConst() throws Exception {
         var m = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(fixture.resolve("model.onnx")));

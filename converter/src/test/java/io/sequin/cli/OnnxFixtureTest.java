@@ -28,7 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * models it built and saved (tools/tfjs/make-tfjs-fixtures.js), fixtures/keras-h5 the same
  * models and numbers written as Keras 2 HDF5 files (tools/make-keras-h5-fixtures.py) and some as
  * Keras 1 files (*_keras1, tools/make-keras1-h5-fixtures.py), and fixtures/keras3 some as Keras 3
- * .keras files (tools/make-keras3-fixtures.py, which says why one case's numbers differ).
+ * .keras files (tools/make-keras3-fixtures.py, which says why one case's numbers differ), and
+ * fixtures/keras-weights-only some as an architecture and weights apart
+ * (tools/make-keras-weights-only-fixtures.py).
  */
 class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
@@ -36,7 +38,7 @@ class OnnxFixtureTest {
     static Stream<Path> fixtures() throws Exception {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 11),
                 cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
-                cases(fixtureRoot("keras3"), 8))
+                cases(fixtureRoot("keras3"), 8), cases(fixtureRoot("keras-weights-only"), 4))
                 .flatMap(s -> s);
     }
 
@@ -80,6 +82,10 @@ class OnnxFixtureTest {
             }
         }
         List<String> convert = new ArrayList<>(List.of("convert", model.toString(), "-o", sqn.toString()));
+        if (Files.exists(fixture.resolve("weights.h5"))) {
+            // An architecture (model.json from to_json) and its weights (save_weights).
+            convert.addAll(List.of("--keras-weights", fixture.resolve("weights.h5").toString()));
+        }
         if (Files.exists(fixture.resolve("arch.json"))) {
             convert.addAll(List.of("--arch", fixture.resolve("arch.json").toString()));
         }

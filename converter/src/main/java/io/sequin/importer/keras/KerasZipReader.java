@@ -6,13 +6,14 @@ import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
 import io.sequin.importer.ZipArchive;
 import io.sequin.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,16 +55,9 @@ public final class KerasZipReader {
             JsonNode config = json.readTree(zip.bytes("config.json"));
             String version = !zip.has("metadata.json") ? ""
                     : json.readTree(zip.bytes("metadata.json")).path("keras_version").asText("");
-            Map<String, String> configured = configuredNames(config);
-            List<KerasModel.Weight> weights = new ArrayList<>();
+            List<KerasModel.Weight> weights;
             try (HdfFile h5 = HdfFile.fromBytes(zip.bytes("model.weights.h5"))) {
-                Node layers = h5.getChild("layers");
-                if (layers instanceof Group) {
-                    Set<Long> seen = new HashSet<>();
-                    for (Node layer : ((Group) layers).getChildren().values()) {
-                        collect(layer, configured.getOrDefault(layer.getName(), layer.getName()), weights, seen);
-                    }
-                }
+                weights = layerWeights(h5, config, "model.weights.h5");
             } catch (RuntimeException e) {
                 throw new ImportException("model.weights.h5 is not a readable HDF5 file: " + e.getMessage());
             }
@@ -104,33 +98,81 @@ public final class KerasZipReader {
     }
 
     /**
-     * Every dataset under a layer's group, named "<layer>/<path>", in Keras's variable order. An
-     * object reached twice (HDF5 hard links can make a group its own descendant, or make a few
-     * groups reach the same datasets by exponentially many paths) is refused: Keras links nothing twice.
+     * The layers' variables of a Keras 3 weights file ({@code model.weights.h5} in a .keras zip,
+     * or a {@code *.weights.h5} from {@code save_weights}), each named "<configured layer>/<path>",
+     * in Keras's variable order. Group names written on Windows hold backslashes
+     * ({@code layers\gru\cell} is one group at the root), so a path is read with them as
+     * separators. An object reached twice (HDF5 hard links can make a group its own descendant, or
+     * make a few groups reach the same datasets by exponentially many paths) is refused: Keras
+     * links nothing twice.
      */
-    private static void collect(Node node, String path, List<KerasModel.Weight> out, Set<Long> seen)
-            throws ImportException {
+    static List<KerasModel.Weight> layerWeights(Group root, JsonNode config, String file) throws ImportException {
+        List<List<String>> paths = new ArrayList<>();
+        List<Dataset> datasets = new ArrayList<>();
+        Set<Long> seen = new HashSet<>();
+        for (Node child : root.getChildren().values()) {
+            walk(child, List.of(child.getName().split("\\\\")), paths, datasets, seen, file);
+        }
+        Integer[] order = new Integer[paths.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> comparePaths(paths.get(x), paths.get(y)));
+        Map<String, String> configured = configuredNames(config);
+        List<KerasModel.Weight> out = new ArrayList<>();
+        Set<List<String>> names = new HashSet<>();
+        for (int i : order) {
+            List<String> path = paths.get(i);
+            String joined = String.join("/", path);
+            if (!names.add(path)) {
+                throw new ImportException(file + ": two weights at " + joined);
+            }
+            String layer = configured.getOrDefault(path.get(1), path.get(1));
+            String name = layer + joined.substring(("layers/" + path.get(1)).length());
+            out.add(new KerasModel.Weight(name, H5Reader.floats(datasets.get(i), name)));
+        }
+        return out;
+    }
+
+    /** Collects the datasets below {@code layers/}: their paths (as components) and themselves. */
+    private static void walk(Node node, List<String> path, List<List<String>> paths, List<Dataset> datasets, Set<Long> seen,
+                             String file) throws ImportException {
+        if (!path.get(0).equals("layers")) {
+            return;
+        }
         if ((node instanceof Dataset || node instanceof Group) && !seen.add(node.getAddress())) {
-            throw new ImportException("model.weights.h5: " + path + " is an object already reached by another path");
+            throw new ImportException(file + ": " + String.join("/", path) + " is an object already reached by another path");
         }
         if (node instanceof Dataset) {
-            Dataset d = (Dataset) node;
-            out.add(new KerasModel.Weight(path, H5Reader.floats(d, path)));
+            if (path.size() > 2) {
+                paths.add(path);
+                datasets.add((Dataset) node);
+            }
             return;
         }
-        if (!(node instanceof Group)) {
+        if (!(node instanceof Group) || path.size() > Limits.MAX_RANK * 4) {
             return;
         }
-        List<Node> children = new ArrayList<>(((Group) node).getChildren().values());
-        children.sort(Comparator.comparing(KerasZipReader::order));
-        for (Node child : children) {
-            collect(child, path + "/" + child.getName(), out, seen);
+        for (Node child : ((Group) node).getChildren().values()) {
+            List<String> next = new ArrayList<>(path);
+            next.addAll(List.of(child.getName().split("\\\\")));
+            walk(child, next, paths, datasets, seen, file);
         }
     }
 
+    /** Component by component, as Keras creates and loads the variables ({@link #order}). */
+    private static int comparePaths(List<String> a, List<String> b) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            int c = order(a.get(i)).compareTo(order(b.get(i)));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(a.size(), b.size());
+    }
+
     /** Variables by index (2 after 10 would be wrong as text), the forward layer before the backward one. */
-    private static String order(Node n) {
-        String name = n.getName();
+    private static String order(String name) {
         if (name.matches("\\d+")) {
             return String.format("%010d", Long.parseLong(name));
         }
