@@ -71,6 +71,8 @@ public final class KerasImporter {
     private String weightsOf;
     /** Each layer's weights as taken by its first call: a shared layer's later calls take them again. */
     private final Map<String, List<KerasModel.Weight>> taken = new HashMap<>();
+    /** What each layer wrote, by "layer#k": functional layers read their inbound layers' tensors. */
+    private final Map<String, TensorState> written = new HashMap<>();
     /** Converting a shared layer's later call: its weights are taken again, not recorded. */
     private boolean replaying;
     /** The input's time axis: its size (-1 when dynamic) and name. */
@@ -105,8 +107,6 @@ public final class KerasImporter {
         if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
             throw new ImportException("the " + cls + " model has " + layers.size() + " layers");
         }
-        // What each layer wrote, by layer name: functional layers read their inbound layers' tensors.
-        Map<String, TensorState> written = new HashMap<>();
         TensorState last = null;
         for (int i = 0; i < layers.size(); i++) {
             JsonNode layer = layers.get(i);
@@ -124,7 +124,7 @@ public final class KerasImporter {
                 }
             }
             if (!functional) {
-                last = call(kind, c, name, where, null, written, "");
+                last = call(kind, c, name, where, null, "");
                 continue;
             }
             List<List<String>> nodes = inboundNodes(layer.path("inbound_nodes"));
@@ -146,7 +146,7 @@ public final class KerasImporter {
                     }
                     parts.add(t);
                 }
-                last = call(kind, c, n == 0 ? name : name + "_call" + n, n == 0 ? where : where + " call " + n, parts, written,
+                last = call(kind, c, n == 0 ? name : name + "_call" + n, n == 0 ? where : where + " call " + n, parts,
                         n == 0 ? "" : "@node" + n);
             }
         }
@@ -220,8 +220,8 @@ public final class KerasImporter {
      * model) under the IR name {@code name}, and records what it wrote as "layer#k" plus
      * {@code node} ("" for a layer's first call). Returns its first output.
      */
-    private TensorState call(String kind, JsonNode c, String name, String where, List<TensorState> parts,
-                             Map<String, TensorState> written, String node) throws ImportException {
+    private TensorState call(String kind, JsonNode c, String name, String where, List<TensorState> parts, String node)
+            throws ImportException {
         String layer = weightsOf;
         extraOutputs.clear();
         if (parts != null && kind.equals("Concatenate")) {
@@ -714,7 +714,9 @@ public final class KerasImporter {
         IrLayer l;
         if (act.equals("softmax")) {
             l = new IrSoftmaxLayer();
-        } else if (act.equals("linear")) {
+        } else if (act.equals("linear") && !isModelInput(current)) {
+            // Nothing to compute, but the tensor takes the Activation's name, as Keras calls it.
+            rename(current, output);
             return;
         } else {
             IrActivationLayer a = new IrActivationLayer();
@@ -726,6 +728,20 @@ public final class KerasImporter {
         l.outputs.add(output);
         ir.layers.add(l);
         current = output;
+    }
+
+    private boolean isModelInput(String tensor) {
+        return ir.inputs.stream().anyMatch(s -> s.name().equals(tensor));
+    }
+
+    /** Renames a tensor the layers so far write and read, and what they recorded of it. */
+    private void rename(String from, String to) {
+        for (IrLayer l : ir.layers) {
+            l.inputs.replaceAll(t -> t.equals(from) ? to : t);
+            l.outputs.replaceAll(t -> t.equals(from) ? to : t);
+        }
+        written.replaceAll((k, t) -> t.name.equals(from) ? new TensorState(to, t.features, t.sequence, t.mask) : t);
+        current = to;
     }
 
     /** An activation given as a name, or as {"class_name", "config"} (Keras 3), or {@code fallback} when absent. */

@@ -113,6 +113,28 @@ class TfjsImportTest {
         }
     }
 
+    /**
+     * An Activation('linear') computes nothing, but Keras calls the model's output after it: the
+     * output keeps that name, and its values are the fixture's, TF.js's, unchanged.
+     */
+    @Test
+    void aLinearActivationKeepsItsNameForTheOutput() throws Exception {
+        Path json = copy("lstm_sequences_dense_softmax", j -> {
+            ObjectNode layer = new ObjectMapper().createObjectNode().put("class_name", "Activation");
+            layer.putObject("config").put("name", "activation_2").put("activation", "linear");
+            ((ArrayNode) j.get("modelTopology").get("config").get("layers")).add(layer);
+        });
+        Model model = Converter.convert(json, ConvertOptions.defaults()).model();
+        assertEquals("activation_2", model.outputs().get(0).name());
+        Path data = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs/lstm_sequences_dense_softmax/data_0").toURI());
+        Tensor x = Npy.read(data.resolve("rnn_input.npy"));
+        float[] want = Npy.read(data.resolve("expected_head.npy")).floats();
+        float[] got = model.newSession().run(Map.of("rnn_input", x)).get("activation_2").floats();
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-5, "element " + i);
+        }
+    }
+
     @Test
     void aStatefulLayerCarriesItsStateFromRunToRunUntilReset() throws Exception {
         Path dir = Path.of(TfjsImportTest.class.getResource("/fixtures/tfjs-stateful/lstm_stateful_two_calls").toURI());
