@@ -80,6 +80,22 @@ class BadInputTest {
         assertNothingWritten(out);
     }
 
+    /** Every unsupported operator at once, with its count and first node, not only the first met. */
+    @Test
+    void everyUnsupportedOperatorIsListedAtOnce() throws Exception {
+        var model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(fixture.resolve("model.onnx")));
+        var graph = model.getGraph().toBuilder();
+        graph.setNode(0, graph.getNode(0).toBuilder().setOpType("Conv").setName("conv1"));
+        graph.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Conv").setName("conv2").addInput("X").addOutput("c2"));
+        graph.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Loop").setName("loop").addOutput("l"));
+        Path bad = Files.write(tmp.resolve("ops.onnx"), model.toBuilder().setGraph(graph).build().toByteArray());
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", bad.toString(), "-o", out.resolve("m.sqn").toString()), 1,
+                "2 operators that are not supported: Conv (2 nodes, first 'conv1'), Loop (1 node, first 'loop')");
+        assertNothingWritten(out);
+    }
+
+
     @Test
     void pytorchOptionsOnAnOnnxFileAreAUsageError() throws Exception {
         Path out = Files.createDirectories(tmp.resolve("out"));

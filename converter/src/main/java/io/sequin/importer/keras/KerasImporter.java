@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns a Keras Sequential or functional model into layers (keras-team/keras {@code
@@ -55,6 +56,10 @@ import java.util.Set;
 public final class KerasImporter {
     private static final Set<String> NO_OPS = Set.of("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
             "AlphaDropout", "ActivityRegularization");
+
+    /** The classes {@link #layer} and the model walk read; NO_OPS besides. */
+    private static final Set<String> LAYERS = Set.of("InputLayer", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "Dense",
+            "TimeDistributed", "Embedding", "Masking", "Activation", "Concatenate");
 
     private final KerasModel model;
     private final IrModel ir = new IrModel();
@@ -107,6 +112,7 @@ public final class KerasImporter {
         if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
             throw new ImportException("the " + cls + " model has " + layers.size() + " layers");
         }
+        refuseUnsupportedLayers(layers);
         TensorState last = null;
         for (int i = 0; i < layers.size(); i++) {
             JsonNode layer = layers.get(i);
@@ -183,6 +189,37 @@ public final class KerasImporter {
                     sequence ? new String[] {"batch", stepsName, ""} : new String[] {"batch", ""}));
         }
         return ir;
+    }
+
+    /**
+     * Names every layer class the model uses that Sequin does not convert, at once and before any
+     * weight is looked up (a wrapper's inner layer too), so the message is the real blocker.
+     */
+    private static void refuseUnsupportedLayers(JsonNode layers) throws ImportException {
+        Map<String, List<String>> unsupported = new LinkedHashMap<>();
+        for (JsonNode layer : layers) {
+            String kind = layer.path("class_name").asText();
+            JsonNode c = layer.path("config");
+            String name = layer.has("name") ? layer.get("name").asText() : c.path("name").asText();
+            String inner = c.path("layer").path("class_name").asText("");
+            if (!LAYERS.contains(kind) && !NO_OPS.contains(kind)) {
+                unsupported.computeIfAbsent(kind, k -> new ArrayList<>()).add(name);
+            } else if (kind.equals("Bidirectional") && !Set.of("LSTM", "GRU", "SimpleRNN").contains(inner)) {
+                unsupported.computeIfAbsent("Bidirectional(" + inner + ")", k -> new ArrayList<>()).add(name);
+            } else if (kind.equals("TimeDistributed") && !inner.equals("Dense")) {
+                unsupported.computeIfAbsent("TimeDistributed(" + inner + ")", k -> new ArrayList<>()).add(name);
+            }
+        }
+        if (unsupported.isEmpty()) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : unsupported.entrySet()) {
+            parts.add(e.getKey() + " ('" + String.join("', '", e.getValue()) + "')");
+        }
+        throw new ImportException("the model uses Keras layers that are not supported: " + String.join(", ", parts)
+                + "; Sequin converts " + String.join(", ", new TreeSet<>(LAYERS)) + " and the layers that do nothing at "
+                + "inference (" + String.join(", ", new TreeSet<>(NO_OPS)) + ")");
     }
 
     /** A tensor between layers: its name, feature size, whether it still has a time axis, and its mask. */

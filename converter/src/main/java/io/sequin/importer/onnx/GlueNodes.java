@@ -269,6 +269,22 @@ final class GlueNodes {
         throw node.error("Reshape of " + v + " is not supported");
     }
 
+    /** Flatten(axis): a reshape to [product of the axes before it, product of the rest], folded as a view. */
+    void flatten(OnnxNode node) throws ImportException {
+        Value v = cx.runtime(node, 0, "input");
+        List<Sym> dims = v.dims();
+        long axis = node.intAttr("axis", 1);
+        if (axis < -dims.size() || axis > dims.size()) {
+            throw node.error("axis " + axis + " is outside [-" + dims.size() + ", " + dims.size() + "]");
+        }
+        int a = (int) (axis < 0 ? axis + dims.size() : axis);
+        Sym lead = Sym.of(1);
+        for (int i = 0; i < a; i++) {
+            lead = lead.times(dims.get(i));
+        }
+        cx.put(node, 0, Views.reshape(v, List.of(lead, Sym.of(-1)), false, node));
+    }
+
     /** Gather on shape values: picks sizes (the importer sends Gather on a table to {@link LayerNodes#embedding}). */
     void gather(OnnxNode node, Value data, Value indices) throws ImportException {
         List<Sym> from = data.sizes;

@@ -16,6 +16,7 @@ import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,6 +38,12 @@ public final class OnnxImporter {
     private static final Set<String> RECURRENT_OPS = Set.of("LSTM", "GRU", "RNN");
     private static final Set<String> ACTIVATION_OPS = Set.of("Relu", "Tanh", "Sigmoid", "LeakyRelu", "Elu", "Softsign",
             "Softplus", "HardSigmoid", "ThresholdedRelu");
+
+    /** What {@link #handle} reads besides the recurrent and activation operators. */
+    private static final Set<String> OTHER_OPS = Set.of("Constant", "Identity", "Dropout", "Cast", "Shape", "Gather", "Unsqueeze",
+            "Squeeze", "Concat", "ConstantOfShape", "Slice", "Transpose", "Reshape", "Flatten", "MatMul", "Gemm", "Add", "Softmax", "LogSoftmax");
+    private static final String WHAT_CONVERTS = "Sequin imports LSTM, GRU and RNN nodes, embeddings (Gather), linear layers "
+            + "(Gemm, MatMul + Add), activations, Softmax and LogSoftmax, and the shape glue exporters put around them";
 
     private final ImportContext cx = new ImportContext();
     private final GlueNodes glue = new GlueNodes(cx);
@@ -120,12 +127,9 @@ public final class OnnxImporter {
         for (ValueInfoProto output : graph.getOutputList()) {
             cx.uses.merge(output.getName(), 1, Integer::sum);
         }
+        refuseUnsupportedOperators(graph);
         for (int i = 0; i < graph.getNodeCount(); i++) {
-            OnnxNode node = new OnnxNode(graph.getNode(i), i);
-            if (!node.proto.getDomain().isEmpty() && !node.proto.getDomain().equals("ai.onnx")) {
-                throw node.error("operator domain '" + node.proto.getDomain() + "' is not supported; Sequin imports ai.onnx operators");
-            }
-            handle(node);
+            handle(new OnnxNode(graph.getNode(i), i));
         }
         List<String> outputNames = new ArrayList<>();
         for (ValueInfoProto output : graph.getOutputList()) {
@@ -158,6 +162,36 @@ public final class OnnxImporter {
                 cx.opset = o.getVersion();
             }
         }
+    }
+
+    /**
+     * Names every operator the graph uses that no handler reads, at once (type, count, first
+     * node), rather than the first one met: a user learns the whole gap from one run.
+     */
+    private static void refuseUnsupportedOperators(GraphProto graph) throws ImportException {
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        Map<String, String> first = new LinkedHashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            String domain = node.getDomain();
+            boolean onnx = domain.isEmpty() || domain.equals("ai.onnx");
+            String op = node.getOpType();
+            if (onnx && (RECURRENT_OPS.contains(op) || ACTIVATION_OPS.contains(op) || OTHER_OPS.contains(op))) {
+                continue;
+            }
+            String key = onnx ? op : domain + "." + op;
+            counts.computeIfAbsent(key, k -> new int[1])[0]++;
+            first.putIfAbsent(key, node.getName());
+        }
+        if (counts.isEmpty()) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : counts.entrySet()) {
+            int n = e.getValue()[0];
+            parts.add(e.getKey() + " (" + n + (n == 1 ? " node" : " nodes") + ", first '" + first.get(e.getKey()) + "')");
+        }
+        throw new ImportException("the graph uses " + (parts.size() == 1 ? "an operator that is" : parts.size() + " operators that are")
+                + " not supported: " + String.join(", ", parts) + "; " + WHAT_CONVERTS);
     }
 
     private void handle(OnnxNode node) throws ImportException {
@@ -212,6 +246,9 @@ public final class OnnxImporter {
             case "Reshape":
                 glue.reshape(node);
                 break;
+            case "Flatten":
+                glue.flatten(node);
+                break;
             case "MatMul":
                 layers.matMul(node);
                 break;
@@ -226,9 +263,7 @@ public final class OnnxImporter {
                 layers.softmax(node);
                 break;
             default:
-                throw node.error("operator " + op + " is not supported; Sequin imports LSTM, GRU and RNN nodes, embeddings "
-                        + "(Gather), linear layers (Gemm, MatMul + Add), activations, Softmax and LogSoftmax, and the "
-                        + "shape glue exporters put around them");
+                throw new AssertionError("refuseUnsupportedOperators passed " + op);
         }
     }
 

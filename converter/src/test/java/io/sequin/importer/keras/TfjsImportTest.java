@@ -113,6 +113,23 @@ class TfjsImportTest {
         }
     }
 
+    /** Unsupported layer classes are named, all of them, before any weight is looked up (the weights here are not theirs). */
+    @Test
+    void unsupportedLayersAreNamedBeforeWeights() throws Exception {
+        Path json = copy("lstm_sequences_dense_softmax", j -> {
+            ArrayNode layers = (ArrayNode) j.get("modelTopology").get("config").get("layers");
+            ObjectNode conv = new ObjectMapper().createObjectNode().put("class_name", "Conv1D");
+            conv.putObject("config").put("name", "conv");
+            ObjectNode norm = new ObjectMapper().createObjectNode().put("class_name", "LayerNormalization");
+            norm.putObject("config").put("name", "norm");
+            layers.insert(1, conv);
+            layers.add(norm);
+        });
+        ImportException e = assertThrows(ImportException.class, () -> KerasImporter.importModel(TfjsReader.read(json)));
+        assertTrue(e.getMessage().startsWith("the model uses Keras layers that are not supported: Conv1D ('conv'), "
+                + "LayerNormalization ('norm');"), e.getMessage());
+    }
+
     /**
      * An Activation('linear') computes nothing, but Keras calls the model's output after it: the
      * output keeps that name, and its values are the fixture's, TF.js's, unchanged.
