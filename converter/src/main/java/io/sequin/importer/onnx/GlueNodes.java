@@ -177,6 +177,47 @@ final class GlueNodes {
         cx.put(node, 0, Value.zeros(shape));
     }
 
+    /**
+     * Expand of zeros (tf2onnx at opset 13 and later builds a zero initial state as Expand of a
+     * 0.0 scalar to a shape computed from the input): zeros of the broadcast shape, folded into an
+     * absent initial state as ConstantOfShape's are.
+     */
+    void expand(OnnxNode node) throws ImportException {
+        Value in = cx.value(node, 0, "input");
+        List<Sym> shape = ImportContext.ints(cx.value(node, 1, "shape"), node, "shape");
+        List<Sym> from;
+        if (in.kind == Value.Kind.ZEROS) {
+            from = in.sizes;
+        } else if (in.kind == Value.Kind.CONSTANT && in.constant.type() == ElementType.FLOAT32 && allZero(in.constant.floats())) {
+            from = List.of(ImportContext.syms(in.constant.shape()));
+        } else {
+            throw node.error("Expand of " + in + " is not supported; an Expand of zeros is folded into an absent initial state");
+        }
+        int rank = Math.max(from.size(), shape.size());
+        List<Sym> out = new ArrayList<>();
+        for (int i = 0; i < rank; i++) {
+            Sym a = i < rank - from.size() ? Sym.of(1) : from.get(i - (rank - from.size()));
+            Sym b = i < rank - shape.size() ? Sym.of(1) : shape.get(i - (rank - shape.size()));
+            if (a.equals(Sym.of(1))) {
+                out.add(b);
+            } else if (b.equals(Sym.of(1)) || a.equals(b)) {
+                out.add(a);
+            } else {
+                throw node.error("cannot broadcast " + from + " to " + shape);
+            }
+        }
+        cx.put(node, 0, Value.zeros(out));
+    }
+
+    private static boolean allZero(float[] v) {
+        for (float f : v) {
+            if (f != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     void slice(OnnxNode node) throws ImportException {
         Value v = cx.value(node, 0, "data");
         long[] starts;

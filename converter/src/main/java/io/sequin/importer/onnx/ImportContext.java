@@ -5,6 +5,8 @@ import io.sequin.importer.ImportException;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.layer.Direction;
+import io.sequin.layer.RecurrentLayout;
 import io.sequin.layer.RecurrentLayout.YLayout;
 import io.sequin.model.TensorSpec;
 import io.sequin.tensor.ElementType;
@@ -39,6 +41,8 @@ final class ImportContext {
     /** The dim_param names of the graph inputs: the names dynamic output axes keep. */
     final Set<String> dimParams = new HashSet<>();
     final Set<String> usedInputs = new LinkedHashSet<>();
+    /** Recurrent layers whose Y was read in ONNX's layout-dependent form: their layout may no longer change. */
+    private final Set<IrRecurrentLayer> layoutFixed = new HashSet<>();
     final Set<String> layerNames = new HashSet<>();
     final IrModel ir = new IrModel();
     long opset = 1;
@@ -163,13 +167,26 @@ final class ImportContext {
      * layout to the view when that is one the layer can write; null when it cannot be.
      */
     String materializeOrNull(Value v, OnnxNode node) throws ImportException {
+        if (v.kind == Value.Kind.RUNTIME && v.sliceCount == 1 && v.source.recurrentY != null) {
+            return lastStepOrNull(v, v.source);
+        }
         if (v.kind != Value.Kind.RUNTIME || v.sliceCount >= 0) {
             return null;
         }
         Source s = v.source;
+        if (s.recurrentState != null && !v.isWholeSource()) {
+            return mergedStateOrNull(v, s);
+        }
         if (s.recurrentY == null) {
             if (!v.isWholeSource()) {
                 return null;
+            }
+            if (s.recurrentState != null) {
+                if (s.recurrentState.spec.layout().mergedStates) {
+                    return null;
+                }
+                // Read as [D, B, H]: the layer's states may no longer become [B, D*H].
+                s.fixed = true;
             }
             if (s.producer == null) {
                 usedInputs.add(s.name);
@@ -196,6 +213,67 @@ final class ImportContext {
         }
         l.spec = l.spec.withLayout(l.spec.layout().withY(form));
         s.fixed = true;
+        if (form == YLayout.ONNX) {
+            layoutFixed.add(l);
+        }
+        return s.name;
+    }
+
+    /**
+     * The last step of a forward layer's Y, [B, H] (tf2onnx takes Keras' last output as
+     * Slice(Y, -1) and Squeeze rather than Y_h): with every row its full length and no mask, that
+     * is Y_h, which the layer then writes as [B, D*H].
+     */
+    private String lastStepOrNull(Value v, Source y) {
+        IrRecurrentLayer l = y.recurrentY;
+        boolean lengths = l.inputs.size() > 1 && !l.inputs.get(1).isEmpty();
+        boolean masked = l.inputs.size() > 4 && !l.inputs.get(4).isEmpty();
+        if (l.spec.direction() != Direction.FORWARD || lengths || masked || !y.dims[0].known()
+                || v.sliceStart != y.dims[0].value - 1 || !Value.sameGroups(v.groups, new int[][] {{2}, {3}}, y)) {
+            return null;
+        }
+        String lastStep = y.name + ".last_step";
+        String yh = l.outputs.size() > 1 ? l.outputs.get(1) : "";
+        if (!yh.isEmpty()) {
+            // Read already: as this last step (a second reader), or as Y_h itself, whose form stays.
+            return yh.equals(lastStep) ? yh : null;
+        }
+        while (l.outputs.size() < 2) {
+            l.outputs.add("");
+        }
+        l.outputs.set(1, lastStep);
+        Source state = new Source(l.outputs.get(1), new Sym[] {Sym.of(1), y.dims[2], y.dims[3]}, y.type, l, null);
+        state.recurrentState = l;
+        return mergedStateOrNull(Value.of(state).withGroups(new int[][] {{1}, {0, 2}}), state);
+    }
+
+    /**
+     * A recurrent layer's Y_h or Y_c read as [B, D*H], the directions side by side (keras2onnx's
+     * Transpose and Flatten of a bidirectional Y_h): the layer writes its states merged, which
+     * needs layout 1. Switching from layout 0 is allowed only where nothing else depends on it:
+     * no initial states, Y unused or in a form of its own, and the other state unused.
+     */
+    private String mergedStateOrNull(Value v, Source s) {
+        IrRecurrentLayer l = s.recurrentState;
+        RecurrentLayout f = l.spec.layout();
+        int[][] merged = s.stateBatchAxis == 1 ? new int[][] {{1}, {0, 2}} : new int[][] {{0}, {1, 2}};
+        if (!Value.sameGroups(v.groups, merged, s)) {
+            return null;
+        }
+        if (!f.mergedStates) {
+            if (s.fixed || layoutFixed.contains(l)) {
+                return null;
+            }
+            boolean initialStates = l.inputs.size() > 2 && l.inputs.subList(2, Math.min(4, l.inputs.size())).stream()
+                    .anyMatch(n -> !n.isEmpty());
+            long statesRead = l.outputs.stream().skip(1).filter(n -> !n.isEmpty()).count();
+            if (initialStates || statesRead > 1) {
+                return null;
+            }
+            l.spec = l.spec.withLayout(RecurrentLayout.onnx(1).withXBatchFirst(f.xBatchFirst).withY(f.y)
+                    .withStateRows(f.stateOffset, f.stateRows).withMergedStates(true).withYReversed(f.yReversed)
+                    .withStateful(f.stateful).withZeroMaskedOutputs(f.zeroMaskedOutputs));
+        }
         return s.name;
     }
 

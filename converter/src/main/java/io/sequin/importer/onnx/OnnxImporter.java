@@ -41,7 +41,7 @@ public final class OnnxImporter {
 
     /** What {@link #handle} reads besides the recurrent and activation operators. */
     private static final Set<String> OTHER_OPS = Set.of("Constant", "Identity", "Dropout", "Cast", "Shape", "Gather", "Unsqueeze",
-            "Squeeze", "Concat", "ConstantOfShape", "Slice", "Transpose", "Reshape", "Flatten", "MatMul", "Gemm", "Add", "Softmax", "LogSoftmax");
+            "Squeeze", "Concat", "ConstantOfShape", "Slice", "Transpose", "Reshape", "Flatten", "Expand", "MatMul", "Gemm", "Add", "Softmax", "LogSoftmax");
     private static final String WHAT_CONVERTS = "Sequin imports LSTM, GRU and RNN nodes, embeddings (Gather), linear layers "
             + "(Gemm, MatMul + Add), activations, Softmax and LogSoftmax, and the shape glue exporters put around them";
 
@@ -248,6 +248,9 @@ public final class OnnxImporter {
                 break;
             case "Flatten":
                 glue.flatten(node);
+                break;
+            case "Expand":
+                glue.expand(node);
                 break;
             case "MatMul":
                 layers.matMul(node);

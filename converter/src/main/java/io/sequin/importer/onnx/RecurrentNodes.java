@@ -148,6 +148,8 @@ final class RecurrentNodes {
             } else {
                 Sym[] dims = layout == 0 ? new Sym[] {d, batch, hs} : new Sym[] {batch, d, hs};
                 s = new Source(out, dims, ElementType.FLOAT32, l, null);
+                s.recurrentState = l;
+                s.stateBatchAxis = layout == 0 ? 1 : 0;
                 cx.put(node, k, Value.of(s));
             }
         }

@@ -20,6 +20,10 @@ final class Source {
     final IrRecurrentLayer recurrentY;
     /** Whether a reader has fixed the recurrent Y's layout. */
     boolean fixed;
+    /** Non-null when this is Y_h or Y_c of that recurrent layer, which may still be read as [B, D*H]. */
+    IrRecurrentLayer recurrentState;
+    /** For a state: its batch axis in {@link #dims}, 1 for [D, B, H] (ONNX layout 0) or 0 for [B, D, H]. */
+    int stateBatchAxis = 1;
 
     Source(String name, Sym[] dims, ElementType type, IrLayer producer, IrRecurrentLayer recurrentY) {
         this.name = name;
