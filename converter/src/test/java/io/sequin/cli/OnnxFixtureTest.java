@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Keras 1 files (*_keras1, tools/make-keras1-h5-fixtures.py), and fixtures/keras3 some as Keras 3
  * .keras files (tools/make-keras3-fixtures.py, which says why one case's numbers differ), and
  * fixtures/keras-weights-only some as an architecture and weights apart
- * (tools/make-keras-weights-only-fixtures.py).
+ * (tools/make-keras-weights-only-fixtures.py), and fixtures/exporter-onnx graphs in tf2onnx's and
+ * keras2onnx's shapes, from ONNX Runtime (tools/MakeExporterOnnxFixtures.java).
  */
 class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
@@ -38,7 +39,8 @@ class OnnxFixtureTest {
     static Stream<Path> fixtures() throws Exception {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 11),
                 cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
-                cases(fixtureRoot("keras3"), 8), cases(fixtureRoot("keras-weights-only"), 4))
+                cases(fixtureRoot("keras3"), 8), cases(fixtureRoot("keras-weights-only"), 4),
+                cases(fixtureRoot("exporter-onnx"), 3))
                 .flatMap(s -> s);
     }
 
