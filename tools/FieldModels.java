@@ -25,7 +25,7 @@ import java.util.Set;
 public class FieldModels {
     private static final Set<String> SUPPORTED = Set.of("keras3-quant-lstm3", "keras3-sentilyze-bilstm",
             "keras215-ner-bilstm-masked", "weights-only-spam-lstm", "weights-only-power-lstm", "weights-only-emotion-gru",
-            "tf2onnx-exercise-lstm", "tf2onnx-gesture-lstm-relu", "keras2onnx-stress-bilstm");
+            "tf2onnx-exercise-lstm", "tf2onnx-gesture-lstm-relu", "keras2onnx-stress-bilstm", "tf2onnx-eurusd-gru-loop");
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);

@@ -111,6 +111,32 @@ final class LayerNodes {
         cx.addLayer(node, layer, 0, dims.toArray(new Sym[0]), ElementType.FLOAT32);
     }
 
+    /**
+     * Mul of a run-time tensor by a constant vector over its last axis (a BatchNormalization
+     * folded by the exporter into Mul + Add): a linear layer with that diagonal, whose bias the
+     * Add then sets. Multiplying by the zeros off the diagonal adds exact zeros, so the values are
+     * x·s as Mul computes them.
+     */
+    void mul(OnnxNode node) throws ImportException {
+        Value a = cx.value(node, 0, "A");
+        Value b = cx.value(node, 1, "B");
+        Value x = a.kind == Value.Kind.RUNTIME ? a : b;
+        Value c = x == a ? b : a;
+        List<Sym> dims = x.kind == Value.Kind.RUNTIME ? x.dims() : List.of();
+        if (x.kind != Value.Kind.RUNTIME || c.kind != Value.Kind.CONSTANT || c.constant.type() != ElementType.FLOAT32
+                || dims.isEmpty() || !dims.get(dims.size() - 1).known()) {
+            throw node.error("Mul of " + a + " and " + b + " is not supported; Sequin folds a run-time tensor times a "
+                    + "constant vector over its last axis");
+        }
+        int n = (int) dims.get(dims.size() - 1).value;
+        float[] scale = biasOf(c.constant, n, node);
+        float[] w = new float[Math.multiplyExact(n, n)];
+        for (int i = 0; i < n; i++) {
+            w[i * n + i] = scale[i];
+        }
+        dense(node, x, n, n, w, null, 1f);
+    }
+
     /** Add: a constant bias after a linear layer, folded into it. */
     void add(OnnxNode node) throws ImportException {
         Value a = cx.value(node, 0, "A");

@@ -41,7 +41,8 @@ public final class OnnxImporter {
 
     /** What {@link #handle} reads besides the recurrent and activation operators. */
     private static final Set<String> OTHER_OPS = Set.of("Constant", "Identity", "Dropout", "Cast", "Shape", "Gather", "Unsqueeze",
-            "Squeeze", "Concat", "ConstantOfShape", "Slice", "Transpose", "Reshape", "Flatten", "Expand", "MatMul", "Gemm", "Add", "Softmax", "LogSoftmax");
+            "Squeeze", "Concat", "ConstantOfShape", "Slice", "Transpose", "Reshape", "Flatten", "Expand", "Mul", "Less", "And",
+            "Loop", "MatMul", "Gemm", "Add", "Softmax", "LogSoftmax");
     private static final String WHAT_CONVERTS = "Sequin imports LSTM, GRU and RNN nodes, embeddings (Gather), linear layers "
             + "(Gemm, MatMul + Add), activations, Softmax and LogSoftmax, and the shape glue exporters put around them";
 
@@ -49,6 +50,7 @@ public final class OnnxImporter {
     private final GlueNodes glue = new GlueNodes(cx);
     private final LayerNodes layers = new LayerNodes(cx);
     private final RecurrentNodes recurrent = new RecurrentNodes(cx);
+    private final LoopNodes loops = new LoopNodes(cx, recurrent);
 
     private OnnxImporter() {
     }
@@ -251,6 +253,16 @@ public final class OnnxImporter {
                 break;
             case "Expand":
                 glue.expand(node);
+                break;
+            case "Mul":
+                layers.mul(node);
+                break;
+            case "Less":
+            case "And":
+                loops.constantComparison(node);
+                break;
+            case "Loop":
+                loops.loop(node);
                 break;
             case "MatMul":
                 layers.matMul(node);
