@@ -11,6 +11,10 @@
 // - keras2onnx_bilstm_flatten (opset 9): a bidirectional LSTM with Keras 2's hard_sigmoid
 //   (HardSigmoid alpha 0.2, beta 0.5 per direction), no initial states, Y_h transposed and
 //   flattened into [N, 2H] (forward, then backward), MatMul + Add, Softmax; batch named N.
+// - tf2onnx_gru_loop (opset 13): a Keras 3 GRU(reset_after=True) left as a Loop whose body is one
+//   step of the cell, as tf2onnx writes it (the weights carried through the loop, a time counter,
+//   a condition of Less and And), its last step by Slice and Squeeze, a BatchNormalization folded
+//   into Mul + Add, and a Dense.
 //
 // Expected outputs: ONNX Runtime's Java binding (CPU, 1 thread) on model.onnx, a reference we did
 // not write. Run with tools/make-exporter-onnx-fixtures.sh, from the project root.
@@ -58,6 +62,7 @@ public class MakeExporterOnnxFixtures {
         write(env, "tf2onnx_lstm_relu_stack", tf2onnx(13, new Random(1)), "input", 3, "result");
         write(env, "tf2onnx_lstm_opset9", tf2onnx(9, new Random(2)), "input", 3, "result");
         write(env, "keras2onnx_bilstm_flatten", keras2onnx(new Random(3)), "bidirectional_1_input", 4, "activation_1");
+        write(env, "tf2onnx_gru_loop", gruLoop(new Random(4)), "input", 2, "output");
     }
 
     /** tf2onnx's form of Sequential([LSTM(5, relu, return_sequences), LSTM(4, relu), Dense(6, relu), Dense(3, softmax)]). */
@@ -134,6 +139,121 @@ public class MakeExporterOnnxFixtures {
         dense(g, random, "dense_1", "h", 2 * hidden, 2, "logits");
         g.addNode(node("Softmax", "activation_1", List.of("logits"), List.of("activation_1"), intAttr("axis", 1)));
         return model(g, 9);
+    }
+
+    /** tf2onnx's form of a Keras 3 Functional: Input(STEPS, 2) -> GRU(4) -> BatchNormalization -> Dense(1). */
+    static ModelProto gruLoop(Random random) {
+        int hidden = 4;
+        int input = 2;
+        int gates = 3 * hidden;
+        GraphProto.Builder g = GraphProto.newBuilder().setName("tf2onnx_gru_loop");
+        g.addInput(valueInfo("input", new Object[] {"unk__1", STEPS, input}));
+        g.addOutput(valueInfo("output", new Object[] {"unk__1", 1}));
+        init(g, "kernel", uniform(random, new int[] {input, gates}, 0.5f));
+        init(g, "recurrent_kernel", uniform(random, new int[] {hidden, gates}, 0.5f));
+        init(g, "bias", uniform(random, new int[] {2, gates}, 0.2f));
+        init(g, "zero", Tensor.ofFloats(new int[0], new float[] {0}));
+        init(g, "steps", Tensor.ofLongs(new int[0], new long[] {STEPS}));
+        init(g, "steps_f", Tensor.ofFloats(new int[0], new float[] {STEPS}));
+        init(g, "time0", Tensor.ofInts(new int[0], new int[] {0}));
+        init(g, "starts0", ints(0));
+        init(g, "ends1", ints(1));
+        init(g, "axes0", ints(0));
+        init(g, "units", ints(hidden));
+        g.addNode(node("Transpose", "gru/transpose", List.of("input"), List.of("x_tm"), intsAttr("perm", 1, 0, 2)));
+        g.addNode(node("Shape", "gru/Shape", List.of("input"), List.of("shape")));
+        g.addNode(node("Slice", "gru/strided_slice", List.of("shape", "starts0", "ends1", "axes0"), List.of("batch")));
+        g.addNode(node("Concat", "gru/zeros/packed", List.of("batch", "units"), List.of("zeros_shape"), intAttr("axis", 0)));
+        g.addNode(node("Expand", "gru/zeros", List.of("zero", "zeros_shape"), List.of("h0")));
+        g.addNode(node("Less", "gru/while/Less", List.of("zero", "steps_f"), List.of("less")));
+        g.addNode(node("And", "gru/while/LogicalAnd", List.of("less", "less"), List.of("cond")));
+        g.addNode(node("Loop", "gru/while_loop", List.of("steps", "cond", "time0", "h0", "bias", "kernel", "recurrent_kernel"),
+                List.of("time_f", "h_f", "bias_f", "kernel_f", "rec_f", "scan"),
+                AttributeProto.newBuilder().setName("body").setType(AttributeProto.AttributeType.GRAPH).setG(gruStep(hidden)).build()));
+        init(g, "last", ints(-1));
+        init(g, "end", ints(Integer.MAX_VALUE));
+        g.addNode(node("Slice", "gru/strided_slice_3", List.of("scan", "last", "end", "axes0"), List.of("scan_last")));
+        g.addNode(node("Squeeze", "gru/strided_slice_3__squeeze", List.of("scan_last", "axes0"), List.of("h_last")));
+        init(g, "bn_scale", uniform(random, new int[] {hidden}, 2f));
+        init(g, "bn_shift", uniform(random, new int[] {hidden}, 0.5f));
+        g.addNode(node("Mul", "batch_normalization/mul_1", List.of("h_last", "bn_scale"), List.of("bn_mul")));
+        g.addNode(node("Add", "batch_normalization/add_1", List.of("bn_mul", "bn_shift"), List.of("bn")));
+        dense(g, random, "output", "bn", hidden, 1, "output");
+        return model(g, 13);
+    }
+
+    /** One step of a Keras GRU(reset_after=True) as tf2onnx writes the while loop's body. */
+    static GraphProto gruStep(int hidden) {
+        GraphProto.Builder b = GraphProto.newBuilder().setName("gru_while_body");
+        int gates = 3 * hidden;
+        b.addInput(typed("iter", TensorProto.DataType.INT64_VALUE));
+        b.addInput(typed("cond_in", TensorProto.DataType.BOOL_VALUE));
+        b.addInput(typed("time", TensorProto.DataType.INT32_VALUE));
+        b.addInput(typed("h", TensorProto.DataType.FLOAT_VALUE, "unk__1", hidden));
+        b.addInput(typed("b", TensorProto.DataType.FLOAT_VALUE, 2, gates));
+        b.addInput(typed("k", TensorProto.DataType.FLOAT_VALUE, 2, gates));
+        b.addInput(typed("r", TensorProto.DataType.FLOAT_VALUE, hidden, gates));
+        b.addOutput(typed("cond_out", TensorProto.DataType.BOOL_VALUE));
+        b.addOutput(typed("time_next", TensorProto.DataType.INT32_VALUE));
+        b.addOutput(typed("h_out", TensorProto.DataType.FLOAT_VALUE, "unk__1", hidden));
+        b.addOutput(typed("b", TensorProto.DataType.FLOAT_VALUE, 2, gates));
+        b.addOutput(typed("k", TensorProto.DataType.FLOAT_VALUE, 2, gates));
+        b.addOutput(typed("r", TensorProto.DataType.FLOAT_VALUE, hidden, gates));
+        b.addOutput(typed("h_next", TensorProto.DataType.FLOAT_VALUE, "unk__1", hidden));
+        init(b, "one_i", Tensor.ofInts(new int[0], new int[] {1}));
+        init(b, "one_f", Tensor.ofFloats(new int[0], new float[] {1}));
+        init(b, "steps_f", Tensor.ofFloats(new int[0], new float[] {STEPS}));
+        init(b, "axes0", ints(0));
+        int big = Integer.MAX_VALUE;
+        init(b, "z_starts", ints(0, 0));
+        init(b, "z_ends", ints(big, hidden));
+        init(b, "r_starts", ints(0, hidden));
+        init(b, "r_ends", ints(big, 2 * hidden));
+        init(b, "h_starts", ints(0, 2 * hidden));
+        init(b, "h_ends", ints(big, big));
+        init(b, "slice_axes", ints(0, 1));
+        b.addNode(node("Add", "while/add", List.of("time", "one_i"), List.of("time_next")));
+        b.addNode(node("Gather", "while/TensorListGetItem", List.of("x_tm", "time"), List.of("x_t")));
+        b.addNode(node("Split", "gru_cell/split", List.of("b"), List.of("b_in", "b_rec"), intAttr("axis", 0)));
+        b.addNode(node("MatMul", "gru_cell/MatMul", List.of("x_t", "k"), List.of("xk")));
+        b.addNode(node("Squeeze", "gru_cell/Squeeze", List.of("b_in", "axes0"), List.of("b_in_s")));
+        b.addNode(node("Add", "gru_cell/add", List.of("xk", "b_in_s"), List.of("xp")));
+        b.addNode(node("Split", "gru_cell/split_1", List.of("xp"), List.of("xz", "xr", "xh"), intAttr("axis", -1)));
+        b.addNode(node("MatMul", "gru_cell/MatMul_1", List.of("h", "r"), List.of("hr")));
+        b.addNode(node("Squeeze", "gru_cell/Squeeze_1", List.of("b_rec", "axes0"), List.of("b_rec_s")));
+        b.addNode(node("Add", "gru_cell/add_1", List.of("hr", "b_rec_s"), List.of("rp")));
+        b.addNode(node("Slice", "gru_cell/strided_slice", List.of("rp", "z_starts", "z_ends", "slice_axes"), List.of("rz")));
+        b.addNode(node("Slice", "gru_cell/strided_slice_1", List.of("rp", "r_starts", "r_ends", "slice_axes"), List.of("rr")));
+        b.addNode(node("Slice", "gru_cell/strided_slice_2", List.of("rp", "h_starts", "h_ends", "slice_axes"), List.of("rh")));
+        b.addNode(node("Add", "gru_cell/add_2", List.of("xz", "rz"), List.of("z_pre")));
+        b.addNode(node("Sigmoid", "gru_cell/Sigmoid", List.of("z_pre"), List.of("z")));
+        b.addNode(node("Add", "gru_cell/add_3", List.of("xr", "rr"), List.of("r_pre")));
+        b.addNode(node("Sigmoid", "gru_cell/Sigmoid_1", List.of("r_pre"), List.of("r_gate")));
+        b.addNode(node("Mul", "gru_cell/mul", List.of("r_gate", "rh"), List.of("r_rh")));
+        b.addNode(node("Add", "gru_cell/add_4", List.of("xh", "r_rh"), List.of("hh_pre")));
+        b.addNode(node("Tanh", "gru_cell/Tanh", List.of("hh_pre"), List.of("hh")));
+        b.addNode(node("Sub", "gru_cell/sub", List.of("one_f", "z"), List.of("one_minus_z")));
+        b.addNode(node("Mul", "gru_cell/mul_2", List.of("one_minus_z", "hh"), List.of("new_part")));
+        b.addNode(node("Mul", "gru_cell/mul_1", List.of("z", "h"), List.of("old_part")));
+        b.addNode(node("Add", "gru_cell/add_5", List.of("old_part", "new_part"), List.of("h_next")));
+        b.addNode(node("Identity", "while/Identity_4", List.of("h_next"), List.of("h_out")));
+        b.addNode(node("Cast", "cond/Cast", List.of("time_next"), List.of("time_f"), intAttr("to", TensorProto.DataType.FLOAT_VALUE)));
+        b.addNode(node("Less", "cond/Less", List.of("time_f", "steps_f"), List.of("less_time")));
+        b.addNode(node("Cast", "cond/Cast_1", List.of("iter"), List.of("iter_f"), intAttr("to", TensorProto.DataType.FLOAT_VALUE)));
+        b.addNode(node("Less", "cond/Less_1", List.of("iter_f", "steps_f"), List.of("less_iter")));
+        b.addNode(node("And", "cond/LogicalAnd", List.of("less_iter", "less_time"), List.of("cond_out")));
+        return b.build();
+    }
+
+    /** A value of this type and shape (none: a scalar). */
+    static ValueInfoProto typed(String name, int elemType, Object... dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (Object dim : dims) {
+            shape.addDim(dim instanceof String s ? TensorShapeProto.Dimension.newBuilder().setDimParam(s)
+                    : TensorShapeProto.Dimension.newBuilder().setDimValue((Integer) dim));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType).setShape(shape))).build();
     }
 
     static void lstm(GraphProto.Builder g, Random random, String name, String x, int input, int hidden, String state, String y) {
@@ -244,6 +364,11 @@ public class MakeExporterOnnxFixtures {
             p.setDataType(TensorProto.DataType.INT64_VALUE);
             for (long v : t.longs()) {
                 p.addInt64Data(v);
+            }
+        } else if (t.type() == io.sequin.tensor.ElementType.INT32) {
+            p.setDataType(TensorProto.DataType.INT32_VALUE);
+            for (int v : t.ints()) {
+                p.addInt32Data(v);
             }
         } else {
             ByteBuffer raw = ByteBuffer.allocate(t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -174,7 +174,7 @@ final class LayerNodes {
         return c.floats().clone();
     }
 
-    private static float[] transpose(float[] m, int rows, int cols) {
+    static float[] transpose(float[] m, int rows, int cols) {
         float[] t = new float[m.length];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {

@@ -173,8 +173,8 @@ final class LoopNodes {
     private void replaceWithGru(OnnxNode node, String x, Tensor kernel, Tensor rec, Tensor bias, int hidden) throws ImportException {
         String base = node.proto.getName().isEmpty() ? "loop_" + node.index : node.proto.getName();
         int input = kernel.dim(0);
-        float[] w = transpose(kernel.floats(), input, 3 * hidden);
-        float[] r = transpose(rec.floats(), hidden, 3 * hidden);
+        float[] w = LayerNodes.transpose(kernel.floats(), input, 3 * hidden);
+        float[] r = LayerNodes.transpose(rec.floats(), hidden, 3 * hidden);
         cx.values.put(base + "/W", Value.constant(Tensor.ofFloats(new int[] {1, 3 * hidden, input}, w)));
         cx.values.put(base + "/R", Value.constant(Tensor.ofFloats(new int[] {1, 3 * hidden, hidden}, r)));
         cx.values.put(base + "/B", Value.constant(Tensor.ofFloats(new int[] {1, 6 * hidden}, bias.floats().clone())));
@@ -263,16 +263,6 @@ final class LoopNodes {
 
     private static String shorten(String form) {
         return form.length() <= 240 ? form : form.substring(0, 240) + "...";
-    }
-
-    private static float[] transpose(float[] m, int rows, int cols) {
-        float[] t = new float[m.length];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                t[j * rows + i] = m[i * cols + j];
-            }
-        }
-        return t;
     }
 
     /** A Loop body: its nodes by output, its constants, and each tensor written out as an expression. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
@@ -14,6 +15,7 @@ import io.sequin.importer.ImportException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,5 +67,47 @@ class ExporterGraphTest {
         byte[] bytes = m.toBuilder().setGraph(graph).build().toByteArray();
         ImportException e = assertThrows(ImportException.class, () -> OnnxImporter.importModel(bytes, Map.of()));
         assertTrue(e.getMessage().contains("cannot fold"), e.getMessage());
+    }
+
+    /** A Loop's body is compared with a GRU step as a whole: one operator changed, and it is refused, never run. */
+    @Test
+    void aLoopWhoseBodyIsNotAGruStepIsRefused() throws Exception {
+        ModelProto m = fixture("tf2onnx_gru_loop");
+        ImportException e = assertThrows(ImportException.class, () -> OnnxImporter.importModel(withBody(m, body -> {
+            for (int i = 0; i < body.getNodeCount(); i++) {
+                if (body.getNode(i).getOpType().equals("Tanh")) {
+                    body.setNode(i, body.getNode(i).toBuilder().setOpType("Relu"));
+                }
+            }
+        }), Map.of()));
+        assertTrue(e.getMessage().contains("is not a step of a Keras GRU") && e.getMessage().contains("relu("), e.getMessage());
+    }
+
+    /** A condition that could end the loop before the sequence does is refused. */
+    @Test
+    void aLoopThatMayStopEarlyIsRefused() throws Exception {
+        ModelProto m = fixture("tf2onnx_gru_loop");
+        ImportException e = assertThrows(ImportException.class, () -> OnnxImporter.importModel(withBody(m, body -> {
+            for (int i = 0; i < body.getInitializerCount(); i++) {
+                if (body.getInitializer(i).getName().equals("steps_f")) {
+                    body.setInitializer(i, body.getInitializer(i).toBuilder().clearRawData().clearFloatData().addFloatData(3f));
+                }
+            }
+        }), Map.of()));
+        assertTrue(e.getMessage().contains("may end it before its 6 steps"), e.getMessage());
+    }
+
+    private static byte[] withBody(ModelProto m, Consumer<GraphProto.Builder> edit) {
+        var graph = m.getGraph().toBuilder();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            if (graph.getNode(i).getOpType().equals("Loop")) {
+                var node = graph.getNode(i).toBuilder();
+                var body = node.getAttribute(0).getG().toBuilder();
+                edit.accept(body);
+                node.setAttribute(0, node.getAttribute(0).toBuilder().setG(body));
+                graph.setNode(i, node);
+            }
+        }
+        return m.toBuilder().setGraph(graph).build().toByteArray();
     }
 }
