@@ -87,11 +87,11 @@ class BadInputTest {
         var graph = model.getGraph().toBuilder();
         graph.setNode(0, graph.getNode(0).toBuilder().setOpType("Conv").setName("conv1"));
         graph.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Conv").setName("conv2").addInput("X").addOutput("c2"));
-        graph.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Loop").setName("loop").addOutput("l"));
+        graph.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Scan").setName("scan").addOutput("s"));
         Path bad = Files.write(tmp.resolve("ops.onnx"), model.toBuilder().setGraph(graph).build().toByteArray());
         Path out = Files.createDirectories(tmp.resolve("out"));
         assertOneLineFailure(CliRunner.run("convert", bad.toString(), "-o", out.resolve("m.sqn").toString()), 1,
-                "2 operators that are not supported: Conv (2 nodes, first 'conv1'), Loop (1 node, first 'loop')");
+                "2 operators that are not supported: Conv (2 nodes, first 'conv1'), Scan (1 node, first 'scan')");
         assertNothingWritten(out);
     }
 
