@@ -65,7 +65,8 @@ case $target in
     done ;;
   onnx) for f in $fixtures/onnx/*/model.onnx $fixtures/pytorch-onnx/*/model.onnx; do seed "$f"; done ;;
   npy) for f in $fixtures/onnx/*/data_0/*.npy $fixtures/tfjs/*/data_0/*.npy $fixtures/pytorch-state-dict/*/data_0/*.npy; do seed "$f"; done ;;
-  state-dict) for f in $fixtures/pytorch-state-dict/*/model.pt $fixtures/pytorch-state-dict-unsupported/*.pt; do seed "$f"; done ;;
+  state-dict) for f in $fixtures/pytorch-state-dict/*/model.pt $fixtures/pytorch-state-dict-unsupported/*.pt \
+                      $fixtures/pytorch-module/*/model.pt $fixtures/pytorch-module-unsupported/*/model.pt; do seed "$f"; done ;;
   h5) for f in $fixtures/keras-h5/*/model.h5; do seed "$f"; done ;;
   keras) for f in $fixtures/keras3/*/model.keras; do seed "$f"; done ;;
   tfjs)

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Converts a trained model into a Sequin .sqn file: an ONNX model (LSTM, GRU and RNN nodes, as ONNX "
                 + "writes them or as torch.onnx.export does, with embeddings, linear layers, activations and softmax), "
-                + "the state_dict of an nn.LSTM, nn.GRU or nn.RNN saved by torch.save (modules in a row with --arch), or a "
+                + "the state_dict of an nn.LSTM, nn.GRU or nn.RNN saved by torch.save (modules in a row with --arch) or such a "
+                + "module or an nn.Sequential saved whole (torch.save(model)), or a "
                 + "Keras model: a legacy .h5 file (Keras 1 to 3), a .keras file (Keras 3, tf.keras 2.13 on), a TF.js layers model "
                 + "(model.json), or an architecture (model.to_json()) with its weights (model.save_weights, --keras-weights); "
                 + "Sequential and functional models with LSTM, GRU, SimpleRNN, Bidirectional, Dense, Embedding, Masking.",
@@ -38,7 +39,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, a torch.save state_dict (.pt), a "
+    @Parameters(index = "0", paramLabel = "SRC", description = "The source model: .onnx, a torch.save state_dict or model (.pt), a "
             + "Keras .h5 or .keras file, a TF.js model.json, or a Keras architecture .json (with --keras-weights); the format is "
             + "read from the file, not its name.")
     Path source;

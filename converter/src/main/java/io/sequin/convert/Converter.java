@@ -9,6 +9,7 @@ import io.sequin.importer.keras.TfjsReader;
 import io.sequin.importer.onnx.OnnxImporter;
 import io.sequin.importer.pytorch.StateDictReader;
 import io.sequin.importer.pytorch.TorchComposite;
+import io.sequin.importer.pytorch.TorchModuleImporter;
 import io.sequin.importer.pytorch.TorchRnnImporter;
 import io.sequin.ir.GateOrder;
 import io.sequin.ir.IrLayer;
@@ -136,6 +137,13 @@ public final class Converter {
             case KERAS_ARCHITECTURE:
                 return KerasImporter.importModel(H5Reader.read(source, options.kerasWeights()));
             case PYTORCH: {
+                if (StateDictReader.holdsModel(source)) {
+                    if (options.hasTorchOptions()) {
+                        throw new OptionMismatchException("--batch-first, --nonlinearity and --arch describe a state_dict; " + source
+                                + " holds a whole model (torch.save(model)), which records them itself");
+                    }
+                    return TorchModuleImporter.importModel(source);
+                }
                 TorchRnnImporter.Options torch = new TorchRnnImporter.Options();
                 torch.batchFirst = options.batchFirst();
                 torch.nonlinearity = options.nonlinearity() == null ? "tanh" : options.nonlinearity();

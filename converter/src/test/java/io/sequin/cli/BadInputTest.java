@@ -104,13 +104,12 @@ class BadInputTest {
         assertNothingWritten(out);
     }
 
+    /** torch.save(module) of a bare GRU: read as the module's class name and attributes, never run, and converted. */
     @Test
-    void aPickledModuleIsRefusedWithoutRunningIt() throws Exception {
+    void aPickledBareModuleConverts() throws Exception {
         Path module = Path.of(BadInputTest.class.getResource("/fixtures/pytorch-state-dict-unsupported/whole_module.pt").toURI());
         Path out = Files.createDirectories(tmp.resolve("out"));
-        assertOneLineFailure(CliRunner.run("convert", module.toString(), "-o", out.resolve("m.sqn").toString()), 1,
-                "whole_module.pt", "torch.nn.modules.rnn.GRU");
-        assertNothingWritten(out);
+        CliRunner.run("convert", module.toString(), "-o", out.resolve("m.sqn").toString()).requireSuccess();
     }
 
     /** --const is for ONNX graph inputs; a Keras file is named as what it is. */
@@ -122,6 +121,19 @@ class BadInputTest {
         Npy.write(w, Tensor.ofFloats(new int[] {1}, new float[] {0}));
         assertOneLineFailure(CliRunner.run("convert", h5.toString(), "-o", out.resolve("m.sqn").toString(), "--const", "W=" + w), 2,
                 "--const freezes ONNX graph inputs", "is a Keras .h5 file");
+        assertNothingWritten(out);
+    }
+
+    /** A whole PyTorch model of a user-defined class: refused with the modules it holds and a pointer to --arch; never run. */
+    @Test
+    void aUserDefinedTorchModelIsRefusedWithItsModules() throws Exception {
+        Path pt = OnnxFixtureTest.root().resolveSibling("pytorch-module-unsupported").resolve("user_class/model.pt");
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        assertOneLineFailure(CliRunner.run("convert", pt.toString(), "-o", out.resolve("m.sqn").toString()), 1,
+                "a Tagger (__main__.Tagger) holding embed (Embedding), rnn (GRU), head (Linear)", "its forward is code", "--arch");
+        Path whole = OnnxFixtureTest.root().resolveSibling("pytorch-module").resolve("rnn_relu/model.pt");
+        assertOneLineFailure(CliRunner.run("convert", whole.toString(), "--batch-first", "-o", out.resolve("m.sqn").toString()), 2,
+                "holds a whole model (torch.save(model)), which records them itself");
         assertNothingWritten(out);
     }
 

@@ -31,7 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * .keras files (tools/make-keras3-fixtures.py, which says why one case's numbers differ), and
  * fixtures/keras-weights-only some as an architecture and weights apart
  * (tools/make-keras-weights-only-fixtures.py), and fixtures/exporter-onnx graphs in tf2onnx's and
- * keras2onnx's shapes, from ONNX Runtime (tools/MakeExporterOnnxFixtures.java).
+ * keras2onnx's shapes, from ONNX Runtime (tools/MakeExporterOnnxFixtures.java), and
+ * fixtures/pytorch-module whole models saved by torch.save(model), from PyTorch
+ * (tools/make-pytorch-module-fixtures.py).
  */
 class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
@@ -40,7 +42,7 @@ class OnnxFixtureTest {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 11),
                 cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
                 cases(fixtureRoot("keras3"), 8), cases(fixtureRoot("keras-weights-only"), 4),
-                cases(fixtureRoot("exporter-onnx"), 4))
+                cases(fixtureRoot("exporter-onnx"), 4), cases(fixtureRoot("pytorch-module"), 4))
                 .flatMap(s -> s);
     }
 

@@ -48,43 +48,70 @@ public final class StateDictReader {
     public static Map<String, Tensor> read(Path file) throws ImportException {
         String what = "the archive";
         try (ZipArchive zip = ZipArchive.open(file, what)) {
-            String pickle = pickleName(zip.names());
-            if (pickle == null) {
-                throw new ImportException(what + ": no <name>/data.pkl in the zip; not a file torch.save wrote "
-                        + "(files from PyTorch before 1.6 must be saved again with a newer torch.save)");
+            Object root = root(zip, what);
+            if (root instanceof Unpickler.TorchModule) {
+                throw new ImportException(what + ": the pickle holds a whole model (torch.save(model)), not a state_dict; "
+                        + "convert it without --arch and --batch-first, which it records itself");
             }
-            String prefix = pickle.substring(0, pickle.length() - "data.pkl".length());
-            if (zip.has(prefix + "byteorder")
-                    && !new String(zip.bytes(prefix + "byteorder"), StandardCharsets.US_ASCII).trim().equals("little")) {
-                throw new ImportException(what + ": tensors are stored big-endian; save them on a little-endian machine");
-            }
-            Object root = Unpickler.read(zip.bytes(pickle), "data.pkl");
             if (!(root instanceof Map)) {
                 throw new ImportException(what + ": the pickle holds a " + (root == null ? "None" : root.getClass().getSimpleName())
-                        + ", not a state_dict; save module.state_dict(), not the module");
+                        + ", not a state_dict");
             }
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            Map<String, byte[]> storages = new HashMap<>();
+            Map<String, TorchTensor> named = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : ((Map<?, ?>) root).entrySet()) {
                 if (!(e.getKey() instanceof String) || !(e.getValue() instanceof TorchTensor)) {
                     throw new ImportException(what + ": entry " + e.getKey() + " is not a named tensor; a state_dict maps names to tensors");
                 }
-                String key = (String) e.getKey();
-                TorchTensor t = (TorchTensor) e.getValue();
-                byte[] data = storages.get(t.storage.key);
-                if (data == null) {
-                    String entry = prefix + "data/" + t.storage.key;
-                    if (!zip.has(entry)) {
-                        throw new ImportException(what + ": tensor '" + key + "' refers to storage " + t.storage.key
-                                + ", which is not in the archive");
-                    }
-                    data = zip.bytes(entry);
-                    storages.put(t.storage.key, data);
-                }
-                out.put(key, floats(t, data, what + ": tensor '" + key + "'"));
+                named.put((String) e.getKey(), (TorchTensor) e.getValue());
             }
-            return out;
+            return tensors(zip, named, what);
         }
+    }
+
+    /** Whether a torch.save file holds a whole model (an object of a module class) rather than a state_dict. */
+    public static boolean holdsModel(Path file) throws ImportException {
+        try (ZipArchive zip = ZipArchive.open(file, "the archive")) {
+            return root(zip, "the archive") instanceof Unpickler.TorchModule;
+        }
+    }
+
+    /** The unpickled data.pkl of a torch.save zip, after checking the archive is one. */
+    static Object root(ZipArchive zip, String what) throws ImportException {
+        String pickle = pickleName(zip.names());
+        if (pickle == null) {
+            throw new ImportException(what + ": no <name>/data.pkl in the zip; not a file torch.save wrote "
+                    + "(files from PyTorch before 1.6 must be saved again with a newer torch.save)");
+        }
+        String prefix = pickle.substring(0, pickle.length() - "data.pkl".length());
+        if (zip.has(prefix + "byteorder")
+                && !new String(zip.bytes(prefix + "byteorder"), StandardCharsets.US_ASCII).trim().equals("little")) {
+            throw new ImportException(what + ": tensors are stored big-endian; save them on a little-endian machine");
+        }
+        return Unpickler.read(zip.bytes(pickle), "data.pkl");
+    }
+
+    /** Named tensors of the pickle as float tensors, their storages read from the archive. */
+    static Map<String, Tensor> tensors(ZipArchive zip, Map<String, TorchTensor> named, String what) throws ImportException {
+        String pickle = pickleName(zip.names());
+        String prefix = pickle.substring(0, pickle.length() - "data.pkl".length());
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, byte[]> storages = new HashMap<>();
+        for (Map.Entry<String, TorchTensor> e : named.entrySet()) {
+            String key = e.getKey();
+            TorchTensor t = e.getValue();
+            byte[] data = storages.get(t.storage.key);
+            if (data == null) {
+                String entry = prefix + "data/" + t.storage.key;
+                if (!zip.has(entry)) {
+                    throw new ImportException(what + ": tensor '" + key + "' refers to storage " + t.storage.key
+                            + ", which is not in the archive");
+                }
+                data = zip.bytes(entry);
+                storages.put(t.storage.key, data);
+            }
+            out.put(key, floats(t, data, what + ": tensor '" + key + "'"));
+        }
+        return out;
     }
 
     /** A tensor's elements in row-major order, as floats, from its storage's bytes. */

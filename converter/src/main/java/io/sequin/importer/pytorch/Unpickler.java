@@ -11,15 +11,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A pickle reader (protocols 2 to 5) that accepts only what a PyTorch {@code state_dict} holds:
- * dicts and OrderedDicts, lists, tuples, strings, numbers, booleans, None, and tensors rebuilt
- * from storages by {@code torch._utils._rebuild_tensor_v2} or {@code _rebuild_parameter}. Python
- * pickles can call any importable function; this reader calls none: any other global, and any
- * opcode outside that set, is refused with an {@link ImportException} naming it, before anything
- * else is read.
+ * A pickle reader (protocols 2 to 5) that accepts only what a PyTorch {@code state_dict} or a
+ * whole model of standard modules holds: dicts and OrderedDicts, lists, tuples, strings,
+ * numbers, booleans, None, tensors rebuilt from storages by {@code torch._utils._rebuild_tensor_v2}
+ * or {@code _rebuild_parameter}, and module objects ({@link TorchModule}: a class name and the
+ * attributes pickled for it). Python pickles can call any importable function; this reader calls
+ * none: a module object is a name and a dict, whatever its class, and any other global, and any
+ * opcode outside that set, is refused with an {@link ImportException} naming it.
  *
  * <p>Values come out as {@link Map} (insertion order kept), {@link List}, {@link Tuple},
- * {@link String}, {@link Long}, {@link Double}, {@link Boolean}, null and {@link TorchTensor}.
+ * {@link String}, {@link Long}, {@link Double}, {@link Boolean}, null, {@link TorchTensor} and
+ * {@link TorchModule}.
  */
 final class Unpickler {
     /** A Python tuple. */
@@ -57,7 +59,7 @@ final class Unpickler {
     }
 
     /** A global this reader knows: a class or function of PyTorch or Python it may stand in for. */
-    private static final class Global {
+    private static class Global {
         final String name;
 
         Global(String name) {
@@ -67,6 +69,23 @@ final class Unpickler {
         @Override
         public String toString() {
             return name;
+        }
+    }
+
+    /** A class a pickled object was made of: its module and name, never imported or called. */
+    private static final class ModuleClass extends Global {
+        ModuleClass(String name) {
+            super(name);
+        }
+    }
+
+    /** An object of a class (an nn.Module), as a pickle records it: the class's name and the attributes BUILD gave it. */
+    static final class TorchModule {
+        final String className;
+        Map<Object, Object> state = new LinkedHashMap<>();
+
+        TorchModule(String className) {
+            this.className = className;
         }
     }
 
@@ -236,11 +255,30 @@ final class Unpickler {
                     push(reduce(callable, args));
                     break;
                 }
-                case 0x62: { // BUILD: a state_dict's _metadata; kept out of the values
-                    pop();
-                    if (!(peek() instanceof Map)) {
+                case 0x62: { // BUILD: a module's attributes, or a state_dict's _metadata (kept out of the values)
+                    Object state = pop();
+                    if (peek() instanceof TorchModule) {
+                        if (state instanceof Tuple && ((Tuple) state).items.size() == 2) {
+                            state = ((Tuple) state).items.get(0); // (dict, slots)
+                        }
+                        if (!(state instanceof Map)) {
+                            throw error("BUILD of a " + ((TorchModule) peek()).className + " with " + describe(state) + ", not its attributes");
+                        }
+                        @SuppressWarnings("unchecked")
+                        Map<Object, Object> attributes = (Map<Object, Object>) state;
+                        ((TorchModule) peek()).state = attributes;
+                    } else if (!(peek() instanceof Map)) {
                         throw error("BUILD on " + describe(peek()) + " is not supported");
                     }
+                    break;
+                }
+                case 0x81: { // NEWOBJ: cls.__new__(cls, *args); only an object of a class, never run
+                    Object args = pop();
+                    Object cls = pop();
+                    if (!(cls instanceof ModuleClass) || !(args instanceof Tuple) || !((Tuple) args).items.isEmpty()) {
+                        throw error("NEWOBJ of " + describe(cls) + " is not supported");
+                    }
+                    push(new TorchModule(((ModuleClass) cls).name));
                     break;
                 }
                 case 0x73: { // SETITEM
@@ -368,13 +406,21 @@ final class Unpickler {
             case "collections.OrderedDict":
             case "torch._utils._rebuild_tensor_v2":
             case "torch._utils._rebuild_parameter":
+            case "__builtin__.set":
+            case "builtins.set":
                 return new Global(full);
             default:
                 if (module.equals("torch") && TorchDtype.ofStorage(name) != null) {
                     return TorchDtype.ofStorage(name);
                 }
-                throw error("the pickle refers to " + full + "; a state_dict holds only OrderedDicts and tensors, "
-                        + "so Sequin refuses anything else (it never calls functions from a file)");
+                boolean userModule = module.equals("__main__") || !module.startsWith("torch") && !module.startsWith("_")
+                        && !module.equals("builtins") && !module.equals("collections");
+                if (module.startsWith("torch.nn.modules.") || userModule && name.matches("[A-Z]\\w*")) {
+                    // A module's class: the object becomes a name and its attributes, NEWOBJ and BUILD never call it.
+                    return new ModuleClass(full);
+                }
+                throw error("the pickle refers to " + full + "; a state_dict holds only OrderedDicts and tensors, and a "
+                        + "model only modules, so Sequin refuses anything else (it never calls functions from a file)");
         }
     }
 
@@ -405,18 +451,26 @@ final class Unpickler {
                     throw error("OrderedDict built from arguments is not supported");
                 }
                 return new LinkedHashMap<Object, Object>();
+            case "__builtin__.set":
+            case "builtins.set": // a module's set of non-persistent buffer names: kept as a list
+                if (a.size() != 1 || !(a.get(0) instanceof List)) {
+                    throw error("set of " + args);
+                }
+                return new ArrayList<>((List<?>) a.get(0));
             case "torch._utils._rebuild_parameter":
                 if (a.isEmpty() || !(a.get(0) instanceof TorchTensor)) {
                     throw error("_rebuild_parameter of " + args);
                 }
                 return a.get(0);
-            default: { // _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])
+            case "torch._utils._rebuild_tensor_v2": { // (storage, offset, size, stride, requires_grad, hooks[, metadata])
                 if (a.size() < 4 || !(a.get(0) instanceof StorageRef) || !(a.get(1) instanceof Long)
                         || !(a.get(2) instanceof Tuple) || !(a.get(3) instanceof Tuple)) {
                     throw error("_rebuild_tensor_v2 of " + args + " is not (storage, offset, size, stride, ...)");
                 }
                 return new TorchTensor((StorageRef) a.get(0), (Long) a.get(1), longs((Tuple) a.get(2)), longs((Tuple) a.get(3)));
             }
+            default:
+                throw error("REDUCE of " + callable + " is not supported; a class in a pickle is only ever a name here");
         }
     }
 
