@@ -15,6 +15,11 @@
 //   step of the cell, as tf2onnx writes it (the weights carried through the loop, a time counter,
 //   a condition of Less and And), its last step by Slice and Squeeze, a BatchNormalization folded
 //   into Mul + Add, and a Dense.
+// - realtime_lstm_states (opset 13): a two-layer LSTM exported for a real-time loop: one frame
+//   in, the layers' states in as one stacked tensor per kind (h_in, c_in [2, B, H], sliced per
+//   layer) and out again (h_out, c_out, joined by Concat). Its data sets are consecutive frames:
+//   data_0 starts from zero states and each next one feeds back the states ONNX Runtime returned,
+//   so the fixture is a frame-by-frame run of the exporter's runtime.
 //
 // Expected outputs: ONNX Runtime's Java binding (CPU, 1 thread) on model.onnx, a reference we did
 // not write. Run with tools/make-exporter-onnx-fixtures.sh, from the project root.
@@ -41,6 +46,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -63,6 +69,7 @@ public class MakeExporterOnnxFixtures {
         write(env, "tf2onnx_lstm_opset9", tf2onnx(9, new Random(2)), "input", 3, "result");
         write(env, "keras2onnx_bilstm_flatten", keras2onnx(new Random(3)), "bidirectional_1_input", 4, "activation_1");
         write(env, "tf2onnx_gru_loop", gruLoop(new Random(4)), "input", 2, "output");
+        writeFrames(env, "realtime_lstm_states", realtime(new Random(5)), 5);
     }
 
     /** tf2onnx's form of Sequential([LSTM(5, relu, return_sequences), LSTM(4, relu), Dense(6, relu), Dense(3, softmax)]). */
@@ -139,6 +146,96 @@ public class MakeExporterOnnxFixtures {
         dense(g, random, "dense_1", "h", 2 * hidden, 2, "logits");
         g.addNode(node("Softmax", "activation_1", List.of("logits"), List.of("activation_1"), intAttr("axis", 1)));
         return model(g, 9);
+    }
+
+    static final int RT_INPUT = 3;
+    static final int RT_HIDDEN = 4;
+    static final int RT_BATCH = 2;
+
+    /** A two-layer LSTM stepping one frame, its states in and out as stacked tensors. */
+    static ModelProto realtime(Random random) {
+        GraphProto.Builder g = GraphProto.newBuilder().setName("realtime_lstm_states");
+        g.addInput(valueInfo("frame", new Object[] {"batch", 1, RT_INPUT}));
+        g.addInput(valueInfo("h_in", new Object[] {2, "batch", RT_HIDDEN}));
+        g.addInput(valueInfo("c_in", new Object[] {2, "batch", RT_HIDDEN}));
+        g.addOutput(valueInfo("y", new Object[] {1, "batch", RT_HIDDEN}));
+        g.addOutput(valueInfo("h_out", new Object[] {2, "batch", RT_HIDDEN}));
+        g.addOutput(valueInfo("c_out", new Object[] {2, "batch", RT_HIDDEN}));
+        g.addNode(node("Transpose", "to_time_major", List.of("frame"), List.of("x"), intsAttr("perm", 1, 0, 2)));
+        init(g, "axes0", ints(0));
+        String x = "x";
+        int input = RT_INPUT;
+        for (int l = 0; l < 2; l++) {
+            init(g, "row" + l, ints(l));
+            init(g, "row_end" + l, ints(l + 1));
+            for (String kind : List.of("h", "c")) {
+                g.addNode(node("Slice", kind + "_in_" + l, List.of(kind + "_in", "row" + l, "row_end" + l, "axes0"),
+                        List.of(kind + "0_" + l)));
+            }
+            float scale = (float) (1 / Math.sqrt(RT_HIDDEN));
+            init(g, "lstm" + l + "_W", uniform(random, new int[] {1, 4 * RT_HIDDEN, input}, scale));
+            init(g, "lstm" + l + "_R", uniform(random, new int[] {1, 4 * RT_HIDDEN, RT_HIDDEN}, scale));
+            init(g, "lstm" + l + "_B", uniform(random, new int[] {1, 8 * RT_HIDDEN}, scale));
+            g.addNode(node("LSTM", "lstm" + l, List.of(x, "lstm" + l + "_W", "lstm" + l + "_R", "lstm" + l + "_B", "", "h0_" + l, "c0_" + l),
+                    List.of("y" + l, "h_n" + l, "c_n" + l), intAttr("hidden_size", RT_HIDDEN)));
+            init(g, "axis1", ints(1));
+            // Y [1, 1, B, H] without its direction axis: [1, B, H], the next layer's input, or the model's y.
+            x = l == 1 ? "y" : "y" + l + "_s";
+            g.addNode(node("Squeeze", "y" + l + "_squeezed", List.of("y" + l, "axis1"), List.of(x)));
+            input = RT_HIDDEN;
+        }
+        g.addNode(node("Concat", "h_out", List.of("h_n0", "h_n1"), List.of("h_out"), intAttr("axis", 0)));
+        g.addNode(node("Concat", "c_out", List.of("c_n0", "c_n1"), List.of("c_out"), intAttr("axis", 0)));
+        return model(g, 13);
+    }
+
+    /** Consecutive frames, each data set feeding back the states ONNX Runtime returned for the one before. */
+    static void writeFrames(OrtEnvironment env, String name, ModelProto model, int frames) throws Exception {
+        Path dir = Files.createDirectories(OUT.resolve(name));
+        Files.write(dir.resolve("model.onnx"), model.toByteArray());
+        Files.writeString(dir.resolve("reference.txt"), "Expected outputs: ONNX Runtime " + env.getVersion()
+                + " (Java binding, CPU, 1 intra-op thread) on model.onnx, frame by frame: data_k feeds back the h_out and c_out\n"
+                + "ONNX Runtime returned for data_(k-1) as h_in and c_in (zeros for data_0).\n"
+                + "Generated by tools/MakeExporterOnnxFixtures.java.\n");
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(1);
+        Random random = new Random(name.hashCode());
+        Tensor h = Tensor.ofFloats(new int[] {2, RT_BATCH, RT_HIDDEN}, new float[2 * RT_BATCH * RT_HIDDEN]);
+        Tensor c = h;
+        try (OrtSession session = env.createSession(model.toByteArray(), options)) {
+            for (int k = 0; k < frames; k++) {
+                Path data = Files.createDirectories(dir.resolve("data_" + k));
+                Map<String, Tensor> feeds = new LinkedHashMap<>();
+                feeds.put("frame", gaussian(random, new int[] {RT_BATCH, 1, RT_INPUT}));
+                feeds.put("h_in", h);
+                feeds.put("c_in", c);
+                Map<String, OnnxTensor> ort = new LinkedHashMap<>();
+                for (var e : feeds.entrySet()) {
+                    Npy.write(data.resolve(e.getKey() + ".npy"), e.getValue());
+                    ort.put(e.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(e.getValue().floats()),
+                            Arrays.stream(e.getValue().shape()).asLongStream().toArray()));
+                }
+                try (OrtSession.Result result = session.run(ort)) {
+                    for (String output : List.of("y", "h_out", "c_out")) {
+                        OnnxTensor o = (OnnxTensor) result.get(output).orElseThrow();
+                        int[] shape = Arrays.stream(o.getInfo().getShape()).mapToInt(Math::toIntExact).toArray();
+                        float[] values = new float[o.getFloatBuffer().remaining()];
+                        o.getFloatBuffer().get(values);
+                        Tensor t = Tensor.ofFloats(shape, values);
+                        Npy.write(data.resolve("expected_" + output + ".npy"), t);
+                        if (output.equals("h_out")) {
+                            h = t;
+                        } else if (output.equals("c_out")) {
+                            c = t;
+                        }
+                    }
+                }
+                for (OnnxTensor t : ort.values()) {
+                    t.close();
+                }
+            }
+        }
+        System.out.println("wrote " + dir);
     }
 
     /** tf2onnx's form of a Keras 3 Functional: Input(STEPS, 2) -> GRU(4) -> BatchNormalization -> Dense(1). */

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 /** {@code sequin convert SRC -o OUT.sqn}: imports a trained model and writes a verified .sqn file. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Converts a trained model into a Sequin .sqn file: an ONNX model (LSTM, GRU and RNN nodes, as ONNX "
-                + "writes them or as torch.onnx.export does, with embeddings, linear layers, activations and softmax), "
+                + "writes them or as torch.onnx.export, tf2onnx and keras2onnx do, with embeddings, linear layers, activations "
+                + "and softmax), "
                 + "the state_dict of an nn.LSTM, nn.GRU or nn.RNN saved by torch.save (modules in a row with --arch) or such a "
                 + "module or an nn.Sequential saved whole (torch.save(model)), or a "
                 + "Keras model: a legacy .h5 file (Keras 1 to 3), a .keras file (Keras 3, tf.keras 2.13 on), a TF.js layers model "

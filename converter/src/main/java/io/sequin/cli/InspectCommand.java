@@ -61,6 +61,7 @@ final class InspectCommand implements Callable<Integer> {
         d.put("file_bytes", fileBytes);
         d.put("inputs", specs(model.inputs(), model));
         d.put("outputs", specs(model.outputs(), null));
+        d.put("recurrent_states", model.recurrentStates());
         List<Object> layers = new ArrayList<>();
         long weightBytes = 0;
         long f32Bytes = 0;
@@ -144,6 +145,10 @@ final class InspectCommand implements Callable<Integer> {
         out.println("outputs:");
         for (TensorSpec s : model.outputs()) {
             out.printf("  %s%n", s);
+        }
+        if (!model.recurrentStates().isEmpty()) {
+            out.println("recurrent state (feed each output back as its input with the next frame; step() carries it itself):");
+            model.recurrentStates().forEach((in, o) -> out.printf("  %s -> %s%n", in, o));
         }
         out.println("layers:");
         for (int i = 0; i < model.layers().size(); i++) {

@@ -27,6 +27,11 @@ public final class ConcatLayer extends BaseLayer {
         return "Concat";
     }
 
+    @Override
+    public boolean joins() {
+        return true;
+    }
+
     public int axis() {
         return axis;
     }

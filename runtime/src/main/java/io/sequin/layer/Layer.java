@@ -55,6 +55,19 @@ public interface Layer {
         return false;
     }
 
+    /**
+     * For an input that is an initial state (a recurrent layer's initial_h or initial_c), the
+     * output that returns the final state (Y_h or Y_c); -1 for any other input.
+     */
+    default int finalStateOf(int input) {
+        return -1;
+    }
+
+    /** Whether the output is the inputs side by side along one axis (a concatenation), nothing computed. */
+    default boolean joins() {
+        return false;
+    }
+
     /** The tensor this layer reads as a mask (a recurrent layer's fifth input), or "" for none. */
     default String maskInput() {
         return "";

@@ -175,6 +175,12 @@ public final class RecurrentLayer implements Layer {
         return k > 0;
     }
 
+    /** initial_h returns as Y_h, initial_c as Y_c. */
+    @Override
+    public int finalStateOf(int input) {
+        return input == 2 ? 1 : input == 3 && spec.cell() == CellType.LSTM ? 2 : -1;
+    }
+
     @Override
     public String maskInput() {
         return inputs.size() > 4 ? inputs.get(4) : "";

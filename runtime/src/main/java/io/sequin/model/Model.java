@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -120,6 +121,52 @@ public final class Model {
 
     public List<TensorSpec> outputs() {
         return outputs;
+    }
+
+    /**
+     * The inputs that are recurrent state, each with the output that returns it: a model exported
+     * for a real-time loop takes its layers' states as inputs (h0, c0, one per layer or stacked)
+     * and returns the final ones (h_n, c_n) for the caller to feed back with the next frame. An
+     * input pairs with an output of the same shape that holds the final states of exactly the
+     * layers that read it as initial states, in their order (one layer's, or several joined).
+     * {@link Session#step} carries that state itself; {@code sequin inspect} lists the pairs.
+     */
+    public Map<String, String> recurrentStates() {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        for (TensorSpec input : inputs) {
+            List<String> finals = new ArrayList<>();
+            boolean onlyState = true;
+            for (Layer layer : layers) {
+                List<String> in = layer.inputs();
+                for (int k = 0; k < in.size(); k++) {
+                    if (in.get(k).equals(input.name())) {
+                        int out = layer.finalStateOf(k);
+                        onlyState &= out >= 0 && out < layer.outputs().size() && !layer.outputs().get(out).isEmpty();
+                        finals.add(onlyState ? layer.outputs().get(out) : "");
+                    }
+                }
+            }
+            if (!onlyState || finals.isEmpty()) {
+                continue;
+            }
+            String returned = finals.size() == 1 ? finals.get(0) : joined(finals);
+            for (TensorSpec output : outputs) {
+                if (output.name().equals(returned) && Arrays.equals(output.shape(), input.shape())) {
+                    pairs.put(input.name(), output.name());
+                }
+            }
+        }
+        return pairs;
+    }
+
+    /** The output of a layer that joins exactly these tensors, in this order, or "". */
+    private String joined(List<String> parts) {
+        for (Layer layer : layers) {
+            if (layer.joins() && layer.inputs().equals(parts)) {
+                return layer.outputs().get(0);
+            }
+        }
+        return "";
     }
 
     /** How each named constant is stored. */
