@@ -244,7 +244,15 @@ final class ImportContext {
         l.outputs.set(1, lastStep);
         Source state = new Source(l.outputs.get(1), new Sym[] {Sym.of(1), y.dims[2], y.dims[3]}, y.type, l, null);
         state.recurrentState = l;
-        return mergedStateOrNull(Value.of(state).withGroups(new int[][] {{1}, {0, 2}}), state);
+        String name = mergedStateOrNull(Value.of(state).withGroups(new int[][] {{1}, {0, 2}}), state);
+        if (name == null) {
+            // Refused: the layer does not write the last step after all.
+            l.outputs.set(1, "");
+            while (!l.outputs.isEmpty() && l.outputs.get(l.outputs.size() - 1).isEmpty()) {
+                l.outputs.remove(l.outputs.size() - 1);
+            }
+        }
+        return name;
     }
 
     /**
