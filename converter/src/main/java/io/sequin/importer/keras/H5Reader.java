@@ -110,7 +110,7 @@ public final class H5Reader {
     /** Whether a file is a model's architecture as model.to_json() writes it: a JSON object with class_name and config. */
     public static boolean isArchitecture(Path file) {
         try {
-            if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") || Files.size(file) > Limits.MAX_FILE_BYTES) {
+            if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") || Files.size(file) > MAX_ARCHITECTURE_BYTES) {
                 return false;
             }
             JsonNode root = new ObjectMapper().readTree(file.toFile());
