@@ -9,7 +9,6 @@ import io.jhdf.api.Node;
 import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
 import io.sequin.importer.ZipArchive;
-import io.sequin.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
