@@ -102,6 +102,48 @@ def variable_paths(layer, name, count):
     return ["layers/%s/vars/%d" % (name, i) for i in range(count)]
 
 
+def nested_case(root):
+    """lstm_sequences_dense_softmax with its LSTM inside a nested Sequential named "encoder": Keras
+    stores the inner layer's weights under layers/sequential/layers/lstm/... (saving_lib walks the
+    inner model's layers the same way)."""
+    name = "lstm_sequences_dense_softmax"
+    source = os.path.join(FIXTURES, "tfjs", name)
+    target = os.path.join(root, "nested_sequential_lstm")
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    topology, weights = read(source)
+    rnn, head = topology["config"]["layers"]
+    first = rnn["config"]
+    input_name = first["name"] + "_input"
+    encoder = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+               "config": {"name": "encoder", "trainable": True, "dtype": "float32",
+                          "layers": [serialized("InputLayer", {"batch_shape": first["batch_input_shape"], "dtype": "float32",
+                                                               "sparse": False, "name": "encoder_input"}), keras3_layer(rnn)]}}
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": "sequential", "trainable": True, "dtype": "float32",
+                         "layers": [serialized("InputLayer", {"batch_shape": first["batch_input_shape"], "dtype": "float32",
+                                                              "sparse": False, "name": input_name}),
+                                    encoder, keras3_layer(head)]}}
+    h5 = io.BytesIO()
+    with h5py.File(h5, "w") as f:
+        for layer, group in [(rnn, "layers/sequential/layers/lstm"), (head, "layers/dense")]:
+            values = own(weights, layer["config"]["name"])
+            kind = layer["class_name"]
+            paths = (["%s/cell/vars/%d" % (group, i) for i in range(len(values))] if kind in RECURRENT
+                     else ["%s/vars/%d" % (group, i) for i in range(len(values))])
+            for path, value in zip(paths, values):
+                f.create_dataset(path, data=value)
+        f.create_group("vars")
+    with zipfile.ZipFile(os.path.join(target, "model.keras"), "w") as z:
+        for entry, content in [("metadata.json", json.dumps({"keras_version": "3.8.0", "date_saved": "2026-11-26@00:00:00"})),
+                               ("config.json", json.dumps(config)), ("model.weights.h5", h5.getvalue())]:
+            z.writestr(zipfile.ZipInfo(entry, date_time=(2026, 11, 26, 0, 0, 0)), content)
+    copy_data(source, target)
+    write_reference(source, target, "The TF.js fixture of the same name saved as a Keras 3 .keras file with its LSTM "
+                    "inside a nested Sequential, by tools/make-keras3-fixtures.py (python3-h5py); expected outputs are TF.js's.")
+    print("wrote", target)
+
+
 def main():
     root = os.path.join(FIXTURES, "keras3")
     for name in CASES:
@@ -146,6 +188,7 @@ def main():
                         + (", with the masked steps' rows set to 0 (Keras 3's Bidirectional zero_output_for_mask; see the script)"
                            if name in ZERO_MASKED else "") + ".")
         print("wrote", target)
+    nested_case(root)
 
 
 if __name__ == "__main__":

@@ -109,6 +109,12 @@ public final class KerasImporter {
         if (!layers.isArray()) {
             throw new ImportException("the model's config.layers is not a list of layers");
         }
+        if (!functional) {
+            layers = KerasModel.flattenSequential(layers);
+            if (layers.size() > Limits.MAX_COUNT) {
+                throw new ImportException("the " + cls + " model has " + layers.size() + " layers with its nested ones");
+            }
+        }
         if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
             throw new ImportException("the " + cls + " model has " + layers.size() + " layers");
         }

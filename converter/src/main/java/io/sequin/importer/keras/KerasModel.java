@@ -1,6 +1,8 @@
 package io.sequin.importer.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sequin.tensor.Tensor;
 import java.util.List;
 
@@ -34,5 +36,31 @@ public final class KerasModel {
         this.weights = weights;
         this.kerasVersion = kerasVersion;
         this.container = container;
+    }
+
+    /**
+     * A Sequential's layers with every Sequential used as a layer replaced by its own layers (its
+     * InputLayer left out): in a chain, a nested chain is the same chain. Its layers' weights are
+     * named for them by the readers.
+     */
+    static JsonNode flattenSequential(JsonNode layers) {
+        ArrayNode out = JsonNodeFactory.instance.arrayNode();
+        for (JsonNode layer : layers) {
+            if (isNestedModel(layer)) {
+                for (JsonNode inner : flattenSequential(layer.path("config").path("layers"))) {
+                    if (!inner.path("class_name").asText("").equals("InputLayer")) {
+                        out.add(inner);
+                    }
+                }
+            } else {
+                out.add(layer);
+            }
+        }
+        return out;
+    }
+
+    /** Whether a layer config is a model (a Sequential used as a layer), whose layers the importer splices in. */
+    static boolean isNestedModel(JsonNode layer) {
+        return layer.path("class_name").asText("").equals("Sequential") && layer.path("config").path("layers").isArray();
     }
 }

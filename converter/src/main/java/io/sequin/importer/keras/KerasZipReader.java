@@ -72,21 +72,58 @@ public final class KerasZipReader {
      * per class. A layer config without a class or name is left to the importer to refuse.
      */
     static Map<String, String> configuredNames(JsonNode config) {
+        Map<String, String> names = new HashMap<>();
+        layersByStored(config).forEach((stored, layer) -> names.put(stored, name(layer)));
+        return names;
+    }
+
+    /** Each layer's config by the name its weights are stored under (see {@link #configuredNames}). */
+    private static Map<String, JsonNode> layersByStored(JsonNode config) {
         JsonNode inner = config.path("config");
         JsonNode layers = inner.isArray() ? inner : inner.path("layers");
-        Map<String, String> byStored = new HashMap<>();
+        Map<String, JsonNode> byStored = new HashMap<>();
         Map<String, Integer> used = new HashMap<>();
         for (JsonNode layer : layers) {
             String cls = layer.path("class_name").asText("");
-            String name = layer.has("name") ? layer.path("name").asText("") : layer.path("config").path("name").asText("");
-            if (cls.isEmpty() || name.isEmpty()) {
+            if (cls.isEmpty() || name(layer).isEmpty()) {
                 continue;
             }
             String stored = snakeCase(cls);
             Integer n = used.merge(stored, 0, (a, b) -> a + 1);
-            byStored.put(n == 0 ? stored : stored + "_" + n, name);
+            byStored.put(n == 0 ? stored : stored + "_" + n, layer);
         }
         return byStored;
+    }
+
+    private static String name(JsonNode layer) {
+        return layer.has("name") ? layer.path("name").asText("") : layer.path("config").path("name").asText("");
+    }
+
+    /**
+     * The importer's name of a stored weight, {@code <layer>/<attribute path>}: the configured
+     * name of the layer it belongs to. A model nested in the model keeps its layers' weights under
+     * {@code layers/<its stored name>/layers/<inner stored name>/...}; the importer splices its
+     * layers into the outer ones, so such a weight is named for its inner layer.
+     */
+    private static String weightName(List<String> path, JsonNode config) {
+        JsonNode model = config;
+        int at = 1;
+        String layerName = path.get(1);
+        while (true) {
+            JsonNode layer = layersByStored(model).get(path.get(at));
+            if (layer == null) {
+                layerName = path.get(at);
+                break;
+            }
+            layerName = name(layer);
+            if (KerasModel.isNestedModel(layer) && path.size() > at + 2 && path.get(at + 1).equals("layers")) {
+                model = layer;
+                at += 2;
+                continue;
+            }
+            break;
+        }
+        return layerName + "/" + String.join("/", path.subList(at + 1, path.size()));
     }
 
     /** Keras' naming.to_snake_case: {@code SimpleRNN} -> {@code simple_rnn}, {@code LSTM} -> {@code lstm}. */
@@ -117,7 +154,6 @@ public final class KerasZipReader {
             order[i] = i;
         }
         Arrays.sort(order, (x, y) -> comparePaths(paths.get(x), paths.get(y)));
-        Map<String, String> configured = configuredNames(config);
         List<KerasModel.Weight> out = new ArrayList<>();
         Set<List<String>> names = new HashSet<>();
         for (int i : order) {
@@ -126,8 +162,7 @@ public final class KerasZipReader {
             if (!names.add(path)) {
                 throw new ImportException(file + ": two weights at " + joined);
             }
-            String layer = configured.getOrDefault(path.get(1), path.get(1));
-            String name = layer + joined.substring(("layers/" + path.get(1)).length());
+            String name = weightName(path, config);
             out.add(new KerasModel.Weight(name, H5Reader.floats(datasets.get(i), name)));
         }
         return out;
