@@ -102,6 +102,14 @@ def variable_paths(layer, name, count):
     return ["layers/%s/vars/%d" % (name, i) for i in range(count)]
 
 
+def write_keras(target, config, h5):
+    """model.keras: the zip Keras 3 writes, with fixed entry times, so the same inputs write the same bytes."""
+    with zipfile.ZipFile(os.path.join(target, "model.keras"), "w") as z:
+        for entry, content in [("metadata.json", json.dumps({"keras_version": "3.8.0", "date_saved": "2026-11-26@00:00:00"})),
+                               ("config.json", json.dumps(config)), ("model.weights.h5", h5.getvalue())]:
+            z.writestr(zipfile.ZipInfo(entry, date_time=(2026, 11, 26, 0, 0, 0)), content)
+
+
 def nested_case(root):
     """lstm_sequences_dense_softmax with its LSTM inside a nested Sequential named "encoder": Keras
     stores the inner layer's weights under layers/sequential/layers/lstm/... (saving_lib walks the
@@ -134,10 +142,7 @@ def nested_case(root):
             for path, value in zip(paths, values):
                 f.create_dataset(path, data=value)
         f.create_group("vars")
-    with zipfile.ZipFile(os.path.join(target, "model.keras"), "w") as z:
-        for entry, content in [("metadata.json", json.dumps({"keras_version": "3.8.0", "date_saved": "2026-11-26@00:00:00"})),
-                               ("config.json", json.dumps(config)), ("model.weights.h5", h5.getvalue())]:
-            z.writestr(zipfile.ZipInfo(entry, date_time=(2026, 11, 26, 0, 0, 0)), content)
+    write_keras(target, config, h5)
     copy_data(source, target)
     write_reference(source, target, "The TF.js fixture of the same name saved as a Keras 3 .keras file with its LSTM "
                     "inside a nested Sequential, by tools/make-keras3-fixtures.py (python3-h5py); expected outputs are TF.js's.")
@@ -171,11 +176,7 @@ def main():
                 for path, value in zip(variable_paths(layer, stored, len(values)), values):
                     f.create_dataset(path, data=value)
             f.create_group("vars")
-        with zipfile.ZipFile(os.path.join(target, "model.keras"), "w") as z:
-            # Fixed entry times: the same inputs write the same bytes.
-            for entry, content in [("metadata.json", json.dumps({"keras_version": "3.8.0", "date_saved": "2026-11-26@00:00:00"})),
-                                   ("config.json", json.dumps(config)), ("model.weights.h5", h5.getvalue())]:
-                z.writestr(zipfile.ZipInfo(entry, date_time=(2026, 11, 26, 0, 0, 0)), content)
+        write_keras(target, config, h5)
         for d in copy_data(source, target):
             if name in ZERO_MASKED:
                 x = np.load(os.path.join(target, d, input_name + ".npy"))
