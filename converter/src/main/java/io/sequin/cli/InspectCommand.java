@@ -146,9 +146,11 @@ final class InspectCommand implements Callable<Integer> {
         for (TensorSpec s : model.outputs()) {
             out.printf("  %s%n", s);
         }
-        if (!model.recurrentStates().isEmpty()) {
+        @SuppressWarnings("unchecked")
+        Map<String, String> states = (Map<String, String>) d.get("recurrent_states");
+        if (!states.isEmpty()) {
             out.println("recurrent state (feed each output back as its input with the next frame; step() carries it itself):");
-            model.recurrentStates().forEach((in, o) -> out.printf("  %s -> %s%n", in, o));
+            states.forEach((in, o) -> out.printf("  %s -> %s%n", in, o));
         }
         out.println("layers:");
         for (int i = 0; i < model.layers().size(); i++) {
