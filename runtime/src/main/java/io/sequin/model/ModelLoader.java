@@ -423,8 +423,14 @@ final class ModelLoader {
         CellType cell = enumValue(CellType.values(), r.cell(), what + ".cell");
         Direction direction = enumValue(Direction.values(), r.direction(), what + ".direction");
         int dirs = direction.count();
+        int expected = direction.count() * cell.activations();
+        if (r.activationsLength() != expected) {
+            // Counted before any is read: a file may list far more than a layer has.
+            throw new InvalidModelException(what + ": " + r.activationsLength() + " activations, expected " + expected + " ("
+                    + cell.activations() + " per direction)");
+        }
         List<Activation> activations = new ArrayList<>();
-        for (int i = 0; i < Math.min(r.activationsLength(), Limits.MAX_COUNT); i++) {
+        for (int i = 0; i < expected; i++) {
             activations.add(activation(r.activations(i), what + ".activations[" + i + "]"));
         }
         int projSize = 0;
