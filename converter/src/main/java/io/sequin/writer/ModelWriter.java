@@ -13,6 +13,7 @@ import io.sequin.ir.IrMaskLayer;
 import io.sequin.ir.IrMatrix;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.ir.IrSliceLayer;
 import io.sequin.ir.IrSoftmaxLayer;
 import io.sequin.layer.Activation;
 import io.sequin.layer.RecurrentLayout;
@@ -33,6 +34,7 @@ import io.sequin.schema.SqnMaskLayer;
 import io.sequin.schema.SqnModel;
 import io.sequin.schema.SqnProducer;
 import io.sequin.schema.SqnRecurrentLayer;
+import io.sequin.schema.SqnSliceLayer;
 import io.sequin.schema.SqnSoftmaxLayer;
 import io.sequin.schema.SqnTensor;
 import io.sequin.schema.SqnTensorInfo;
@@ -47,6 +49,7 @@ import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -57,7 +60,7 @@ import java.util.List;
  */
 public final class ModelWriter {
     /** The newest format version this writer produces. */
-    public static final int FORMAT_VERSION = 3;
+    public static final int FORMAT_VERSION = 4;
     /** Weight data starts on this boundary, so a reader may map it for wide vector loads. */
     private static final int DATA_ALIGNMENT = 64;
 
@@ -230,6 +233,9 @@ public final class ModelWriter {
             kind = LayerKind.SqnMaskLayer;
             IrMaskLayer l = (IrMaskLayer) layer;
             body = SqnMaskLayer.createSqnMaskLayer(fb, l.value, l.featureAxis);
+        } else if (layer instanceof IrSliceLayer) {
+            kind = LayerKind.SqnSliceLayer;
+            body = slice(fb, (IrSliceLayer) layer);
         } else {
             throw new IllegalArgumentException("layer '" + layer.name + "': no .sqn form for " + layer.getClass().getSimpleName());
         }
@@ -237,6 +243,20 @@ public final class ModelWriter {
         int inputs = SqnLayer.createInputsVector(fb, strings(fb, layer.inputs));
         int outputs = SqnLayer.createOutputsVector(fb, strings(fb, layer.outputs));
         return SqnLayer.createSqnLayer(fb, name, inputs, outputs, kind, body);
+    }
+
+    private static int slice(FlatBufferBuilder fb, IrSliceLayer l) {
+        int[] sizes = new int[l.groups.length];
+        int[] axes = new int[Arrays.stream(l.groups).mapToInt(g -> g.length).sum()];
+        int at = 0;
+        for (int k = 0; k < sizes.length; k++) {
+            sizes[k] = l.groups[k].length;
+            System.arraycopy(l.groups[k], 0, axes, at, sizes[k]);
+            at += sizes[k];
+        }
+        return SqnSliceLayer.createSqnSliceLayer(fb, SqnSliceLayer.createStartsVector(fb, l.starts),
+                SqnSliceLayer.createCountsVector(fb, l.counts), SqnSliceLayer.createGroupSizesVector(fb, sizes),
+                SqnSliceLayer.createGroupAxesVector(fb, axes));
     }
 
     private static int activation(FlatBufferBuilder fb, Activation a) {

@@ -37,11 +37,12 @@ public final class ModelVerifier {
     private static final int CONCAT_AXIS = 0;
     private static final int HALVES_OP = 0;
     private static final int MASK_VALUE = 0, MASK_FEATURE_AXIS = 1;
+    private static final int SLICE_STARTS = 0, SLICE_COUNTS = 1, SLICE_GROUP_SIZES = 2, SLICE_GROUP_AXES = 3;
     private static final int ACT_KIND = 0, ACT_ALPHA = 1, ACT_BETA = 2;
     private static final int PRODUCER_FIELDS = 4;
     /** LayerKind union members, in declaration order from 1 (0 is NONE). */
     private static final byte KIND_RECURRENT = 1, KIND_DENSE = 2, KIND_EMBEDDING = 3, KIND_ACTIVATION = 4, KIND_SOFTMAX = 5,
-            KIND_CONCAT = 6, KIND_HALVES = 7, KIND_MASK = 8;
+            KIND_CONCAT = 6, KIND_HALVES = 7, KIND_MASK = 8, KIND_SLICE = 9;
 
     private final BufferVerifier v;
 
@@ -135,8 +136,8 @@ public final class ModelVerifier {
         stringVector(layer, LAYER_OUTPUTS, what + ".outputs");
         int typeOffset = v.field(layer, LAYER_KIND_TYPE, 1, what + ".kind_type");
         byte type = typeOffset == 0 ? 0 : v.getByte(layer + typeOffset);
-        BufferVerifier.require(type >= KIND_RECURRENT && type <= KIND_MASK, what + ": layer kind " + type
-                + " is not one this runtime knows (1 to " + KIND_MASK + ")");
+        BufferVerifier.require(type >= KIND_RECURRENT && type <= KIND_SLICE, what + ": layer kind " + type
+                + " is not one this runtime knows (1 to " + KIND_SLICE + ")");
         int body = v.unionTable(layer, LAYER_KIND, what + ".kind");
         BufferVerifier.require(body >= 0, what + ": layer has no body");
         switch (type) {
@@ -164,6 +165,12 @@ public final class ModelVerifier {
                 break;
             case KIND_HALVES:
                 v.scalar(body, HALVES_OP, 1, what + ".op");
+                break;
+            case KIND_SLICE:
+                v.vector(body, SLICE_STARTS, 4, what + ".starts");
+                v.vector(body, SLICE_COUNTS, 4, what + ".counts");
+                v.vector(body, SLICE_GROUP_SIZES, 4, what + ".group_sizes");
+                v.vector(body, SLICE_GROUP_AXES, 4, what + ".group_axes");
                 break;
             default:
                 v.scalar(body, MASK_VALUE, 4, what + ".value");

@@ -5,7 +5,6 @@ import io.sequin.kernel.Kernels;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.LinkedHashMap;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -14,22 +13,17 @@ import java.util.Map;
  * dimension must agree. It joins a stack's final states into one tensor (PyTorch's
  * {@code h_n}). Inputs: the parts, in order (float32). Output: y. Not steppable.
  */
-public final class ConcatLayer extends BaseLayer {
+public final class ConcatLayer extends MoveLayer {
     private final int axis;
 
     public ConcatLayer(String name, List<String> inputs, List<String> outputs, int axis) {
-        super(name, inputs, outputs, Collections.emptyList(), 1, Limits.MAX_COUNT);
+        super(name, inputs, outputs, Limits.MAX_COUNT, "joins whole tensors");
         this.axis = axis;
     }
 
     @Override
     public String kind() {
         return "Concat";
-    }
-
-    @Override
-    public boolean joins() {
-        return true;
     }
 
     public int axis() {
@@ -43,16 +37,6 @@ public final class ConcatLayer extends BaseLayer {
         return a;
     }
 
-    @Override
-    public int stepOutputWidth(int inputWidth) {
-        throw new IllegalStateException(name + ": a Concat layer joins whole tensors; it cannot be stepped");
-    }
-
-    @Override
-    public int stepInputWidth() {
-        return -1;
-    }
-
     /** Input k, present and float32 (its message is only built when it is not). */
     private Tensor part(Tensor[] in, int k) {
         Tensor t = k < in.length ? in[k] : null;
@@ -64,7 +48,7 @@ public final class ConcatLayer extends BaseLayer {
 
     @Override
     public Runner newRunner(Kernels kernels, int streams) {
-        return new Runner() {
+        return new MoveRunner() {
             private int[] shape;
             private Tensor owned;
             private final Tensor[] results = new Tensor[1];
@@ -152,15 +136,6 @@ public final class ConcatLayer extends BaseLayer {
                     }
                     at += row;
                 }
-            }
-
-            @Override
-            public void step(float[] x, int xOff, int width, float[] y, int yOff) {
-                stepOutputWidth(width);
-            }
-
-            @Override
-            public void reset() {
             }
         };
     }

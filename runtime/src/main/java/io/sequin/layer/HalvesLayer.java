@@ -40,6 +40,12 @@ public final class HalvesLayer extends RowLayer {
         return a;
     }
 
+    /** One half alone moves elements only. */
+    @Override
+    public boolean movesOnly() {
+        return op == Op.FIRST || op == Op.SECOND;
+    }
+
     @Override
     public int stepOutputWidth(int inputWidth) {
         if (inputWidth % 2 != 0) {

@@ -63,9 +63,33 @@ public interface Layer {
         return -1;
     }
 
-    /** Whether the output is the inputs side by side along one axis (a concatenation), nothing computed. */
-    default boolean joins() {
+    /**
+     * For an initial-state input (see {@link #finalStateOf}): the final state the layer would
+     * return had it taken no step from {@code initial}, the input as a run is given it, laid out
+     * as the layer writes that output; null for any other input. Tracing values through this (see
+     * {@link io.sequin.model.Model#recurrentStates}) finds which outputs return which inputs.
+     */
+    default Tensor untouchedState(int input, Tensor initial) {
+        return null;
+    }
+
+    /**
+     * Whether the outputs are the inputs' elements moved, nothing computed (a concatenation, a
+     * slice): values trace through such a layer unchanged, and a run that leaves all its inputs
+     * out leaves its outputs out too.
+     */
+    default boolean movesOnly() {
         return false;
+    }
+
+    /**
+     * False for a layer that works on whole tensors of any shape only (Concat, Slice): a streaming
+     * step leaves it off the chain of layers it runs, as it does the joining and cutting of
+     * returned states. A layer that a step cannot run for another reason (a bidirectional one)
+     * says so from {@link #stepOutputWidth}.
+     */
+    default boolean canStep() {
+        return true;
     }
 
     /** The tensor this layer reads as a mask (a recurrent layer's fifth input), or "" for none. */

@@ -28,8 +28,10 @@ final class OutputBuffer {
     /** The output shape for input {@code x}; a new array only when x's shape changed. */
     int[] shapeFor(Tensor x) {
         if (lastInput == null || !x.hasShape(lastInput)) {
-            lastInput = x.shape();
-            shape = rule.outputShape(lastInput);
+            int[] input = x.shape();
+            // The rule may refuse the shape: remember it only once it is taken.
+            shape = rule.outputShape(input);
+            lastInput = input;
         }
         return shape;
     }

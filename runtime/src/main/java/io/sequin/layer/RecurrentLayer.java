@@ -1,7 +1,9 @@
 package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
+import io.sequin.tensor.ElementType;
 import io.sequin.tensor.StoredTensor;
+import io.sequin.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -179,6 +181,30 @@ public final class RecurrentLayer implements Layer {
     @Override
     public int finalStateOf(int input) {
         return input == 2 ? 1 : input == 3 && spec.cell() == CellType.LSTM ? 2 : -1;
+    }
+
+    /** initial_h (or initial_c) as Y_h (or Y_c): each direction's rows, re-laid out as the layer writes its final states. */
+    @Override
+    public Tensor untouchedState(int input, Tensor initial) {
+        int output = finalStateOf(input);
+        if (output < 0 || initial == null || initial.type() != ElementType.FLOAT32 || initial.rank() != 3) {
+            return null;
+        }
+        int batch = spec.layout().layout == 0 ? initial.dim(1) : initial.dim(0);
+        SequenceOffsets at = new SequenceOffsets(spec);
+        at.set(1, batch);
+        int[][] shapes = at.shapes();
+        if (!initial.hasShape(shapes[input + 1])) {
+            return null;
+        }
+        int width = input == 2 ? spec.outputSize() : spec.hiddenSize();
+        Tensor state = Tensor.zeros(shapes[output]);
+        for (int d = 0; d < spec.directions(); d++) {
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(initial.floats(), at.initialState(d, b, width), state.floats(), at.state(d, b, width), width);
+            }
+        }
+        return state;
     }
 
     @Override

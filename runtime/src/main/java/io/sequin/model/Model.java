@@ -13,11 +13,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A loaded Sequin model: its signature, constants and layers, with weights in heap arrays.
@@ -38,6 +39,8 @@ public final class Model {
     private final Map<String, Tensor> constants;
     private final List<StoredTensor> storedConstants;
     private final List<Layer> layers;
+    /** Worked out on first use (the same each time: a race only repeats the work). */
+    private volatile Map<String, String> recurrentStates;
 
     Model(int formatVersion, Producer producer, List<TensorSpec> inputs, List<TensorSpec> outputs,
           Map<String, Tensor> constants, List<StoredTensor> storedConstants, List<Layer> layers) {
@@ -101,19 +104,39 @@ public final class Model {
      * Whether {@link Session#run} may be called without the named input: it is read only as a
      * recurrent layer's optional input (sequence_lens, an initial state, a mask), which then means
      * what it means absent: full lengths, zero states, no steps masked (PyTorch's {@code
-     * forward(x)} without {@code h0}, for example).
+     * forward(x)} without {@code h0}, for example); or it is cut into such inputs by layers that
+     * only move elements (a tensor packing every layer's states), which a run then skips.
      */
     public boolean isOptional(String input) {
+        Set<String> absent = new HashSet<>();
+        absent.add(input);
         boolean read = false;
         for (Layer layer : layers) {
             List<String> in = layer.inputs();
+            int reads = 0;
+            int present = 0;
             for (int k = 0; k < in.size(); k++) {
-                if (in.get(k).equals(input)) {
-                    if (!layer.isOptionalInput(k)) {
+                if (absent.contains(in.get(k))) {
+                    reads++;
+                    if (!layer.movesOnly() && !layer.isOptionalInput(k)) {
                         return false;
                     }
-                    read = true;
+                } else if (!in.get(k).isEmpty()) {
+                    present++;
                 }
+            }
+            if (reads > 0 && layer.movesOnly()) {
+                if (present > 0) {
+                    // Part of the moved elements would be missing.
+                    return false;
+                }
+                absent.addAll(layer.outputs());
+            }
+            read |= reads > 0;
+        }
+        for (TensorSpec output : outputs) {
+            if (absent.contains(output.name())) {
+                return false;
             }
         }
         return read;
@@ -125,48 +148,20 @@ public final class Model {
 
     /**
      * The inputs that are recurrent state, each with the output that returns it: a model exported
-     * for a real-time loop takes its layers' states as inputs (h0, c0, one per layer or stacked)
-     * and returns the final ones (h_n, c_n) for the caller to feed back with the next frame. An
-     * input pairs with an output of the same shape that holds the final states of exactly the
-     * layers that read it as initial states, in their order (one layer's, or several joined).
-     * {@link Session#step} carries that state itself; {@code sequin inspect} lists the pairs.
+     * for a real-time loop takes its layers' states as inputs (h0, c0 per layer, stacked, or h and
+     * c of every layer packed in one tensor) and returns the final ones (h_n, c_n) for the caller
+     * to feed back with the next frame. An input pairs with the output that holds each of its
+     * elements, in its own place, as the final state of the layer that read that element as an
+     * initial state (found by tracing values, see {@code StateTrace}). {@link Session#step}
+     * carries that state itself; {@code sequin inspect} lists the pairs.
      */
     public Map<String, String> recurrentStates() {
-        Map<String, String> pairs = new LinkedHashMap<>();
-        for (TensorSpec input : inputs) {
-            List<String> finals = new ArrayList<>();
-            boolean onlyState = true;
-            for (Layer layer : layers) {
-                List<String> in = layer.inputs();
-                for (int k = 0; k < in.size(); k++) {
-                    if (in.get(k).equals(input.name())) {
-                        int out = layer.finalStateOf(k);
-                        onlyState &= out >= 0 && out < layer.outputs().size() && !layer.outputs().get(out).isEmpty();
-                        finals.add(onlyState ? layer.outputs().get(out) : "");
-                    }
-                }
-            }
-            if (!onlyState || finals.isEmpty()) {
-                continue;
-            }
-            String returned = finals.size() == 1 ? finals.get(0) : joined(finals);
-            for (TensorSpec output : outputs) {
-                if (output.name().equals(returned) && Arrays.equals(output.shape(), input.shape())) {
-                    pairs.put(input.name(), output.name());
-                }
-            }
+        Map<String, String> pairs = recurrentStates;
+        if (pairs == null) {
+            pairs = Collections.unmodifiableMap(StateTrace.pairs(inputs, outputs, layers));
+            recurrentStates = pairs;
         }
         return pairs;
-    }
-
-    /** The output of a layer that joins exactly these tensors, in this order, or "". */
-    private String joined(List<String> parts) {
-        for (Layer layer : layers) {
-            if (layer.joins() && layer.inputs().equals(parts)) {
-                return layer.outputs().get(0);
-            }
-        }
-        return "";
     }
 
     /** How each named constant is stored. */

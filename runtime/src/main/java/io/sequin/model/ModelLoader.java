@@ -19,6 +19,7 @@ import io.sequin.layer.RecurrentLayer;
 import io.sequin.layer.RecurrentLayout;
 import io.sequin.layer.RecurrentSpec;
 import io.sequin.layer.RecurrentWeights;
+import io.sequin.layer.SliceLayer;
 import io.sequin.layer.SoftmaxLayer;
 import io.sequin.schema.DType;
 import io.sequin.schema.LayerKind;
@@ -33,6 +34,7 @@ import io.sequin.schema.SqnMaskLayer;
 import io.sequin.schema.SqnModel;
 import io.sequin.schema.SqnProducer;
 import io.sequin.schema.SqnRecurrentLayer;
+import io.sequin.schema.SqnSliceLayer;
 import io.sequin.schema.SqnSoftmaxLayer;
 import io.sequin.schema.SqnTensor;
 import io.sequin.schema.SqnTensorInfo;
@@ -53,6 +55,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Turns a verified {@code .sqn} buffer into a {@link Model}: checks every value against the
@@ -62,7 +65,7 @@ import java.util.Set;
  */
 final class ModelLoader {
     /** The newest format version this runtime reads. */
-    static final int FORMAT_VERSION = 3;
+    static final int FORMAT_VERSION = 4;
 
     private final Set<String> tensorNames = new HashSet<>();
 
@@ -293,9 +296,45 @@ final class ModelLoader {
                 HalvesLayer.Op op = enumValue(HalvesLayer.Op.values(), h.op(), what + ".op");
                 return build(what, () -> new HalvesLayer(name, inputs(l, 1, what), outputs(l, what), op));
             }
+            case LayerKind.SqnSliceLayer:
+                return slice(name, l, (SqnSliceLayer) l.kind(new SqnSliceLayer()), what);
             default:
                 throw new InvalidModelException(what + ": unknown layer kind " + l.kindType());
         }
+    }
+
+    private Layer slice(String name, SqnLayer l, SqnSliceLayer s, String what) throws InvalidModelException {
+        int[] starts = rankVector(s.startsLength(), s::starts, what + ".starts");
+        int[] counts = rankVector(s.countsLength(), s::counts, what + ".counts");
+        int[] sizes = rankVector(s.groupSizesLength(), s::groupSizes, what + ".group_sizes");
+        int[] axes = rankVector(s.groupAxesLength(), s::groupAxes, what + ".group_axes");
+        int[][] groups = new int[sizes.length][];
+        int at = 0;
+        for (int k = 0; k < sizes.length; k++) {
+            if (sizes[k] < 0 || sizes[k] > axes.length - at) {
+                throw new InvalidModelException(what + ".group_sizes " + Arrays.toString(sizes) + " do not split the "
+                        + axes.length + " group_axes");
+            }
+            groups[k] = Arrays.copyOfRange(axes, at, at + sizes[k]);
+            at += sizes[k];
+        }
+        if (at != axes.length) {
+            throw new InvalidModelException(what + ".group_sizes " + Arrays.toString(sizes) + " do not split the " + axes.length
+                    + " group_axes");
+        }
+        return build(what, () -> new SliceLayer(name, inputs(l, 1, what), outputs(l, what), starts, counts, groups));
+    }
+
+    /** An int vector of at most {@link Limits#MAX_RANK} entries (one per axis). */
+    private static int[] rankVector(int length, IntUnaryOperator element, String what) throws InvalidModelException {
+        if (length > Limits.MAX_RANK) {
+            throw new InvalidModelException(what + " has " + length + " entries, more than " + Limits.MAX_RANK + " axes");
+        }
+        int[] out = new int[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = element.applyAsInt(i);
+        }
+        return out;
     }
 
     /** What builds a layer, and may throw for bad input. */

@@ -47,6 +47,8 @@ public final class Session {
     private final int[][] layerOutputModelIndex;
     private final Tensor[][] layerIn;
     private final Tensor[][] layerGiven;
+    /** For each layer, {@link Layer#movesOnly}. */
+    private final boolean[] movesOnly;
     // Streaming: the chain of layers, and the buffers between them.
     private final StreamingPlan plan;
     private final float[][] stepBuffers;
@@ -89,9 +91,11 @@ public final class Session {
         layerOutputModelIndex = new int[layers.size()][];
         layerIn = new Tensor[layers.size()][];
         layerGiven = new Tensor[layers.size()][];
+        movesOnly = new boolean[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
             runners[i] = layer.newRunner(kernels, streams);
+            movesOnly[i] = layer.movesOnly();
             layerInputSlots[i] = new int[layer.inputs().size()];
             for (int k = 0; k < layerInputSlots[i].length; k++) {
                 String name = layer.inputs().get(k);
@@ -189,8 +193,9 @@ public final class Session {
     private Map<String, Tensor> runNew(Map<String, Tensor> inputs) {
         bindInputs(inputs);
         for (int i = 0; i < runners.length; i++) {
-            Tensor[] out = runners[i].run(layerInputs(i));
-            store(i, out);
+            if (!skipped(i)) {
+                store(i, runners[i].run(layerInputs(i)));
+            }
         }
         checkOutputs();
         Map<String, Tensor> result = new LinkedHashMap<>();
@@ -254,6 +259,9 @@ public final class Session {
                     + ", got " + outputs.keySet());
         }
         for (int i = 0; i < runners.length; i++) {
+            if (skipped(i)) {
+                continue;
+            }
             Tensor[] given = layerGiven[i];
             for (int k = 0; k < given.length; k++) {
                 int index = layerOutputModelIndex[i][k];
@@ -289,6 +297,27 @@ public final class Session {
                 }
             }
         }
+    }
+
+    /**
+     * Whether layer i only moves elements and the run left out every input it reads (a packed
+     * state tensor, say: see {@link Model#isOptional}); its outputs are then left out too.
+     */
+    private boolean skipped(int i) {
+        if (!movesOnly[i]) {
+            return false;
+        }
+        for (int slot : layerInputSlots[i]) {
+            if (slot >= 0 && values[slot] != null) {
+                return false;
+            }
+        }
+        for (int slot : layerOutputSlots[i]) {
+            if (slot >= 0) {
+                values[slot] = null;
+            }
+        }
+        return true;
     }
 
     private Tensor[] layerInputs(int i) {

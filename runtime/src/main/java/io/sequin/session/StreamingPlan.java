@@ -73,28 +73,37 @@ final class StreamingPlan {
 
     /**
      * Finds the layers a step runs and returns why the model cannot be stepped, or null: a chain
-     * from the first layer, which reads a model input, each chain layer reading (as its first
-     * input) what the chain holds, that is the tensors the last chain layer's step writes (a
-     * recurrent layer's Y and Y_h), or still the ones before when it passes its input on (a mask
-     * layer that makes only a mask). Layers off the chain (the concatenation of a stack's final
-     * states, a branch from a returned state) do not run in a step; the chain must end in a model
-     * output, which is what a step writes.
+     * from the first layer that reads a model input (not a recurrent state) as its first input,
+     * each chain layer reading (as its first input) what the chain holds, that is the tensors the
+     * last chain layer's step writes (a recurrent layer's Y and Y_h), or still the ones before when
+     * it passes its input on (a mask layer that makes only a mask). Layers off the chain (the
+     * concatenation of a stack's final states, the slices of a packed state input, any layer that
+     * cannot step, a branch from a returned state) do not run in a step; the chain must end in a
+     * model output, which is what a step writes.
      */
     private static String chain(Model model, int[] maskSource, List<Integer> chainLayers) {
         List<Layer> layers = model.layers();
         if (layers.isEmpty()) {
             return "it has no layers";
         }
-        String first = layers.get(0).inputs().isEmpty() ? "" : layers.get(0).inputs().get(0);
-        if (model.inputs().stream().noneMatch(s -> s.name().equals(first))) {
-            return "layer '" + layers.get(0).name() + "' does not read a model input";
+        // The step's input: the first that a layer reads first, other than a state the session carries.
+        String first = null;
+        for (Layer layer : layers) {
+            String x = layer.inputs().isEmpty() ? "" : layer.inputs().get(0);
+            if (model.inputs().stream().anyMatch(s -> s.name().equals(x)) && !model.recurrentStates().containsKey(x)) {
+                first = x;
+                break;
+            }
+        }
+        if (first == null) {
+            return "no layer reads a model input (other than recurrent state) first";
         }
         // The tensors whose step values the chain holds.
         List<String> chain = new ArrayList<>();
         chain.add(first);
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            if (layer.inputs().isEmpty() || !chain.contains(layer.inputs().get(0))) {
+            if (layer.inputs().isEmpty() || !chain.contains(layer.inputs().get(0)) || !layer.canStep()) {
                 continue;
             }
             if (!layer.maskInput().isEmpty() && (maskSource[i] < 0 || !chainLayers.contains(maskSource[i]))) {
@@ -105,6 +114,9 @@ final class StreamingPlan {
                 chain.clear();
                 chain.addAll(layer.stepOutputs());
             }
+        }
+        if (chainLayers.isEmpty()) {
+            return "no layer that can step reads input '" + first + "'";
         }
         Layer last = layers.get(chainLayers.get(chainLayers.size() - 1));
         for (String o : last.outputs()) {

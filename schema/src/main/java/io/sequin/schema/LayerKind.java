@@ -14,8 +14,9 @@ public final class LayerKind {
   public static final byte SqnConcatLayer = 6;
   public static final byte SqnHalvesLayer = 7;
   public static final byte SqnMaskLayer = 8;
+  public static final byte SqnSliceLayer = 9;
 
-  public static final String[] names = { "NONE", "SqnRecurrentLayer", "SqnDenseLayer", "SqnEmbeddingLayer", "SqnActivationLayer", "SqnSoftmaxLayer", "SqnConcatLayer", "SqnHalvesLayer", "SqnMaskLayer", };
+  public static final String[] names = { "NONE", "SqnRecurrentLayer", "SqnDenseLayer", "SqnEmbeddingLayer", "SqnActivationLayer", "SqnSoftmaxLayer", "SqnConcatLayer", "SqnHalvesLayer", "SqnMaskLayer", "SqnSliceLayer", };
 
   public static String name(int e) { return names[e]; }
 }
