@@ -20,6 +20,12 @@
 //   layer) and out again (h_out, c_out, joined by Concat). Its data sets are consecutive frames:
 //   data_0 starts from zero states and each next one feeds back the states ONNX Runtime returned,
 //   so the fixture is a frame-by-frame run of the exporter's runtime.
+// - realtime_lstm_packed_state (opset 13): the same, every layer's h and c packed in one tensor
+//   [B, layers, H, 2] (as DTLN's real-time Keras model), cut with two-axis Slices and Squeeze,
+//   rebuilt with Unsqueeze and Concat.
+// - realtime_lstm_stacked_pair (opset 13): the same, h and c stacked as [2, layers, B, H] the way
+//   torch.onnx.export writes a module that takes and returns torch.stack([h, c]): Gather of one
+//   index, Slice of a layer's rows, Concat, and Unsqueeze + Concat for the stack.
 //
 // Expected outputs: ONNX Runtime's Java binding (CPU, 1 thread) on model.onnx, a reference we did
 // not write. Run with tools/make-exporter-onnx-fixtures.sh, from the project root.
@@ -44,6 +50,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -69,7 +76,13 @@ public class MakeExporterOnnxFixtures {
         write(env, "tf2onnx_lstm_opset9", tf2onnx(9, new Random(2)), "input", 3, "result");
         write(env, "keras2onnx_bilstm_flatten", keras2onnx(new Random(3)), "bidirectional_1_input", 4, "activation_1");
         write(env, "tf2onnx_gru_loop", gruLoop(new Random(4)), "input", 2, "output");
-        writeFrames(env, "realtime_lstm_states", realtime(new Random(5)), 5);
+        int[] stack = {2, RT_BATCH, RT_HIDDEN};
+        writeFrames(env, "realtime_lstm_states", realtime(new Random(5)), 5,
+                List.of(new State("h_in", "h_out", stack), new State("c_in", "c_out", stack)), "y");
+        writeFrames(env, "realtime_lstm_packed_state", packedState(new Random(6)), 5,
+                List.of(new State("state_in", "state_out", new int[] {RT_BATCH, 2, RT_HIDDEN, 2})), "y");
+        writeFrames(env, "realtime_lstm_stacked_pair", stackedPair(new Random(7)), 5,
+                List.of(new State("state", "new_state", new int[] {2, 2, RT_BATCH, RT_HIDDEN})), "y");
     }
 
     /** tf2onnx's form of Sequential([LSTM(5, relu, return_sequences), LSTM(4, relu), Dense(6, relu), Dense(3, softmax)]). */
@@ -172,12 +185,7 @@ public class MakeExporterOnnxFixtures {
                 g.addNode(node("Slice", kind + "_in_" + l, List.of(kind + "_in", "row" + l, "row_end" + l, "axes0"),
                         List.of(kind + "0_" + l)));
             }
-            float scale = (float) (1 / Math.sqrt(RT_HIDDEN));
-            init(g, "lstm" + l + "_W", uniform(random, new int[] {1, 4 * RT_HIDDEN, input}, scale));
-            init(g, "lstm" + l + "_R", uniform(random, new int[] {1, 4 * RT_HIDDEN, RT_HIDDEN}, scale));
-            init(g, "lstm" + l + "_B", uniform(random, new int[] {1, 8 * RT_HIDDEN}, scale));
-            g.addNode(node("LSTM", "lstm" + l, List.of(x, "lstm" + l + "_W", "lstm" + l + "_R", "lstm" + l + "_B", "", "h0_" + l, "c0_" + l),
-                    List.of("y" + l, "h_n" + l, "c_n" + l), intAttr("hidden_size", RT_HIDDEN)));
+            realtimeLstm(g, random, "lstm" + l, l, x, input);
             init(g, "axis1", ints(1));
             // Y [1, 1, B, H] without its direction axis: [1, B, H], the next layer's input, or the model's y.
             x = l == 1 ? "y" : "y" + l + "_s";
@@ -189,26 +197,135 @@ public class MakeExporterOnnxFixtures {
         return model(g, 13);
     }
 
-    /** Consecutive frames, each data set feeding back the states ONNX Runtime returned for the one before. */
-    static void writeFrames(OrtEnvironment env, String name, ModelProto model, int frames) throws Exception {
+    /** The real-time graphs' state inputs, in feed order, with the outputs that return them and their shapes. */
+    record State(String input, String output, int[] shape) {
+    }
+
+    /** Layer l of a real-time graph: an LSTM of RT_HIDDEN units from x, its states h0_l and c0_l in, Y yl, Y_h h_nl and Y_c c_nl out. */
+    static void realtimeLstm(GraphProto.Builder g, Random random, String name, int l, String x, int input) {
+        float scale = (float) (1 / Math.sqrt(RT_HIDDEN));
+        init(g, "lstm" + l + "_W", uniform(random, new int[] {1, 4 * RT_HIDDEN, input}, scale));
+        init(g, "lstm" + l + "_R", uniform(random, new int[] {1, 4 * RT_HIDDEN, RT_HIDDEN}, scale));
+        init(g, "lstm" + l + "_B", uniform(random, new int[] {1, 8 * RT_HIDDEN}, scale));
+        g.addNode(node("LSTM", name, List.of(x, "lstm" + l + "_W", "lstm" + l + "_R", "lstm" + l + "_B", "", "h0_" + l, "c0_" + l),
+                List.of("y" + l, "h_n" + l, "c_n" + l), intAttr("hidden_size", RT_HIDDEN)));
+    }
+
+    /**
+     * A two-layer LSTM stepping one frame, every layer's h and c packed in one state tensor
+     * [B, layers, H, 2] as a Keras model for a real-time loop does it (DTLN's in_states[:, l, :, 0]
+     * and tf.stack(..., axis=-1)) and tf2onnx exports it: a Slice of two axes and a Squeeze per
+     * state in; Unsqueeze and Concat, per kind across the layers and then of the kinds, out.
+     */
+    static ModelProto packedState(Random random) {
+        GraphProto.Builder g = GraphProto.newBuilder().setName("realtime_lstm_packed_state");
+        g.addInput(valueInfo("frame", new Object[] {"batch", 1, RT_INPUT}));
+        g.addInput(valueInfo("state_in", new Object[] {"batch", 2, RT_HIDDEN, 2}));
+        g.addOutput(valueInfo("y", new Object[] {"batch", 1, RT_HIDDEN}));
+        g.addOutput(valueInfo("state_out", new Object[] {"batch", 2, RT_HIDDEN, 2}));
+        g.addNode(node("Transpose", "to_time_major", List.of("frame"), List.of("x"), intsAttr("perm", 1, 0, 2)));
+        init(g, "axes0", ints(0));
+        init(g, "axis1", ints(1));
+        init(g, "axis3", ints(3));
+        init(g, "axes13", ints(1, 3));
+        String x = "x";
+        int input = RT_INPUT;
+        for (int l = 0; l < 2; l++) {
+            for (int kind = 0; kind < 2; kind++) {
+                String k = kind == 0 ? "h" : "c";
+                init(g, k + l + "_starts", ints(l, kind));
+                init(g, k + l + "_ends", ints(l + 1, kind + 1));
+                g.addNode(node("Slice", "lstm" + l + "/" + k + "_slice", List.of("state_in", k + l + "_starts", k + l + "_ends", "axes13"),
+                        List.of(k + l + "_cut")));
+                g.addNode(node("Squeeze", "lstm" + l + "/" + k + "_squeeze", List.of(k + l + "_cut", "axes13"), List.of(k + l + "_bh")));
+                g.addNode(node("Unsqueeze", "lstm" + l + "/" + k + "_unsqueeze", List.of(k + l + "_bh", "axes0"), List.of(k + "0_" + l)));
+            }
+            realtimeLstm(g, random, "lstm" + l, l, x, input);
+            x = "y" + l + "_s";
+            g.addNode(node("Squeeze", "y" + l + "_squeezed", List.of("y" + l, "axis1"), List.of(x)));
+            for (String k : List.of("h", "c")) {
+                // Keras' state [B, H], stacked on axis 1.
+                g.addNode(node("Squeeze", k + "_n" + l + "_squeeze", List.of(k + "_n" + l, "axes0"), List.of(k + "_n" + l + "_bh")));
+                g.addNode(node("Unsqueeze", k + "_n" + l + "_unsqueeze", List.of(k + "_n" + l + "_bh", "axis1"), List.of(k + "_n" + l + "_b1h")));
+            }
+            input = RT_HIDDEN;
+        }
+        g.addNode(node("Transpose", "to_batch_major", List.of(x), List.of("y"), intsAttr("perm", 1, 0, 2)));
+        for (String k : List.of("h", "c")) {
+            g.addNode(node("Concat", k + "_stack", List.of(k + "_n0_b1h", k + "_n1_b1h"), List.of(k + "_blh"), intAttr("axis", 1)));
+            g.addNode(node("Unsqueeze", k + "_last_axis", List.of(k + "_blh", "axis3"), List.of(k + "_blh1")));
+        }
+        g.addNode(node("Concat", "state_stack", List.of("h_blh1", "c_blh1"), List.of("state_out"), intAttr("axis", -1)));
+        return model(g, 13);
+    }
+
+    /**
+     * The same network as torch.onnx.export writes a module that takes and returns its states
+     * stacked, state [2, layers, B, H] (h, then c): Gather of index 0 and 1, a Slice of each
+     * layer's rows; out, Concat of the layers' final states and torch.stack's Unsqueeze and Concat.
+     */
+    static ModelProto stackedPair(Random random) {
+        GraphProto.Builder g = GraphProto.newBuilder().setName("realtime_lstm_stacked_pair");
+        g.addInput(valueInfo("frame", new Object[] {"batch", 1, RT_INPUT}));
+        g.addInput(valueInfo("state", new Object[] {2, 2, "batch", RT_HIDDEN}));
+        g.addOutput(valueInfo("y", new Object[] {"batch", 1, RT_HIDDEN}));
+        g.addOutput(valueInfo("new_state", new Object[] {2, 2, "batch", RT_HIDDEN}));
+        g.addNode(node("Transpose", "/Transpose", List.of("frame"), List.of("x"), intsAttr("perm", 1, 0, 2)));
+        init(g, "axes0", ints(0));
+        init(g, "axis1", ints(1));
+        for (int kind = 0; kind < 2; kind++) {
+            init(g, "index" + kind, Tensor.ofLongs(new int[0], new long[] {kind}));
+            g.addNode(node("Gather", "/Gather_" + kind, List.of("state", "index" + kind), List.of((kind == 0 ? "h0" : "c0"))));
+        }
+        String x = "x";
+        int input = RT_INPUT;
+        for (int l = 0; l < 2; l++) {
+            init(g, "row" + l, ints(l));
+            init(g, "row_end" + l, ints(l + 1));
+            for (String k : List.of("h", "c")) {
+                g.addNode(node("Slice", "/lstm/Slice_" + k + l, List.of(k + "0", "row" + l, "row_end" + l, "axes0"), List.of(k + "0_" + l)));
+            }
+            realtimeLstm(g, random, "/lstm/LSTM_" + l, l, x, input);
+            x = "y" + l + "_s";
+            g.addNode(node("Squeeze", "/lstm/Squeeze_" + l, List.of("y" + l, "axis1"), List.of(x)));
+            input = RT_HIDDEN;
+        }
+        g.addNode(node("Transpose", "/Transpose_1", List.of(x), List.of("y"), intsAttr("perm", 1, 0, 2)));
+        for (String k : List.of("h", "c")) {
+            g.addNode(node("Concat", "/lstm/Concat_" + k, List.of(k + "_n0", k + "_n1"), List.of(k + "_n"), intAttr("axis", 0)));
+            g.addNode(node("Unsqueeze", "/Unsqueeze_" + k, List.of(k + "_n", "axes0"), List.of(k + "_stacked")));
+        }
+        g.addNode(node("Concat", "/Concat", List.of("h_stacked", "c_stacked"), List.of("new_state"), intAttr("axis", 0)));
+        return model(g, 13);
+    }
+
+    /**
+     * Consecutive frames of a real-time graph: each data set after the first feeds back the
+     * states ONNX Runtime returned for the one before (zeros for data_0).
+     */
+    static void writeFrames(OrtEnvironment env, String name, ModelProto model, int frames, List<State> states, String output)
+            throws Exception {
         Path dir = Files.createDirectories(OUT.resolve(name));
         Files.write(dir.resolve("model.onnx"), model.toByteArray());
+        List<String> ins = states.stream().map(State::input).toList();
+        List<String> outs = states.stream().map(State::output).toList();
         Files.writeString(dir.resolve("reference.txt"), "Expected outputs: ONNX Runtime " + env.getVersion()
-                + " (Java binding, CPU, 1 intra-op thread) on model.onnx, frame by frame: data_k feeds back the h_out and c_out\n"
-                + "ONNX Runtime returned for data_(k-1) as h_in and c_in (zeros for data_0).\n"
-                + "Generated by tools/MakeExporterOnnxFixtures.java.\n");
+                + " (Java binding, CPU, 1 intra-op thread) on model.onnx, frame by frame: data_k feeds back the "
+                + String.join(" and ", outs) + "\nONNX Runtime returned for data_(k-1) as " + String.join(" and ", ins)
+                + " (zeros for data_0).\nGenerated by tools/MakeExporterOnnxFixtures.java.\n");
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(1);
         Random random = new Random(name.hashCode());
-        Tensor h = Tensor.ofFloats(new int[] {2, RT_BATCH, RT_HIDDEN}, new float[2 * RT_BATCH * RT_HIDDEN]);
-        Tensor c = h;
+        Map<String, Tensor> fed = new LinkedHashMap<>();
+        for (State s : states) {
+            fed.put(s.input(), Tensor.zeros(s.shape()));
+        }
         try (OrtSession session = env.createSession(model.toByteArray(), options)) {
             for (int k = 0; k < frames; k++) {
                 Path data = Files.createDirectories(dir.resolve("data_" + k));
                 Map<String, Tensor> feeds = new LinkedHashMap<>();
                 feeds.put("frame", gaussian(random, new int[] {RT_BATCH, 1, RT_INPUT}));
-                feeds.put("h_in", h);
-                feeds.put("c_in", c);
+                feeds.putAll(fed);
                 Map<String, OnnxTensor> ort = new LinkedHashMap<>();
                 for (var e : feeds.entrySet()) {
                     Npy.write(data.resolve(e.getKey() + ".npy"), e.getValue());
@@ -216,17 +333,19 @@ public class MakeExporterOnnxFixtures {
                             Arrays.stream(e.getValue().shape()).asLongStream().toArray()));
                 }
                 try (OrtSession.Result result = session.run(ort)) {
-                    for (String output : List.of("y", "h_out", "c_out")) {
-                        OnnxTensor o = (OnnxTensor) result.get(output).orElseThrow();
-                        int[] shape = Arrays.stream(o.getInfo().getShape()).mapToInt(Math::toIntExact).toArray();
-                        float[] values = new float[o.getFloatBuffer().remaining()];
-                        o.getFloatBuffer().get(values);
-                        Tensor t = Tensor.ofFloats(shape, values);
-                        Npy.write(data.resolve("expected_" + output + ".npy"), t);
-                        if (output.equals("h_out")) {
-                            h = t;
-                        } else if (output.equals("c_out")) {
-                            c = t;
+                    List<String> names = new ArrayList<>(List.of(output));
+                    names.addAll(outs);
+                    for (String o : names) {
+                        OnnxTensor t = (OnnxTensor) result.get(o).orElseThrow();
+                        int[] shape = Arrays.stream(t.getInfo().getShape()).mapToInt(Math::toIntExact).toArray();
+                        float[] values = new float[t.getFloatBuffer().remaining()];
+                        t.getFloatBuffer().get(values);
+                        Tensor value = Tensor.ofFloats(shape, values);
+                        Npy.write(data.resolve("expected_" + o + ".npy"), value);
+                        for (State s : states) {
+                            if (s.output().equals(o)) {
+                                fed.put(s.input(), value);
+                            }
                         }
                     }
                 }

@@ -3,7 +3,8 @@
 # format version (and int8 weights), with the inputs and the outputs that Sequin computed then
 # (scalar kernels). GoldenFilesTest checks that every later runtime still loads them and computes
 # the same outputs. Run it only to add a golden file for a new format version; never to refresh
-# the old ones (that would defeat them). Usage: tools/make-golden-sqn.sh [SEQUIN_JAR]
+# the old ones (that would defeat them): comment out the lines of the versions that exist.
+# Usage: tools/make-golden-sqn.sh [SEQUIN_JAR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jar=${1:-$root/converter/target/sequin.jar}
@@ -33,3 +34,4 @@ make v1_lstm_bidirectional_sequence_lens 1 onnx/lstm_bidirectional_sequence_lens
 make v1_gru_int8 1 onnx/gru_forward_random --weights int8
 make v2_lstm_proj_size 2 pytorch-state-dict/lstm_proj_size
 make v3_keras_masking_bidirectional_gru 3 tfjs/masking_bidirectional_gru_states
+make v4_onnx_packed_state 4 exporter-onnx/realtime_lstm_packed_state

@@ -41,8 +41,8 @@ class OnnxFixtureTest {
     static Stream<Path> fixtures() throws Exception {
         return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 11),
                 cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
-                cases(fixtureRoot("keras3"), 9), cases(fixtureRoot("keras-weights-only"), 4),
-                cases(fixtureRoot("exporter-onnx"), 5), cases(fixtureRoot("pytorch-module"), 4))
+                cases(fixtureRoot("keras3"), 10), cases(fixtureRoot("keras-weights-only"), 4),
+                cases(fixtureRoot("exporter-onnx"), 7), cases(fixtureRoot("pytorch-module"), 4))
                 .flatMap(s -> s);
     }
 

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import io.sequin.tensor.WeightType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -160,15 +161,23 @@ class ModelCorruptionTest {
     }
 
     /**
-     * The same for a format-3 Keras model: Masking, a bidirectional GRU reading the mask and
-     * returning its states, halves of them, a concatenation and a dense layer.
+     * The same for a format-3 Keras model (Masking, a bidirectional GRU reading the mask and
+     * returning its states, halves of them, a concatenation and a dense layer) and a format-4
+     * real-time model (Slice layers cutting a packed state, Concat joining it again).
      */
-    @Test
-    void corruptMaskedKerasModelsFailCleanly() throws Exception {
-        Path fixture = Path.of(ModelCorruptionTest.class.getResource("/fixtures/tfjs/masking_bidirectional_gru_states").toURI());
-        byte[] masked = Converter.convert(fixture.resolve("model.json"), ConvertOptions.defaults()).sqn();
-        assertEquals(3, Model.load(masked).formatVersion());
-        Map<String, Tensor> x = Map.of("x", Npy.read(fixture.resolve("data_0/x.npy")));
+    @ParameterizedTest
+    @CsvSource({"tfjs/masking_bidirectional_gru_states, model.json, 3, x", "exporter-onnx/realtime_lstm_packed_state, model.onnx, 4, frame"})
+    void corruptModelsOfNewerLayersFailCleanly(String name, String file, int version, String input) throws Exception {
+        Path fixture = Path.of(ModelCorruptionTest.class.getResource("/fixtures/" + name).toURI());
+        byte[] masked = Converter.convert(fixture.resolve(file), ConvertOptions.defaults()).sqn();
+        assertEquals(version, Model.load(masked).formatVersion());
+        Map<String, Tensor> x = new HashMap<>();
+        try (var data = Files.list(fixture.resolve("data_1"))) {
+            for (Path p : (Iterable<Path>) data.filter(p -> !p.getFileName().toString().startsWith("expected_"))::iterator) {
+                x.put(p.getFileName().toString().replace(".npy", ""), Npy.read(p));
+            }
+        }
+        assertTrue(x.containsKey(input), x.keySet().toString());
         SplittableRandom random = new SplittableRandom(13);
         int loaded = 0;
         for (int trial = 0; trial < 10_000; trial++) {

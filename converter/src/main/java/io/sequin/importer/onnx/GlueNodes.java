@@ -250,48 +250,80 @@ final class GlueNodes {
             throw node.error("Slice of " + v + " is not supported");
         }
         List<Sym> out = new ArrayList<>(dims);
-        int slicedAxis = -1;
-        long from = 0;
-        long to = 0;
+        // Per logical axis: the range kept, or null for all of it.
+        long[][] ranges = new long[dims.size()][];
+        int cut = 0;
         for (int i = 0; i < starts.length; i++) {
             int a = Views.axis(axes == null ? i : axes[i], dims.size(), node);
             Sym size = dims.get(a);
-            boolean all = starts[i] == 0 && ends[i] >= Integer.MAX_VALUE;
-            if (all) {
+            if (starts[i] == 0 && ends[i] >= Integer.MAX_VALUE) {
                 continue;
             }
             if (!size.known()) {
                 throw node.error("slicing axis " + a + " of run-time size " + size + " is not supported");
             }
-            long s = clampIndex(starts[i], size.value);
-            long e = clampIndex(ends[i], size.value);
-            if (slicedAxis >= 0) {
-                throw node.error("slicing more than one axis is not supported");
+            if (ranges[a] != null) {
+                throw node.error("axis " + a + " is sliced twice");
             }
-            slicedAxis = a;
-            from = s;
-            to = Math.max(s, e);
+            long from = clampIndex(starts[i], size.value);
+            long to = Math.max(from, clampIndex(ends[i], size.value));
+            if (from == 0 && to == size.value) {
+                continue;
+            }
+            ranges[a] = new long[] {from, to};
             out.set(a, Sym.of(to - from));
+            cut++;
         }
         switch (v.kind) {
             case ZEROS:
                 cx.put(node, 0, Value.zeros(out));
                 return;
             case SHAPE:
-                cx.put(node, 0, Value.shape(slicedAxis < 0 ? v.sizes : v.sizes.subList((int) from, (int) to), false));
+                cx.put(node, 0, Value.shape(cut == 0 ? v.sizes : v.sizes.subList((int) ranges[0][0], (int) ranges[0][1]), false));
                 return;
             default:
-                if (slicedAxis < 0) {
-                    cx.put(node, 0, v);
-                    return;
+                for (int a = 0; a < ranges.length; a++) {
+                    if (ranges[a] != null) {
+                        v = cut(v, a, (int) ranges[a][0], (int) (ranges[a][1] - ranges[a][0]), node);
+                    }
                 }
-                // A slice of the source's axis 0 seen whole: the rows of a stack's states.
-                if (v.sliceCount >= 0 || v.groups[slicedAxis].length != 1 || v.groups[slicedAxis][0] != 0 || slicedAxis != 0) {
-                    throw node.error("only a slice of a tensor's first axis is folded (a stack's initial states), not of "
-                            + "axis " + slicedAxis + " of " + v);
-                }
-                cx.put(node, 0, v.withSlice((int) from, (int) (to - from)));
+                cx.put(node, 0, v);
         }
+    }
+
+    /**
+     * Logical axis a of a run-time view cut to [from, from + count): the cut of the one source
+     * axis of more than one element the axis is (an axis merged of several cannot be cut as one).
+     */
+    private static Value cut(Value v, int a, int from, int count, OnnxNode node) throws ImportException {
+        int[] wide = Arrays.stream(v.groups[a]).filter(x -> !v.sourceDim(x).equals(Sym.of(1))).toArray();
+        if (wide.length != 1) {
+            throw node.error("axis " + a + " of " + ImportContext.describeView(v) + " merges " + wide.length
+                    + " axes of its source; Sequin slices an axis that is one axis of the tensor computed");
+        }
+        return v.withSlice(wide[0], from, count);
+    }
+
+    /**
+     * Gather of one constant index on a run-time tensor (PyTorch's {@code state[0]}): the index's
+     * slice of the axis, which a scalar index then drops.
+     */
+    void gatherOne(OnnxNode node, Value data, Value indices, long axis) throws ImportException {
+        List<Sym> dims = data.dims();
+        int a = Views.axis(axis, dims.size(), node);
+        List<Sym> index = ImportContext.ints(indices, node, "indices");
+        boolean scalar = ImportContext.isScalar(indices);
+        if (index.size() != 1 || !index.get(0).known() || !dims.get(a).known()) {
+            throw node.error("Gather on " + data + " at " + indices + " is not supported; Sequin folds one constant index into an "
+                    + "axis of known size");
+        }
+        long size = dims.get(a).value;
+        long k = index.get(0).value < 0 ? index.get(0).value + size : index.get(0).value;
+        if (k < 0 || k >= size) {
+            throw node.error("index " + index.get(0) + " is outside axis " + a + " of size " + size);
+        }
+        Value v = size == 1 ? data : cut(data, a, (int) k, 1, node);
+        cx.put(node, 0, scalar ? Views.squeeze(v, new long[] {a}, node) : v);
     }
 
     private static long clampIndex(long i, long size) {

@@ -1,10 +1,12 @@
 package io.sequin.importer.onnx;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
+import io.sequin.format.Limits;
 import io.sequin.importer.ImportException;
 import io.sequin.ir.IrLayer;
 import io.sequin.ir.IrModel;
 import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.ir.IrSliceLayer;
 import io.sequin.layer.Direction;
 import io.sequin.layer.RecurrentLayout;
 import io.sequin.layer.RecurrentLayout.YLayout;
@@ -44,6 +46,8 @@ final class ImportContext {
     /** Recurrent layers whose Y was read in ONNX's layout-dependent form: their layout may no longer change. */
     private final Set<IrRecurrentLayer> layoutFixed = new HashSet<>();
     final Set<String> layerNames = new HashSet<>();
+    /** The copies Slice layers make of views (see {@link #materialize}), by name. */
+    final Map<String, Source> copies = new HashMap<>();
     final IrModel ir = new IrModel();
     long opset = 1;
 
@@ -152,12 +156,55 @@ final class ImportContext {
         return s;
     }
 
-    /** The name of a tensor that is exactly value v, or an error naming the node. */
+    /**
+     * The name of a tensor that is exactly value v: the source itself where a layer can read or
+     * write it in v's form, else a copy of the view that a Slice layer makes from the whole source
+     * (the slices and stacks around a real-time model's packed states); or an error naming the node.
+     */
     String materialize(Value v, OnnxNode node, String role) throws ImportException {
         String name = v.kind == Value.Kind.RUNTIME ? materializeOrNull(v, node) : null;
+        if (name == null && v.kind == Value.Kind.RUNTIME && v.source.type == ElementType.FLOAT32) {
+            name = copyOrNull(v, node);
+        }
         if (name == null) {
             throw new ImportException((node == null ? "" : node.where + ": ") + role + " is " + describeView(v)
                     + ", which Sequin cannot fold into the layers around it");
+        }
+        return name;
+    }
+
+    /** A Slice layer's output holding view v of its whole source, or null if the source cannot be read whole. */
+    private String copyOrNull(Value v, OnnxNode node) throws ImportException {
+        Source whole = v.source;
+        if (whole.dims.length == 0 || whole.dims.length > Limits.MAX_RANK || v.groups.length > Limits.MAX_RANK) {
+            return null;
+        }
+        String from = materializeOrNull(Value.of(whole), node);
+        if (from == null) {
+            return null;
+        }
+        IrSliceLayer layer = new IrSliceLayer();
+        int rank = whole.dims.length;
+        layer.starts = new int[rank];
+        layer.counts = new int[rank];
+        for (int a = 0; a < rank; a++) {
+            layer.starts[a] = v.sliceStart(a);
+            layer.counts[a] = v.sliceCount(a);
+        }
+        layer.groups = v.groups.clone();
+        layer.name = uniqueLayerName(from + "_slice");
+        layer.inputs.add(from);
+        String out = layer.name;
+        layer.outputs.add(out);
+        ir.layers.add(layer);
+        copies.put(out, new Source(out, v.dims().toArray(new Sym[0]), whole.type, layer, null));
+        return out;
+    }
+
+    private String uniqueLayerName(String base) {
+        String name = base;
+        for (int i = 1; !layerNames.add(name) || values.containsKey(name) || initializers.containsKey(name); i++) {
+            name = base + "_" + i;
         }
         return name;
     }
@@ -167,10 +214,10 @@ final class ImportContext {
      * layout to the view when that is one the layer can write; null when it cannot be.
      */
     String materializeOrNull(Value v, OnnxNode node) throws ImportException {
-        if (v.kind == Value.Kind.RUNTIME && v.sliceCount == 1 && v.source.recurrentY != null) {
+        if (v.kind == Value.Kind.RUNTIME && v.isSlicedOnAxis0() && v.sliceCount(0) == 1 && v.source.recurrentY != null) {
             return lastStepOrNull(v, v.source);
         }
-        if (v.kind != Value.Kind.RUNTIME || v.sliceCount >= 0) {
+        if (v.kind != Value.Kind.RUNTIME || v.isSliced()) {
             return null;
         }
         Source s = v.source;
@@ -229,7 +276,7 @@ final class ImportContext {
         boolean lengths = l.inputs.size() > 1 && !l.inputs.get(1).isEmpty();
         boolean masked = l.inputs.size() > 4 && !l.inputs.get(4).isEmpty();
         if (l.spec.direction() != Direction.FORWARD || lengths || masked || !y.dims[0].known()
-                || v.sliceStart != y.dims[0].value - 1 || !Value.sameGroups(v.groups, new int[][] {{2}, {3}}, y)) {
+                || v.sliceStart(0) != y.dims[0].value - 1 || !Value.sameGroups(v.groups, new int[][] {{2}, {3}}, y)) {
             return null;
         }
         String lastStep = y.name + ".last_step";
@@ -289,8 +336,15 @@ final class ImportContext {
         if (v.kind != Value.Kind.RUNTIME) {
             return v.toString();
         }
-        return "a view " + Arrays.deepToString(v.groups) + (v.sliceCount >= 0 ? " (rows " + v.sliceStart + ".." + (v.sliceStart
-                + v.sliceCount - 1) + ")" : "") + " of tensor '" + v.source.name + "' " + Arrays.toString(v.source.dims);
+        StringBuilder cuts = new StringBuilder();
+        for (int a = 0; a < v.source.dims.length; a++) {
+            if (v.sliceCount(a) >= 0) {
+                cuts.append(cuts.length() == 0 ? " (" : ", ").append("axis ").append(a).append(": ").append(v.sliceStart(a))
+                        .append("..").append(v.sliceStart(a) + v.sliceCount(a) - 1);
+            }
+        }
+        return "a view " + Arrays.deepToString(v.groups) + (cuts.length() == 0 ? "" : cuts + ")") + " of tensor '" + v.source.name
+                + "' " + Arrays.toString(v.source.dims);
     }
 
     void rename(Source s, String name) throws ImportException {

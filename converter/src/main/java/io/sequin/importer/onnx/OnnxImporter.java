@@ -291,9 +291,12 @@ public final class OnnxImporter {
             glue.gather(node, data, indices);
         } else if (data.kind == Value.Kind.CONSTANT && indices.kind == Value.Kind.RUNTIME && axis == 0) {
             layers.embedding(node, data.constant, indices);
+        } else if (data.kind == Value.Kind.RUNTIME && (indices.kind == Value.Kind.CONSTANT || indices.kind == Value.Kind.SHAPE)) {
+            glue.gatherOne(node, data, indices, axis);
         } else {
             throw node.error("Gather of " + data + " at " + indices + " (axis " + axis + ") is not supported; Sequin folds "
-                    + "Gather on shape values and imports Gather on a constant table along axis 0 as an embedding");
+                    + "Gather on shape values and of one constant index, and imports Gather on a constant table along axis 0 as "
+                    + "an embedding");
         }
     }
 
@@ -335,7 +338,7 @@ public final class OnnxImporter {
                     throw new ImportException("graph outputs '" + physical + "' and '" + name + "' are the same tensor");
                 }
             }
-            cx.rename(v.source, name);
+            cx.rename(cx.copies.getOrDefault(physical, v.source), name);
         }
         List<Sym> dims = v.dims();
         cx.ir.outputs.add(new TensorSpec(name, ElementType.FLOAT32, sizes(dims), names(dims)));

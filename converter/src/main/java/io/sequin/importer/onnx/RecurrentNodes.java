@@ -200,16 +200,15 @@ final class RecurrentNodes {
                 if (v.source.type != ElementType.FLOAT32 || v.rank() != 3) {
                     throw node.error(role + " is " + v + ", expected a float tensor [directions, batch, hidden]");
                 }
-                if (v.sliceCount < 0) {
-                    return new StateRows(cx.materialize(v, node, role), 0, 0);
-                }
-                Value whole = v.withSlice(0, -1);
-                String name = cx.materializeOrNull(whole, node);
                 Sym rows = v.source.dims[0];
-                if (name == null || !rows.known() || v.sliceCount != dirs) {
-                    throw node.error(role + " is " + ImportContext.describeView(v) + ", which Sequin cannot read as this layer's states");
+                if (v.isSlicedOnAxis0() && v.sliceCount(0) == dirs && rows.known()) {
+                    // Rows of a stack's states (PyTorch's h0 of [layers * D, B, H]): the layer reads its own.
+                    String name = cx.materializeOrNull(v.unsliced(), node);
+                    if (name != null) {
+                        return new StateRows(name, v.sliceStart(0), (int) rows.value);
+                    }
                 }
-                return new StateRows(name, v.sliceStart, (int) rows.value);
+                return new StateRows(cx.materialize(v, node, role), 0, 0);
             }
             default:
                 throw node.error(role + " is " + v + ", expected a float tensor");

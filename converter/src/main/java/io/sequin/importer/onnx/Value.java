@@ -15,9 +15,10 @@ import java.util.List;
  *     state left at zero;
  * <li>{@link Kind#RUNTIME}: a tensor computed at run time, seen through a view: its logical axes
  *     are groups of the axes of a {@link Source} tensor (Transpose permutes them, Reshape merges
- *     neighbours, Squeeze and Unsqueeze drop and add axes of size 1), optionally a slice of the
- *     source's axis 0. A view is never computed: a layer reads the source in a form that makes
- *     the view real, or the import fails naming the node.
+ *     neighbours, Squeeze and Unsqueeze drop and add axes of size 1), each source axis optionally
+ *     cut to a range (Slice, Gather of one index). A layer reads the source in a form that makes
+ *     the view real where it can (the rows of a stack's states, the last step of Y); where it
+ *     cannot, a {@code Slice} layer copies the view out, or the import fails naming the node.
  * </ul>
  */
 final class Value {
@@ -32,54 +33,88 @@ final class Value {
     final Source source;
     /** RUNTIME: logical axis k is the source axes groups[k], merged in order (empty: a size-1 axis). */
     final int[][] groups;
-    /** RUNTIME: rows [sliceStart, sliceStart + sliceCount) of source axis 0, or sliceCount -1 for all of it. */
-    final int sliceStart;
-    final int sliceCount;
+    /** RUNTIME: source axis a is cut to [starts[a], starts[a] + counts[a]), or all of it where counts[a] is -1. */
+    private final int[] starts;
+    private final int[] counts;
 
     private Value(Kind kind, Tensor constant, List<Sym> sizes, boolean scalar, Source source, int[][] groups,
-                  int sliceStart, int sliceCount) {
+                  int[] starts, int[] counts) {
         this.kind = kind;
         this.constant = constant;
         this.sizes = sizes;
         this.scalar = scalar;
         this.source = source;
         this.groups = groups;
-        this.sliceStart = sliceStart;
-        this.sliceCount = sliceCount;
+        this.starts = starts;
+        this.counts = counts;
     }
 
     static Value constant(Tensor t) {
-        return new Value(Kind.CONSTANT, t, null, false, null, null, 0, -1);
+        return new Value(Kind.CONSTANT, t, null, false, null, null, null, null);
     }
 
     static Value shape(List<Sym> elements, boolean scalar) {
-        return new Value(Kind.SHAPE, null, List.copyOf(elements), scalar, null, null, 0, -1);
+        return new Value(Kind.SHAPE, null, List.copyOf(elements), scalar, null, null, null, null);
     }
 
     static Value zeros(List<Sym> shape) {
-        return new Value(Kind.ZEROS, null, List.copyOf(shape), false, null, null, 0, -1);
+        return new Value(Kind.ZEROS, null, List.copyOf(shape), false, null, null, null, null);
     }
 
     /** The whole of a source, axis for axis. */
     static Value of(Source source) {
-        int[][] groups = new int[source.dims.length][];
+        int rank = source.dims.length;
+        int[][] groups = new int[rank][];
         for (int i = 0; i < groups.length; i++) {
             groups[i] = new int[] {i};
         }
-        return new Value(Kind.RUNTIME, null, null, false, source, groups, 0, -1);
+        int[] counts = new int[rank];
+        Arrays.fill(counts, -1);
+        return new Value(Kind.RUNTIME, null, null, false, source, groups, new int[rank], counts);
     }
 
     Value withGroups(int[][] newGroups) {
-        return new Value(kind, null, null, false, source, newGroups, sliceStart, sliceCount);
+        return new Value(kind, null, null, false, source, newGroups, starts, counts);
     }
 
-    Value withSlice(int start, int count) {
-        return new Value(kind, null, null, false, source, groups, start, count);
+    /** This view with source axis a cut to [start, start + count) of what it sees now. */
+    Value withSlice(int a, int start, int count) {
+        int[] s = starts.clone();
+        int[] c = counts.clone();
+        s[a] += start;
+        c[a] = count;
+        return new Value(kind, null, null, false, source, groups, s, c);
     }
 
-    /** The size of source axis a as this view sees it (axis 0 may be sliced). */
+    /** This view with no source axis cut. */
+    Value unsliced() {
+        Value whole = Value.of(source);
+        return new Value(kind, null, null, false, source, groups, whole.starts, whole.counts);
+    }
+
+    /** Whether some source axis is cut. */
+    boolean isSliced() {
+        return Arrays.stream(counts).anyMatch(c -> c >= 0);
+    }
+
+    /** Whether source axis 0 is cut and no other is. */
+    boolean isSlicedOnAxis0() {
+        return counts.length > 0 && counts[0] >= 0 && Arrays.stream(counts).skip(1).allMatch(c -> c < 0);
+    }
+
+    /** Where the cut of source axis a starts. */
+    int sliceStart(int a) {
+        return starts[a];
+    }
+
+    /** How many elements of source axis a the cut keeps, or -1 for all of them. */
+    int sliceCount(int a) {
+        return counts[a];
+    }
+
+    /** The size of source axis a as this view sees it (it may be cut). */
     Sym sourceDim(int a) {
-        return a == 0 && sliceCount >= 0 ? Sym.of(sliceCount) : source.dims[a];
+        return counts[a] >= 0 ? Sym.of(counts[a]) : source.dims[a];
     }
 
     /** RUNTIME: the logical shape. */
@@ -108,9 +143,9 @@ final class Value {
         }
     }
 
-    /** RUNTIME: this view is the source itself, axis for axis, unsliced. */
+    /** RUNTIME: this view is the source itself, axis for axis, uncut. */
     boolean isWholeSource() {
-        return sliceCount < 0 && sameGroups(groups, Value.of(source).groups, source);
+        return !isSliced() && sameGroups(groups, Value.of(source).groups, source);
     }
 
     /**
