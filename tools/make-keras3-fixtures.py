@@ -110,17 +110,40 @@ def write_keras(target, config, h5):
             z.writestr(zipfile.ZipInfo(entry, date_time=(2026, 11, 26, 0, 0, 0)), content)
 
 
-def nested_case(root):
-    """lstm_sequences_dense_softmax with its LSTM inside a nested Sequential named "encoder": Keras
-    stores the inner layer's weights under layers/sequential/layers/lstm/... (saving_lib walks the
-    inner model's layers the same way)."""
-    name = "lstm_sequences_dense_softmax"
-    source = os.path.join(FIXTURES, "tfjs", name)
-    target = os.path.join(root, "nested_sequential_lstm")
+def nested_source(root, case):
+    """The TF.js fixture lstm_sequences_dense_softmax (an LSTM, then a Dense) that the nested cases
+    save again, and an empty folder for the case: (source, target, weights, rnn, head)."""
+    source = os.path.join(FIXTURES, "tfjs", "lstm_sequences_dense_softmax")
+    target = os.path.join(root, case)
     shutil.rmtree(target, ignore_errors=True)
     os.makedirs(target)
     topology, weights = read(source)
     rnn, head = topology["config"]["layers"]
+    return source, target, weights, rnn, head
+
+
+def nested_weights(weights, rnn, head):
+    """model.weights.h5 of an LSTM inside a nested Sequential, then a Dense: the inner layer's
+    variables under layers/sequential/layers/lstm/ (saving_lib walks the inner model's layers the
+    same way), the Dense's under layers/dense/."""
+    h5 = io.BytesIO()
+    with h5py.File(h5, "w") as f:
+        for layer, group in [(rnn, "layers/sequential/layers/lstm"), (head, "layers/dense")]:
+            values = own(weights, layer["config"]["name"])
+            kind = layer["class_name"]
+            paths = (["%s/cell/vars/%d" % (group, i) for i in range(len(values))] if kind in RECURRENT
+                     else ["%s/vars/%d" % (group, i) for i in range(len(values))])
+            for path, value in zip(paths, values):
+                f.create_dataset(path, data=value)
+        f.create_group("vars")
+    return h5
+
+
+def nested_case(root):
+    """lstm_sequences_dense_softmax with its LSTM inside a nested Sequential named "encoder": Keras
+    stores the inner layer's weights under layers/sequential/layers/lstm/... (saving_lib walks the
+    inner model's layers the same way)."""
+    source, target, weights, rnn, head = nested_source(root, "nested_sequential_lstm")
     first = rnn["config"]
     input_name = first["name"] + "_input"
     encoder = {"module": "keras", "class_name": "Sequential", "registered_name": None,
@@ -132,20 +155,44 @@ def nested_case(root):
                          "layers": [serialized("InputLayer", {"batch_shape": first["batch_input_shape"], "dtype": "float32",
                                                               "sparse": False, "name": input_name}),
                                     encoder, keras3_layer(head)]}}
-    h5 = io.BytesIO()
-    with h5py.File(h5, "w") as f:
-        for layer, group in [(rnn, "layers/sequential/layers/lstm"), (head, "layers/dense")]:
-            values = own(weights, layer["config"]["name"])
-            kind = layer["class_name"]
-            paths = (["%s/cell/vars/%d" % (group, i) for i in range(len(values))] if kind in RECURRENT
-                     else ["%s/vars/%d" % (group, i) for i in range(len(values))])
-            for path, value in zip(paths, values):
-                f.create_dataset(path, data=value)
-        f.create_group("vars")
+    h5 = nested_weights(weights, rnn, head)
     write_keras(target, config, h5)
     copy_data(source, target)
     write_reference(source, target, "The TF.js fixture of the same name saved as a Keras 3 .keras file with its LSTM "
                     "inside a nested Sequential, by tools/make-keras3-fixtures.py (python3-h5py); expected outputs are TF.js's.")
+    print("wrote", target)
+
+
+def nested_functional_case(root):
+    """The same network as a Keras 3 Functional whose LSTM is inside a nested Sequential named
+    "encoder", called on the model's input: Keras lists the Functional's layers with their inbound
+    nodes (keras_history), and stores the inner layer's weights under layers/sequential/layers/lstm/
+    as in nested_case."""
+    source, target, weights, rnn, head = nested_source(root, "nested_sequential_in_functional")
+    first = rnn["config"]
+    input_name = first["name"] + "_input"
+
+    def called_on(layer_name):
+        return [{"args": [{"class_name": "__keras_tensor__",
+                           "config": {"shape": first["batch_input_shape"], "dtype": "float32", "keras_history": [layer_name, 0, 0]}}],
+                 "kwargs": {}}]
+
+    encoder = {"module": "keras", "class_name": "Sequential", "registered_name": None, "name": "encoder",
+               "config": {"name": "encoder", "trainable": True, "dtype": "float32",
+                          "layers": [serialized("InputLayer", {"batch_shape": first["batch_input_shape"], "dtype": "float32",
+                                                               "sparse": False, "name": "encoder_input"}), keras3_layer(rnn)]},
+               "inbound_nodes": called_on(input_name)}
+    inputs = dict(serialized("InputLayer", {"batch_shape": first["batch_input_shape"], "dtype": "float32", "sparse": False,
+                                            "name": input_name}), name=input_name, inbound_nodes=[])
+    output = dict(keras3_layer(head), name=head["config"]["name"], inbound_nodes=called_on("encoder"))
+    config = {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+              "config": {"name": "functional", "trainable": True, "layers": [inputs, encoder, output],
+                         "input_layers": [[input_name, 0, 0]], "output_layers": [[head["config"]["name"], 0, 0]]}}
+    h5 = nested_weights(weights, rnn, head)
+    write_keras(target, config, h5)
+    copy_data(source, target)
+    write_reference(source, target, "The TF.js fixture of the same name saved as a Keras 3 .keras Functional whose LSTM "
+                    "is inside a nested Sequential, by tools/make-keras3-fixtures.py (python3-h5py); expected outputs are TF.js's.")
     print("wrote", target)
 
 
@@ -190,6 +237,7 @@ def main():
                            if name in ZERO_MASKED else "") + ".")
         print("wrote", target)
     nested_case(root)
+    nested_functional_case(root)
 
 
 if __name__ == "__main__":

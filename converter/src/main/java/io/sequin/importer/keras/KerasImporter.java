@@ -109,11 +109,16 @@ public final class KerasImporter {
         if (!layers.isArray()) {
             throw new ImportException("the model's config.layers is not a list of layers");
         }
+        JsonNode outputLayers = config.path("output_layers");
         if (!functional) {
             layers = KerasModel.flattenSequential(layers);
-            if (layers.size() > Limits.MAX_COUNT) {
-                throw new ImportException("the " + cls + " model has " + layers.size() + " layers with its nested ones");
-            }
+        } else {
+            JsonNode[] flat = KerasModel.flattenFunctional(layers, outputLayers);
+            layers = flat[0];
+            outputLayers = flat[1];
+        }
+        if (layers.size() > Limits.MAX_COUNT) {
+            throw new ImportException("the " + cls + " model has " + layers.size() + " layers with its nested ones");
         }
         if (layers.size() == 0 || layers.size() > Limits.MAX_COUNT) {
             throw new ImportException("the " + cls + " model has " + layers.size() + " layers");
@@ -169,7 +174,7 @@ public final class KerasImporter {
         }
         List<String> outputs = new ArrayList<>();
         if (functional) {
-            inbound(config.path("output_layers"), outputs);
+            inbound(outputLayers, outputs);
         }
         if (outputs.isEmpty()) {
             outputs.add(null);
