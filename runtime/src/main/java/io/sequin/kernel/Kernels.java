@@ -32,6 +32,15 @@ public interface Kernels {
         return "";
     }
 
+    /**
+     * Rows a slice of a matrix must start at a multiple of for its rows to be laid out, and so
+     * summed, exactly as in the whole matrix: a step split across threads by rows then computes
+     * each row bit for bit as one thread does. 1 for row-major kernels.
+     */
+    default int rowGrain() {
+        return 1;
+    }
+
     /** Lays out rows {@code [from, from + rows)} of {@code m} for these kernels, in its stored type. */
     PackedMatrix pack(WeightMatrix m, int from, int rows);
 

@@ -1,6 +1,7 @@
 package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
+import io.sequin.parallel.ThreadTeam;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import java.util.Collections;
@@ -117,6 +118,15 @@ public interface Layer {
      * @param streams how many independent streams {@link Runner#step} advances together
      */
     Runner newRunner(Kernels kernels, int streams);
+
+    /**
+     * A runner that may split its streaming step across {@code team}'s threads (a recurrent layer
+     * large enough for it to pay), computing bit for bit what one thread computes; {@code team}
+     * null means one thread. By default the team is not used.
+     */
+    default Runner newRunner(Kernels kernels, int streams, ThreadTeam team) {
+        return newRunner(kernels, streams);
+    }
 
     /** Runs a layer for one session; not thread-safe. */
     interface Runner {

@@ -1,6 +1,7 @@
 package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
+import io.sequin.parallel.ThreadTeam;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
@@ -168,7 +169,13 @@ public final class RecurrentLayer implements Layer {
 
     @Override
     public Runner newRunner(Kernels kernels, int streams) {
-        return new RecurrentRunner(this, kernels, streams);
+        return new RecurrentRunner(this, kernels, streams, null);
+    }
+
+    /** A streaming step of a forward layer large enough for it ({@code ParallelStep}) is split across {@code team}'s threads. */
+    @Override
+    public Runner newRunner(Kernels kernels, int streams, ThreadTeam team) {
+        return new RecurrentRunner(this, kernels, streams, team);
     }
 
     /** Every input but X: sequence_lens, initial_h, initial_c and the mask. */

@@ -1,6 +1,7 @@
 package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
+import io.sequin.parallel.ThreadTeam;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.Arrays;
@@ -47,7 +48,11 @@ final class RecurrentRunner implements Layer.Runner {
     private int shapesSeq = -1;
     private int shapesBatch = -1;
 
-    RecurrentRunner(RecurrentLayer layer, Kernels kernels, int streams) {
+    /** Each direction's products split across a session's threads, or null for one thread. */
+    private final ParallelStep[] parallel;
+
+    /** With {@code team} non-null, a streaming step of a layer large enough is split across its threads. */
+    RecurrentRunner(RecurrentLayer layer, Kernels kernels, int streams, ThreadTeam team) {
         if (streams < 1) {
             throw new IllegalArgumentException("streams must be at least 1, not " + streams);
         }
@@ -74,6 +79,11 @@ final class RecurrentRunner implements Layer.Runner {
         streamC = new float[streams * hidden];
         allActive = new boolean[streams];
         Arrays.fill(allActive, true);
+        boolean split = team != null && ParallelStep.pays(cells[0].weights, kernels, team.size());
+        parallel = split ? new ParallelStep[cells.length] : null;
+        for (int d = 0; split && d < cells.length; d++) {
+            parallel[d] = new ParallelStep(team, kernels, cells[d].weights, streams, inputSize, out);
+        }
     }
 
     @Override
@@ -141,7 +151,11 @@ final class RecurrentRunner implements Layer.Runner {
             for (int i = 0; i < rows; i++) {
                 System.arraycopy(wd.bias, 0, projection, i * gateRows, gateRows);
             }
-            cell.kernels.gemm(cell.packed.w, xs, 0, inputSize, rows, projection, 0, gateRows);
+            if (parallel != null) {
+                parallel[d].project(xs, rows, projection);
+            } else {
+                cell.kernels.gemm(cell.packed.w, xs, 0, inputSize, rows, projection, 0, gateRows);
+            }
             for (int k = 0; k < maxLength; k++) {
                 for (int b = 0; b < batch; b++) {
                     int t = backward ? lengths[b] - 1 - k : k;
@@ -152,7 +166,11 @@ final class RecurrentRunner implements Layer.Runner {
                         System.arraycopy(projection, p * gateRows, gates, b * gateRows, gateRows);
                     }
                 }
-                cell.kernels.gemm(cell.packed.rFused, h, 0, out, batch, gates, 0, gateRows);
+                if (parallel != null) {
+                    parallel[d].recur(h, batch, gates);
+                } else {
+                    cell.kernels.gemm(cell.packed.rFused, h, 0, out, batch, gates, 0, gateRows);
+                }
                 cell.finish(gates, h, c, batch, active);
                 if (y != null) {
                     for (int b = 0; b < batch; b++) {
@@ -202,7 +220,9 @@ final class RecurrentRunner implements Layer.Runner {
             System.arraycopy(wd.bias, 0, streamGates, b * gateRows, gateRows);
         }
         CellWeights.Packed pw = cell.packed;
-        if (streams == 1 && gateRows == fusedRows) {
+        if (parallel != null) {
+            parallel[0].step(x, xOff, streamH, streamGates);
+        } else if (streams == 1 && gateRows == fusedRows) {
             // W·x + R·h in one pass over both matrices.
             cell.kernels.gemv2(pw.w, x, xOff, pw.rFused, streamH, 0, streamGates, 0);
         } else {

@@ -207,4 +207,14 @@ public final class Model {
     public Session newSession(Kernels kernels, int streams) {
         return new Session(this, kernels, streams);
     }
+
+    /**
+     * A new session as {@link #newSession(Kernels, int)} whose streaming step is split across
+     * {@code threads} threads (the caller's and threads - 1 it starts) where a layer is large
+     * enough for that to pay; outputs are bit for bit those of one thread. Close it to stop its
+     * threads.
+     */
+    public Session newSession(Kernels kernels, int streams, int threads) {
+        return new Session(this, kernels, streams, threads);
+    }
 }

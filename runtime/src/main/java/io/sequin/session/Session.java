@@ -4,6 +4,7 @@ import io.sequin.kernel.Kernels;
 import io.sequin.layer.Layer;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
+import io.sequin.parallel.ThreadTeam;
 import io.sequin.tensor.ElementType;
 import io.sequin.tensor.Tensor;
 import java.util.ArrayList;
@@ -28,9 +29,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>streaming, {@link #step(float[], float[])}: one time step of every stream, the state
  *       carried inside the session from call to call until {@link #reset()}. Allocates nothing.</li>
  * </ul>
+ *
+ * <p>A session made with more than one thread ({@link Model#newSession(Kernels, int, int)})
+ * splits each large enough layer's products across them, with the same outputs bit for bit;
+ * {@link #close()} stops those threads. A session of one thread holds no threads, and closing it
+ * is optional.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
+    /** More threads than this would be a mistake (cores are rarely so many), not a setting. */
+    public static final int MAX_THREADS = 256;
+
     private final Model model;
+    private final int threads;
+    /** The threads a streaming step is split across, or null for one thread. */
+    private final ThreadTeam team;
+    private boolean closed;
     private final Kernels kernels;
     private final int streams;
     private final List<Layer> layers;
@@ -71,12 +84,22 @@ public final class Session {
 
     /** Use {@link Model#newSession(Kernels, int)}. */
     public Session(Model model, Kernels kernels, int streams) {
+        this(model, kernels, streams, 1);
+    }
+
+    /** Use {@link Model#newSession(Kernels, int, int)}. */
+    public Session(Model model, Kernels kernels, int streams, int threads) {
         if (streams < 1) {
             throw new IllegalArgumentException("streams must be at least 1, not " + streams);
+        }
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be from 1 to " + MAX_THREADS + ", not " + threads);
         }
         this.model = model;
         this.kernels = kernels;
         this.streams = streams;
+        this.threads = threads;
+        this.team = threads > 1 ? new ThreadTeam(threads, "step") : null;
         this.layers = model.layers();
         List<Tensor> initial = new ArrayList<>();
         for (TensorSpec s : model.inputs()) {
@@ -94,7 +117,7 @@ public final class Session {
         movesOnly = new boolean[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             Layer layer = layers.get(i);
-            runners[i] = layer.newRunner(kernels, streams);
+            runners[i] = layer.newRunner(kernels, streams, team);
             movesOnly[i] = layer.movesOnly();
             layerInputSlots[i] = new int[layer.inputs().size()];
             for (int k = 0; k < layerInputSlots[i].length; k++) {
@@ -378,6 +401,9 @@ public final class Session {
 
     private void stepOnce(float[] x, float[] y) {
         requireStreamable();
+        if (closed && team != null) {
+            throw new IllegalStateException("this session is closed: the threads its steps are split across are stopped");
+        }
         int in = streams * stepIn;
         int out = streams * stepOut;
         if (x.length < in || y.length < out) {
@@ -395,6 +421,28 @@ public final class Session {
                 runners[i].step(current, 0, plan.widths[k], next, 0);
             }
             current = next;
+        }
+    }
+
+    /** The threads this session splits a streaming step across (1: the caller's alone). */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Stops the threads a session of more than one thread started; then it can no longer step
+     * (a run of one thread still works). Does nothing for a session of one thread. Idempotent.
+     */
+    @Override
+    public void close() {
+        enter();
+        try {
+            closed = true;
+            if (team != null) {
+                team.close();
+            }
+        } finally {
+            exit();
         }
     }
 

@@ -100,6 +100,16 @@ public final class PanamaKernels implements Kernels {
     }
 
     /** Panels of one vector's width: column k of a panel (a column pair for 16-bit types) is one vector load. */
+    /**
+     * Eight panels: the most any product takes at once ({@link #gemm}: eight f32 panels for one
+     * vector; the other tiles take two or four, and int8 groups four), so a slice that starts at
+     * a multiple of it has its rows tiled, and summed, exactly as in the whole matrix.
+     */
+    @Override
+    public int rowGrain() {
+        return L * 8;
+    }
+
     @Override
     public PackedMatrix pack(WeightMatrix m, int from, int rows) {
         return PackedMatrix.of(m, from, rows, L);

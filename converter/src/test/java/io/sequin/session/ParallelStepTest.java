@@ -1,0 +1,202 @@
+package io.sequin.session;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.kernel.KernelSelection;
+import io.sequin.kernel.Kernels;
+import io.sequin.layer.CellType;
+import io.sequin.layer.Direction;
+import io.sequin.model.Model;
+import io.sequin.quantize.WeightQuantizer;
+import io.sequin.tensor.Tensor;
+import io.sequin.tensor.WeightType;
+import io.sequin.testing.RandomModels;
+import io.sequin.writer.ModelWriter;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A session of several threads splits a large layer's streaming step across them by gate rows:
+ * every output is bit for bit what one thread computes, for any thread count, cell, stored type,
+ * kernel set and number of streams; the workers really do part of the work; a warm step
+ * allocates nothing in the caller or the workers; and {@code close()} ends the workers, which are
+ * named daemons.
+ */
+class ParallelStepTest {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final int STEPS = 25;
+
+    /** The session's worker threads: those named sequin-step-* that were not there before. */
+    private static List<Thread> workersSince(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("sequin-step-") && !before.contains(t)).collect(Collectors.toList());
+    }
+
+    /**
+     * Each worker lays out its own slice of the weights at its first part of the work (hundreds
+     * of kilobytes at these sizes); an idle worker allocates almost nothing. So a worker that
+     * allocated this much did its share.
+     */
+    private static void assertEachLaidOutItsSlice(List<Thread> workers) {
+        for (Thread w : workers) {
+            long bytes = THREADS.getThreadAllocatedBytes(w.getId());
+            assertTrue(bytes > 50_000, w.getName() + " allocated " + bytes + " bytes: it laid out no slice, so did no part of the work");
+        }
+    }
+
+    /** A layer too small to share ({@code ParallelStep.MIN_WEIGHTS}) is stepped by the caller alone: the workers stay idle. */
+    @Test
+    void aSmallLayerIsNotSplit() throws Exception {
+        Model model = ZeroAllocationTest.model("LSTM 16x32");
+        Kernels k = KernelSelection.select("panama");
+        float[][] one = steps(model.newSession(k, 1), 1);
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (Session session = model.newSession(k, 1, 2)) {
+            float[][] two = steps(session, 1);
+            for (int s = 0; s < STEPS; s++) {
+                assertArrayEquals(one[s], two[s]);
+            }
+            for (Thread w : workersSince(before)) {
+                long bytes = THREADS.getThreadAllocatedBytes(w.getId());
+                assertTrue(bytes < 10_000, w.getName() + " allocated " + bytes + " bytes for a layer too small to split");
+            }
+        }
+    }
+
+    /** y after each of STEPS steps of {@code session}, from a fixed input sequence. */
+    private static float[][] steps(Session session, int streams) {
+        float[] x = new float[streams * session.stepInputSize()];
+        float[] y = new float[streams * session.stepOutputSize()];
+        float[][] out = new float[STEPS][];
+        for (int s = 0; s < STEPS; s++) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(0.37 * i + 1.3 * s);
+            }
+            session.step(x, y);
+            out[s] = y.clone();
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} {1} streams={2}")
+    @CsvSource({"LSTM 256x512, panama, 1", "LSTM 256x512, panama, 3", "LSTM 256x512, scalar, 1", "LSTM 256x512 int8, panama, 1",
+        "LSTM 256x512 int8, panama, 2", "LSTM 256x512 bf16, panama, 1", "LSTM 256x512 f16, scalar, 2", "GRU 256x512, panama, 1",
+        "GRU 256x512 int8, panama, 3", "GRU 256x512, scalar, 1", "RNN 512x1024, panama, 1", "RNN 512x1024 bf16, panama, 2",
+        "LSTM 200x333, panama, 1", "GRU 200x333 int8, panama, 1"})
+    void everyThreadCountComputesWhatOneThreadDoes(String layer, String kernels, int streams) throws Exception {
+        Model model = ZeroAllocationTest.model(layer);
+        Kernels k = KernelSelection.select(kernels);
+        float[][] one = steps(model.newSession(k, streams), streams);
+        for (int threads = 2; threads <= 4; threads++) {
+            Set<Thread> before = Thread.getAllStackTraces().keySet();
+            try (Session session = model.newSession(k, streams, threads)) {
+                float[][] split = steps(session, streams);
+                for (int s = 0; s < STEPS; s++) {
+                    assertArrayEquals(one[s], split[s], threads + " threads, step " + s);
+                }
+                List<Thread> workers = workersSince(before);
+                assertEquals(threads - 1, workers.size(), "workers of a " + threads + "-thread session");
+                assertEachLaidOutItsSlice(workers);
+            }
+        }
+    }
+
+    /** Whole sequences split the input projection and each step's R·h: every output is bit for bit one thread's. */
+    @ParameterizedTest(name = "{0} {1} {2} {3}")
+    @CsvSource({"LSTM, BIDIRECTIONAL, f32, panama", "LSTM, FORWARD, int8, panama", "GRU, REVERSE, bf16, panama",
+        "GRU, BIDIRECTIONAL, f32, scalar", "RNN, FORWARD, f16, panama"})
+    void wholeSequencesComputeWhatOneThreadDoes(CellType cell, Direction direction, String type, String kernels) throws Exception {
+        int input = cell == CellType.RNN ? 512 : 256;
+        int hidden = cell == CellType.RNN ? 1024 : 512;
+        Model model = Model.load(new ModelWriter("test").write(WeightQuantizer.quantize(RandomModels.layer(cell, input, hidden, direction),
+                WeightType.byName(type))));
+        Kernels k = KernelSelection.select(kernels);
+        Map<String, Tensor> x = Map.of("X", Tensor.ofFloats(new int[] {7, 3, input}, RandomModels.uniform(new SplittableRandom(5), 21 * input, 1)));
+        Map<String, Tensor> one = model.newSession(k).run(x);
+        for (int threads = 2; threads <= 3; threads++) {
+            Set<Thread> before = Thread.getAllStackTraces().keySet();
+            try (Session session = model.newSession(k, 1, threads)) {
+                Map<String, Tensor> split = session.run(x);
+                for (String output : one.keySet()) {
+                    assertArrayEquals(one.get(output).floats(), split.get(output).floats(), threads + " threads, " + output);
+                }
+                assertEachLaidOutItsSlice(workersSince(before));
+            }
+        }
+    }
+
+    @Test
+    void closeEndsTheWorkersWhichAreNamedDaemons() throws Exception {
+        Model model = ZeroAllocationTest.model("LSTM 256x512");
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        Session session = model.newSession(KernelSelection.select("panama"), 1, 3);
+        assertEquals(3, session.threads());
+        steps(session, 1);
+        List<Thread> workers = workersSince(before);
+        assertEquals(2, workers.size());
+        for (Thread w : workers) {
+            assertTrue(w.isDaemon(), w.getName());
+            assertTrue(w.getName().matches("sequin-step-\\d+-[12]"), w.getName());
+        }
+        session.close();
+        for (Thread w : workers) {
+            assertFalse(w.isAlive(), w.getName() + " still runs after close()");
+        }
+        session.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> steps(session, 1));
+        assertTrue(e.getMessage().contains("this session is closed"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> model.newSession(KernelSelection.select("panama"), 1, 0));
+    }
+
+    @ParameterizedTest(name = "{0} {1} streams={2} threads={3}")
+    @CsvSource({"LSTM 256x512, panama, 1, 2", "LSTM 256x512 int8, panama, 3, 2", "GRU 256x512 bf16, panama, 1, 3",
+        "RNN 512x1024, scalar, 2, 2"})
+    void aWarmSplitStepAllocatesNothing(String layer, String kernels, int streams, int threads) throws Exception {
+        Model model = ZeroAllocationTest.model(layer);
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (Session session = model.newSession(KernelSelection.select(kernels), streams, threads)) {
+            float[] x = new float[streams * session.stepInputSize()];
+            float[] y = new float[streams * session.stepOutputSize()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) Math.sin(i);
+            }
+            session.step(x, y);
+            List<Thread> workers = workersSince(before);
+            assertEquals(threads - 1, workers.size());
+            Runnable round = () -> {
+                for (int i = 0; i < 200; i++) {
+                    session.step(x, y);
+                }
+            };
+            long[] ids = workers.stream().mapToLong(Thread::getId).toArray();
+            long[] start = new long[ids.length];
+            long[] workerBytes = new long[1];
+            long caller = ZeroAllocationTest.steadyState(round, () -> {
+                for (int k = 0; k < ids.length; k++) {
+                    start[k] = THREADS.getThreadAllocatedBytes(ids[k]);
+                }
+                for (int i = 0; i < 2_000; i++) {
+                    session.step(x, y);
+                }
+                workerBytes[0] = 0;
+                for (int k = 0; k < ids.length; k++) {
+                    workerBytes[0] += THREADS.getThreadAllocatedBytes(ids[k]) - start[k];
+                }
+            });
+            assertEquals(0, caller, "bytes the caller allocated in 2,000 steps");
+            assertEquals(0, workerBytes[0], "bytes the workers allocated in 2,000 steps");
+        }
+    }
+}
