@@ -47,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Seconds of untimed steps first, for the JIT to compile the step (default 2).")
     double warmupSeconds;
 
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads each step of a large enough layer is split across (default 1; outputs are the same for any N).")
+    int threads;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -58,9 +62,26 @@ final class BenchCommand implements Callable<Integer> {
         if (!(warmupSeconds >= 0 && warmupSeconds <= 3600)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--warmup-seconds must be between 0 and 3600");
         }
+        if (threads < 1 || threads > Session.MAX_THREADS) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be between 1 and " + Session.MAX_THREADS);
+        }
         Kernels k = RunCommand.kernels(spec, kernels);
         Model model = Model.load(modelFile);
-        Session session = model.newSession(k, 1);
+        try (Session session = model.newSession(k, 1, threads)) {
+            return measure(session, k);
+        }
+    }
+
+    /** Bytes the calling thread and the given threads have allocated so far. */
+    private static long allocated(com.sun.management.ThreadMXBean threads, long[] ids) {
+        long n = threads.getCurrentThreadAllocatedBytes();
+        for (long id : ids) {
+            n += Math.max(0, threads.getThreadAllocatedBytes(id));
+        }
+        return n;
+    }
+
+    private int measure(Session session, Kernels k) throws Exception {
         float[] x;
         float[] y;
         try {
@@ -81,11 +102,14 @@ final class BenchCommand implements Callable<Integer> {
             warmupSteps++;
         }
         long[] times = new long[steps];
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        boolean counting = threads instanceof com.sun.management.ThreadMXBean
-                && ((com.sun.management.ThreadMXBean) threads).isThreadAllocatedMemorySupported();
-        com.sun.management.ThreadMXBean hotspot = counting ? (com.sun.management.ThreadMXBean) threads : null;
-        long allocatedBefore = counting ? hotspot.getCurrentThreadAllocatedBytes() : 0;
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        boolean counting = mx instanceof com.sun.management.ThreadMXBean
+                && ((com.sun.management.ThreadMXBean) mx).isThreadAllocatedMemorySupported();
+        com.sun.management.ThreadMXBean hotspot = counting ? (com.sun.management.ThreadMXBean) mx : null;
+        // The session's step threads allocate too, if they allocate: count them with the caller.
+        long[] workers = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sequin-step-"))
+                .mapToLong(Thread::getId).toArray();
+        long allocatedBefore = counting ? allocated(hotspot, workers) : 0;
         long start = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long t0 = System.nanoTime();
@@ -93,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
             times[i] = System.nanoTime() - t0;
         }
         long total = System.nanoTime() - start;
-        long allocated = counting ? hotspot.getCurrentThreadAllocatedBytes() - allocatedBefore : -1;
+        long allocated = counting ? allocated(hotspot, workers) - allocatedBefore : -1;
         Arrays.sort(times);
 
         Map<String, Object> r = new LinkedHashMap<>();
@@ -104,6 +128,7 @@ final class BenchCommand implements Callable<Integer> {
         r.put("steps_per_second", steps / (total / 1e9));
         r.put("bytes_allocated_per_step", counting ? allocated / (double) steps : null);
         r.put("kernels", k.name());
+        r.put("threads", threads);
         r.put("vector_bits", k.vectorLanes() > 1 ? 32 * k.vectorLanes() : 0);
         r.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version"));
         r.put("cpu", Machine.current().cpu());
@@ -116,6 +141,7 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             out.printf("model        %s%n", modelFile);
             out.printf("kernels      %s%n", KernelSelection.describe(k));
+            out.printf("threads      %d%n", threads);
             out.printf("jdk          %s%n", r.get("jdk"));
             out.printf("cpu          %s%n", Machine.current().describe());
             out.printf("steps        %,d timed, after %,d warm-up steps (batch 1, state fed back)%n", steps, warmupSteps);

@@ -5,6 +5,7 @@ import io.sequin.kernel.Kernels;
 import io.sequin.model.Model;
 import io.sequin.model.TensorSpec;
 import io.sequin.npy.Npy;
+import io.sequin.session.Session;
 import io.sequin.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +43,15 @@ final class RunCommand implements Callable<Integer> {
             description = "auto (default), scalar or panama.")
     String kernels;
 
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads a large enough layer's products are split across (default 1; outputs are the same for any N).")
+    int threads;
+
     @Override
     public Integer call() throws Exception {
+        if (threads < 1 || threads > Session.MAX_THREADS) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be between 1 and " + Session.MAX_THREADS);
+        }
         Kernels chosen = kernels(spec, kernels);
         Model model = Model.load(modelFile);
         // An unnamed --input feeds the one input a run needs (initial states may be left out).
@@ -58,7 +66,10 @@ final class RunCommand implements Callable<Integer> {
         String only = required.size() == 1 ? required.get(0) : null;
         Map<String, Tensor> feeds = NamedFiles.read(inputs, "--input", only,
                 "the model has " + names.size() + " inputs: " + names);
-        Map<String, Tensor> outputs = model.newSession(chosen).run(feeds);
+        Map<String, Tensor> outputs;
+        try (Session session = model.newSession(chosen, 1, threads)) {
+            outputs = session.run(feeds);
+        }
 
         Files.createDirectories(outDir);
         Map<String, String> files = new HashMap<>();

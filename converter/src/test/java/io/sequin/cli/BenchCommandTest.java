@@ -29,7 +29,7 @@ class BenchCommandTest {
                     "--warmup-seconds", "0", "--json").requireSuccess();
             JsonNode report = new ObjectMapper().readTree(r.out);
             for (String key : new String[] {"median_ns_per_step", "p99_ns_per_step", "steps_per_second",
-                    "bytes_allocated_per_step", "kernels", "vector_bits", "jdk", "cpu", "cpu_vector_flags"}) {
+                    "bytes_allocated_per_step", "kernels", "threads", "vector_bits", "jdk", "cpu", "cpu_vector_flags"}) {
                 assertTrue(report.has(key), key + " missing from " + r.out);
             }
             assertEquals(Machine.current().cpu(), report.get("cpu").asText());
@@ -49,6 +49,23 @@ class BenchCommandTest {
                 .requireSuccess();
         assertTrue(r.out.contains("kernels      panama") && r.out.contains("jdk ") && r.out.contains("us/step")
                 && r.out.contains("cpu          " + Machine.current().describe()), r.out);
+    }
+
+    /** --threads reaches the session (a layer this small is not split, so the report is all there is to see) and is checked. */
+    @Test
+    void threadsAreReportedAndChecked() throws Exception {
+        Path sqn = convert("gru_forward_random");
+        CliRunner r = CliRunner.run("bench", sqn.toString(), "--threads", "2", "--steps", "100", "--warmup-seconds", "0", "--json")
+                .requireSuccess();
+        assertEquals(2, new ObjectMapper().readTree(r.out).get("threads").asInt(), r.out);
+        for (String bad : new String[] {"0", "257", "x"}) {
+            CliRunner refused = CliRunner.run("bench", sqn.toString(), "--threads", bad);
+            assertEquals(2, refused.exitCode, bad + ": " + refused.err);
+            assertTrue(refused.err.contains("--threads"), refused.err);
+        }
+        CliRunner run = CliRunner.run("run", sqn.toString(), "--threads", "0", "--input", "x.npy", "--out", tmp.toString());
+        assertEquals(2, run.exitCode, run.err);
+        assertTrue(run.err.contains("--threads must be between 1 and 256"), run.err);
     }
 
     @Test
