@@ -2,9 +2,10 @@
 # Runs the JMH suite on the default JDK (17) and on Temurin 25, one after the other, and writes
 # bench/results/README.md (tables with the machine, JDK and error bars), the charts
 # bench/results/step-lstm.png and step-gru.png (time per step against size: scalar, Panama, Panama
-# with int8 weights, ONNX Runtime), and the raw JSON.
-# Takes about 35 minutes on 2 cores. f32 weights, plus the int8 streaming step for the charts:
-# bench/run-weights.sh measures every type. Extra arguments go to JMH (for example -p size=64x128).
+# with int8 weights, ONNX Runtime), and the raw JSON. Sequin runs with 1 and 2 threads, ONNX Runtime
+# with 1 intra-op thread and with its default. Takes about 55 minutes on 2 cores. f32 weights, plus
+# the int8 streaming step for the charts: bench/run-weights.sh measures every type. Extra arguments
+# go to JMH (for example -p size=64x128).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -ntp -q -DskipTests install
@@ -22,7 +23,7 @@ for home in "${jdks[@]}"; do
   files+=("$json")
   int8="$out/raw/jmh-int8-jdk$version.json"
   "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -rf json -rff "$int8" \
-    'StepBenchmark.Panama' -p batch=1 -p weights=int8 "$@" >&2
+    'StepBenchmark.Panama' -p batch=1 -p weights=int8 -p threads=1 "$@" >&2
   charts+=("$json" "$int8")
 done
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)

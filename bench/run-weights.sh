@@ -11,7 +11,7 @@ mkdir -p "$out/raw"
 home="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 json="$out/raw/jmh-weights-jdk25.json"
 "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$json" \
-  'StepBenchmark.Panama' 'SequenceBenchmark.Panama' 'WideningBenchmark' "$@" >&2
+  'StepBenchmark.Panama' 'SequenceBenchmark.Panama' 'WideningBenchmark' -p threads=1 "$@" >&2
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 flags=$(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
 machine="$cpu, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${flags}($(date -u +%Y-%m-%d))"

@@ -22,7 +22,7 @@ for home in "${jdks[@]}"; do
     json="$out/raw/jmh-width-jdk$version-$bits.json"
     "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -jvmArgsPrepend "-Dsequin.vectorBits=$bits" \
       -prof gc -rf json -rff "$json" -wi 2 -i 3 \
-      'StepBenchmark.Panama' -p cell=LSTM -p batch=1 -p size=64x128,512x1024 -p weights=f32,bf16,int8 "$@" >&2
+      'StepBenchmark.Panama' -p cell=LSTM -p batch=1 -p size=64x128,512x1024 -p weights=f32,bf16,int8 -p threads=1 "$@" >&2
     tables+=("$version/$bits=$json")
   done
 done

@@ -86,14 +86,16 @@ public final class Charts {
             }
             String weights = p.path("weights").asText("f32");
             String jdk = "JDK " + b.path("jdkVersion").asText().replaceAll("\\..*", "");
+            String threads = p.path("threads").asText("1");
             String label;
-            if (name.equals("StepBenchmark.Scalar.step") && weights.equals("f32")) {
+            if (name.equals("StepBenchmark.Scalar.step") && weights.equals("f32") && threads.equals("1")) {
                 label = "Sequin scalar, " + jdk;
             } else if (name.equals("StepBenchmark.Panama.step") && (weights.equals("f32") || weights.equals("int8"))) {
-                label = "Sequin Panama" + (weights.equals("int8") ? " int8" : "") + ", " + jdk;
+                label = "Sequin Panama" + (weights.equals("int8") ? " int8" : "") + (threads.equals("1") ? "" : ", " + threads + " threads")
+                        + ", " + jdk;
             } else if (name.equals("OrtBenchmark.stream")) {
-                // Native code: the JDK hardly matters; one line.
-                label = "ONNX Runtime 1.29 (Java binding)";
+                // Native code: the JDK hardly matters; one line per thread setting.
+                label = "ONNX Runtime 1.29 (Java binding), " + (threads.equals("0") ? "default threads" : threads + " thread");
             } else {
                 continue;
             }

@@ -51,6 +51,10 @@ public class OrtBenchmark {
     @Param({"64x128", "128x256", "256x512", "512x1024"})
     public String size;
 
+    /** Intra-op threads: 1, or 0 for ONNX Runtime's default (one per physical core), what a user gets without settings. */
+    @Param({"1", "0"})
+    public int threads;
+
     private OrtEnvironment env;
     private OrtSession session;
     private boolean lstm;
@@ -70,8 +74,10 @@ public class OrtBenchmark {
         lstm = cell.equals("LSTM");
         env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        options.setIntraOpNumThreads(1);
-        options.setInterOpNumThreads(1);
+        if (threads > 0) {
+            options.setIntraOpNumThreads(threads);
+            options.setInterOpNumThreads(1);
+        }
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         session = env.createSession(BenchModels.onnx(cell, s[0], s[1]), options);
         x = direct(s[0]);

@@ -33,7 +33,7 @@ public final class ResultsTable {
         System.out.print(out);
     }
 
-    /** score and error by "benchmark|cell|size|batch". */
+    /** score and error by "benchmark|cell|size|batch|threads" (ONNX Runtime's threads 0: its default). */
     private static void table(Path file, StringBuilder out) throws IOException {
         JsonNode root = new ObjectMapper().readTree(file.toFile());
         Map<String, double[]> r = new LinkedHashMap<>();
@@ -45,7 +45,8 @@ public final class ResultsTable {
             if (!p.path("weights").asText("f32").equals("f32")) {
                 continue; // storage types have their own table: WeightsTable
             }
-            String key = name + "|" + p.path("cell").asText() + "|" + p.path("size").asText() + "|" + p.path("batch").asText("1");
+            String key = name + "|" + p.path("cell").asText() + "|" + p.path("size").asText() + "|" + p.path("batch").asText("1")
+                    + "|" + p.path("threads").asText("1");
             JsonNode m = b.get("primaryMetric");
             JsonNode alloc = b.path("secondaryMetrics").path("gc.alloc.rate.norm");
             r.put(key, new double[] {m.get("score").asDouble() / 1000, m.get("scoreError").asDouble() / 1000,
@@ -53,42 +54,52 @@ public final class ResultsTable {
         }
         out.append("## ").append(jdk).append("\n\n");
         out.append("### Streaming step, batch 1 (µs)\n\n");
-        out.append("| cell | I×H | naive scalar | scalar | Panama | roofline | Panama ÷ roofline (≤ 1.3) | Panama speed-up on scalar | ORT stream | ORT ÷ Panama | Panama B/step |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        out.append("Sequin with 1 and 2 threads (`Model.newSession(kernels, 1, threads)`); ONNX Runtime with 1 intra-op thread and "
+                + "with its default (one per physical core), what a user gets without settings.\n\n");
+        out.append("| cell | I×H | naive scalar | scalar | Panama | Panama, 2 threads | roofline | Panama ÷ roofline | ORT, 1 thread "
+                + "| ORT, default threads | Panama ÷ ORT 1 thread | Panama 2 threads ÷ ORT default (≤ 0.67) | Panama B/step |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String cell : CELLS) {
             for (String size : SIZES) {
-                double[] naive = r.get("NaiveStepBenchmark.step|" + cell + "|" + size + "|1");
-                double[] scalar = r.get("StepBenchmark.Scalar.step|" + cell + "|" + size + "|1");
-                double[] panama = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1");
-                double[] roof = r.get("RooflineBenchmark.dot|" + cell + "|" + size + "|1");
-                double[] ort = r.get("OrtBenchmark.stream|" + cell + "|" + size + "|1");
+                double[] naive = r.get("NaiveStepBenchmark.step|" + cell + "|" + size + "|1|1");
+                double[] scalar = r.get("StepBenchmark.Scalar.step|" + cell + "|" + size + "|1|1");
+                double[] panama = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1|1");
+                double[] panama2 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1|2");
+                double[] roof = r.get("RooflineBenchmark.dot|" + cell + "|" + size + "|1|1");
+                double[] ort = r.get("OrtBenchmark.stream|" + cell + "|" + size + "|1|1");
+                double[] ortDefault = r.get("OrtBenchmark.stream|" + cell + "|" + size + "|1|0");
                 out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(naive)).append(" | ").append(t(scalar))
-                        .append(" | ").append(t(panama)).append(" | ").append(t(roof)).append(" | ").append(ratio(panama, roof))
-                        .append(" | ").append(ratio(scalar, panama)).append(" | ").append(t(ort)).append(" | ").append(ratio(ort, panama))
-                        .append(" | ").append(bytes(panama)).append(" |\n");
+                        .append(" | ").append(t(panama)).append(" | ").append(t(panama2)).append(" | ").append(t(roof)).append(" | ")
+                        .append(ratio(panama, roof)).append(" | ").append(t(ort)).append(" | ").append(t(ortDefault)).append(" | ")
+                        .append(ratio(panama, ort)).append(" | ").append(ratio(panama2, ortDefault)).append(" | ").append(bytes(panama))
+                        .append(" |\n");
             }
         }
         out.append("\n### Streaming step, 8 streams together (µs)\n\n");
         out.append("| cell | I×H | scalar ×8 | Panama ×8 | Panama ×8 ÷ ×1 (≤ 2.5) | Panama B/step |\n|---|---|---|---|---|---|\n");
         for (String cell : CELLS) {
             for (String size : SIZES) {
-                double[] scalar8 = r.get("StepBenchmark.Scalar.step|" + cell + "|" + size + "|8");
-                double[] panama8 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|8");
-                double[] panama1 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1");
+                double[] scalar8 = r.get("StepBenchmark.Scalar.step|" + cell + "|" + size + "|8|1");
+                double[] panama8 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|8|1");
+                double[] panama1 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1|1");
                 out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar8)).append(" | ").append(t(panama8))
                         .append(" | ").append(ratio(panama8, panama1)).append(" | ")
                         .append(bytes(panama8)).append(" |\n");
             }
         }
         out.append("\n### Whole sequence of 100 steps, batch 1, per step (µs)\n\n");
-        out.append("| cell | I×H | scalar | Panama | ORT sequence | ORT ÷ Panama (≥ 1) | Panama B/step |\n|---|---|---|---|---|---|---|\n");
+        out.append("| cell | I×H | scalar | Panama | Panama, 2 threads | ORT, 1 thread | ORT, default threads | ORT 1 thread ÷ Panama (≥ 1) "
+                + "| Panama 2 threads ÷ ORT default (≤ 0.8) | Panama B/step |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (String cell : CELLS) {
             for (String size : SIZES) {
-                double[] scalar = r.get("SequenceBenchmark.Scalar.sequence|" + cell + "|" + size + "|1");
-                double[] panama = r.get("SequenceBenchmark.Panama.sequence|" + cell + "|" + size + "|1");
-                double[] ort = r.get("OrtBenchmark.sequence|" + cell + "|" + size + "|1");
+                double[] scalar = r.get("SequenceBenchmark.Scalar.sequence|" + cell + "|" + size + "|1|1");
+                double[] panama = r.get("SequenceBenchmark.Panama.sequence|" + cell + "|" + size + "|1|1");
+                double[] panama2 = r.get("SequenceBenchmark.Panama.sequence|" + cell + "|" + size + "|1|2");
+                double[] ort = r.get("OrtBenchmark.sequence|" + cell + "|" + size + "|1|1");
+                double[] ortDefault = r.get("OrtBenchmark.sequence|" + cell + "|" + size + "|1|0");
                 out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar)).append(" | ").append(t(panama))
-                        .append(" | ").append(t(ort)).append(" | ").append(ratio(ort, panama)).append(" | ")
+                        .append(" | ").append(t(panama2)).append(" | ").append(t(ort)).append(" | ").append(t(ortDefault)).append(" | ")
+                        .append(ratio(ort, panama)).append(" | ").append(ratio(panama2, ortDefault)).append(" | ")
                         .append(bytes(panama)).append(" |\n");
             }
         }

@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -43,6 +44,10 @@ public abstract class SequenceBenchmark {
     @Param({"f32", "f16", "bf16", "int8"})
     public String weights;
 
+    /** Threads a session splits a large layer's products across (Session option); outputs are the same for any. */
+    @Param({"1", "2"})
+    public int threads;
+
     private Session session;
     private final Map<String, Tensor> inputs = new HashMap<>();
     private final Map<String, Tensor> outputs = new HashMap<>();
@@ -51,7 +56,7 @@ public abstract class SequenceBenchmark {
     public void setUp() throws Exception {
         int[] s = BenchModels.size(size);
         Model model = BenchModels.sequin(BenchModels.onnx(cell, s[0], s[1]), weights);
-        session = model.newSession(KernelSelection.defaultKernels());
+        session = model.newSession(KernelSelection.defaultKernels(), 1, threads);
         inputs.put("X", Tensor.ofFloats(new int[] {STEPS, 1, s[0]}, BenchModels.randomInput(STEPS * s[0], 11)));
         inputs.put("initial_h", Tensor.zeros(1, 1, s[1]));
         if (cell.equals("LSTM")) {
@@ -60,6 +65,11 @@ public abstract class SequenceBenchmark {
         for (TensorSpec o : model.outputs()) {
             outputs.put(o.name(), Tensor.zeros(o.name().equals("Y") ? new int[] {STEPS, 1, 1, s[1]} : new int[] {1, 1, s[1]}));
         }
+    }
+
+    @TearDown
+    public void tearDown() {
+        session.close();
     }
 
     @Benchmark

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -39,6 +40,10 @@ public abstract class StepBenchmark {
     @Param({"f32", "f16", "bf16", "int8"})
     public String weights;
 
+    /** Threads a session splits a large layer's products across (Session option); outputs are the same for any. */
+    @Param({"1", "2"})
+    public int threads;
+
     private Session session;
     private float[] x;
     private float[] y;
@@ -46,9 +51,14 @@ public abstract class StepBenchmark {
     @Setup
     public void setUp() throws Exception {
         int[] s = BenchModels.size(size);
-        session = BenchModels.sequin(BenchModels.onnx(cell, s[0], s[1]), weights).newSession(KernelSelection.defaultKernels(), batch);
+        session = BenchModels.sequin(BenchModels.onnx(cell, s[0], s[1]), weights).newSession(KernelSelection.defaultKernels(), batch, threads);
         x = BenchModels.randomInput(batch * s[0], 7);
         y = new float[batch * s[1]];
+    }
+
+    @TearDown
+    public void tearDown() {
+        session.close();
     }
 
     @Benchmark

@@ -34,6 +34,9 @@ public final class WeightsTable {
             JsonNode alloc = b.path("secondaryMetrics").path("gc.alloc.rate.norm");
             double[] v = {m.get("score").asDouble() / 1000, m.get("scoreError").asDouble() / 1000,
                 alloc.isMissingNode() ? Double.NaN : alloc.get("score").asDouble()};
+            if (!p.path("threads").asText("1").equals("1")) {
+                continue;   // one thread: the storage types compared on equal terms
+            }
             if (name.startsWith("WideningBenchmark.")) {
                 widening.put(name.substring("WideningBenchmark.".length()) + "|" + p.path("size").asText(), v);
                 continue;

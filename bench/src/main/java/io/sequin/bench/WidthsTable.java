@@ -40,6 +40,9 @@ public final class WidthsTable {
             for (JsonNode b : new ObjectMapper().readTree(Path.of(arg.substring(eq + 1)).toFile())) {
                 jdkNames.put(jdk, b.path("vmName").asText() + " " + b.path("jdkVersion").asText() + " (" + b.path("vmVersion").asText() + ")");
                 JsonNode p = b.path("params");
+                if (!p.path("threads").asText("1").equals("1")) {
+                    continue;   // one thread: the widths compared on equal terms
+                }
                 JsonNode m = b.get("primaryMetric");
                 JsonNode alloc = b.path("secondaryMetrics").path("gc.alloc.rate.norm");
                 cells.put(p.path("cell").asText() + " " + p.path("size").asText() + "|" + p.path("weights").asText(),
