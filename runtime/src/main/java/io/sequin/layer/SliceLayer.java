@@ -70,22 +70,6 @@ public final class SliceLayer extends MoveLayer {
         return "Slice";
     }
 
-    public int[] starts() {
-        return starts.clone();
-    }
-
-    public int[] counts() {
-        return counts.clone();
-    }
-
-    public int[][] groups() {
-        int[][] out = new int[groups.length][];
-        for (int k = 0; k < out.length; k++) {
-            out[k] = groups[k].clone();
-        }
-        return out;
-    }
-
     @Override
     public Map<String, Object> attributes() {
         Map<String, Object> a = new LinkedHashMap<>();
