@@ -10,6 +10,7 @@ import io.sequin.kernel.KernelSelection;
 import io.sequin.model.Model;
 import io.sequin.npy.Npy;
 import io.sequin.session.Session;
+import io.sequin.testing.ChildJvm;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,17 +96,8 @@ class NoVectorApiTest {
         Path sqn = tmp.resolve("charlm.sqn");
         CliRunner.run("convert", dir.resolve("model.pt").toString(), "--arch", dir.resolve("arch.json").toString(), "-o", sqn.toString())
                 .requireSuccess();
-        List<String> classpath = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            String e = entry.replace('\\', '/');
-            if (e.contains("sequin-runtime") || e.contains("/runtime/target/classes") || e.contains("sequin-schema")
-                    || e.contains("/schema/target/classes") || e.contains("flatbuffers-java") || e.endsWith("/converter/target/test-classes")) {
-                classpath.add(entry);
-            }
-        }
-        assertEquals(4, classpath.size(), "runtime, schema, flatbuffers-java and the test's main: " + classpath);
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m", "-cp",
-                String.join(File.pathSeparator, classpath), RuntimeOnlyMain.class.getName(), sqn.toString(), "300");
+        List<String> command = List.of(ChildJvm.java(), "-Xmx32m", "-cp", ChildJvm.runtimeOnlyClasspath(),
+                RuntimeOnlyMain.class.getName(), sqn.toString(), "300");
         Process child = new ProcessBuilder(command).redirectOutput(tmp.resolve("stdout").toFile())
                 .redirectError(tmp.resolve("stderr").toFile()).start();
         assertEquals(0, child.waitFor(), Files.readString(tmp.resolve("stderr")));

@@ -10,8 +10,9 @@ import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -54,21 +55,26 @@ public final class Model {
     }
 
     /**
-     * Reads and verifies a model file.
+     * Reads and verifies a model file. The file is mapped into memory, not read into the heap:
+     * the weights are copied out of it once, so loading needs the heap the model takes, not that
+     * and the file's size again. (On Windows the file stays locked until the mapping is collected.)
      *
      * @throws InvalidModelException if the file is not a valid Sequin model (the message names
      *     the file and the field at fault)
-     * @throws IOException if the file cannot be read
+     * @throws IOException if the file cannot be read, or changed while it was read
      */
     public static Model load(Path file) throws IOException, InvalidModelException {
-        long size = Files.size(file);
-        if (size > Limits.MAX_FILE_BYTES) {
-            throw new InvalidModelException(file + ": " + size + " bytes is larger than a model file can be");
-        }
-        try {
-            return load(Files.readAllBytes(file));
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Limits.MAX_FILE_BYTES) {
+                throw new InvalidModelException(file + ": " + size + " bytes is larger than a model file can be");
+            }
+            return load(channel.map(FileChannel.MapMode.READ_ONLY, 0, size));
         } catch (InvalidModelException e) {
             throw new InvalidModelException(file + ": " + e.getMessage(), e);
+        } catch (InternalError e) {
+            // A mapped file cut short by another process while it is read faults; say so plainly.
+            throw new IOException(file + ": the file changed while it was read (" + e.getMessage() + ")", e);
         }
     }
 
