@@ -29,7 +29,8 @@ class BenchCommandTest {
                     "--warmup-seconds", "0", "--json").requireSuccess();
             JsonNode report = new ObjectMapper().readTree(r.out);
             for (String key : new String[] {"median_ns_per_step", "p99_ns_per_step", "steps_per_second",
-                    "bytes_allocated_per_step", "kernels", "threads", "vector_bits", "jdk", "cpu", "cpu_vector_flags"}) {
+                    "bytes_allocated_per_step", "kernels", "threads", "vector_bits", "jdk", "cpu", "cpu_vector_flags", "load_ms",
+                "first_step_ms"}) {
                 assertTrue(report.has(key), key + " missing from " + r.out);
             }
             assertEquals(Machine.current().cpu(), report.get("cpu").asText());
@@ -39,6 +40,7 @@ class BenchCommandTest {
             assertTrue(report.get("median_ns_per_step").asLong() > 0);
             assertTrue(report.get("p99_ns_per_step").asLong() >= report.get("median_ns_per_step").asLong());
             assertTrue(report.get("bytes_allocated_per_step").asDouble() >= 0);
+            assertTrue(report.get("load_ms").asDouble() > 0 && report.get("first_step_ms").asDouble() > 0, r.out);
             assertEquals(kernels.equals("scalar"), report.get("vector_bits").asInt() == 0);
         }
     }
@@ -66,6 +68,16 @@ class BenchCommandTest {
         CliRunner run = CliRunner.run("run", sqn.toString(), "--threads", "0", "--input", "x.npy", "--out", tmp.toString());
         assertEquals(2, run.exitCode, run.err);
         assertTrue(run.err.contains("--threads must be between 1 and 256"), run.err);
+    }
+
+    /** A model that starts with an embedding is stepped with token ids, not random floats it would refuse. */
+    @Test
+    void aLanguageModelIsSteppedWithTokenIds() throws Exception {
+        Path sqn = tmp.resolve("lm.sqn");
+        CliRunner.run("convert", OnnxFixtureTest.root().resolve("../pytorch-onnx/embedding_lstm_linear_logsoftmax_opset15/model.onnx")
+                .toString(), "-o", sqn.toString()).requireSuccess();
+        CliRunner r = CliRunner.run("bench", sqn.toString(), "--steps", "50", "--warmup-seconds", "0", "--json").requireSuccess();
+        assertTrue(new ObjectMapper().readTree(r.out).get("median_ns_per_step").asLong() > 0, r.out);
     }
 
     @Test
