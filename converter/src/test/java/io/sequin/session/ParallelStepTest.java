@@ -114,14 +114,16 @@ class ParallelStepTest {
     }
 
     /** Whole sequences split the input projection and each step's R·h: every output is bit for bit one thread's. */
-    @ParameterizedTest(name = "{0} {1} {2} {3}")
-    @CsvSource({"LSTM, BIDIRECTIONAL, f32, panama", "LSTM, FORWARD, int8, panama", "GRU, REVERSE, bf16, panama",
-        "GRU, BIDIRECTIONAL, f32, scalar", "RNN, FORWARD, f16, panama"})
-    void wholeSequencesComputeWhatOneThreadDoes(CellType cell, Direction direction, String type, String kernels) throws Exception {
+    @ParameterizedTest(name = "{0} {1} {2} {3} linear_before_reset={4}")
+    @CsvSource({"LSTM, BIDIRECTIONAL, f32, panama, false", "LSTM, FORWARD, int8, panama, false", "GRU, REVERSE, bf16, panama, true",
+        "GRU, BIDIRECTIONAL, f32, scalar, true", "GRU, FORWARD, f32, panama, false", "GRU, BIDIRECTIONAL, int8, panama, false",
+        "RNN, FORWARD, f16, panama, false"})
+    void wholeSequencesComputeWhatOneThreadDoes(CellType cell, Direction direction, String type, String kernels, boolean linearBeforeReset)
+            throws Exception {
         int input = cell == CellType.RNN ? 512 : 256;
         int hidden = cell == CellType.RNN ? 1024 : 512;
-        Model model = Model.load(new ModelWriter("test").write(WeightQuantizer.quantize(RandomModels.layer(cell, input, hidden, direction),
-                WeightType.byName(type))));
+        Model model = Model.load(new ModelWriter("test").write(WeightQuantizer.quantize(
+                RandomModels.layer(cell, input, hidden, direction, linearBeforeReset), WeightType.byName(type))));
         Kernels k = KernelSelection.select(kernels);
         Map<String, Tensor> x = Map.of("X", Tensor.ofFloats(new int[] {7, 3, input}, RandomModels.uniform(new SplittableRandom(5), 21 * input, 1)));
         Map<String, Tensor> one = model.newSession(k).run(x);

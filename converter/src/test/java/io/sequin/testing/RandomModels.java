@@ -29,11 +29,16 @@ public final class RandomModels {
      * direction also outputs Y [seq, 2, batch, hidden].
      */
     public static IrModel layer(CellType cell, int input, int hidden, Direction direction) {
+        return layer(cell, input, hidden, direction, cell == CellType.GRU);
+    }
+
+    /** As {@link #layer(CellType, int, int, Direction)}, a GRU with linear_before_reset as given. */
+    public static IrModel layer(CellType cell, int input, int hidden, Direction direction, boolean linearBeforeReset) {
         SplittableRandom random = new SplittableRandom(input * 31L + hidden);
         IrRecurrentLayer l = new IrRecurrentLayer();
         l.name = cell.name().toLowerCase();
         // ONNX's default activations, which the spec takes when none are given.
-        l.spec = RecurrentSpec.builder(cell, hidden, input).direction(direction).linearBeforeReset(cell == CellType.GRU).build();
+        l.spec = RecurrentSpec.builder(cell, hidden, input).direction(direction).linearBeforeReset(linearBeforeReset).build();
         int dirs = direction.count();
         int rows = cell.gates() * hidden;
         l.w = uniform(random, dirs * rows * input, 1 / Math.sqrt(hidden));

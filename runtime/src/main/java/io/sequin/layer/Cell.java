@@ -25,6 +25,21 @@ abstract class Cell {
         this.clip = spec.clip();
     }
 
+    /** The layer's products split across a session's threads, or null; set by the runner. */
+    ParallelStep split;
+
+    /**
+     * GRU's h rows of R times {@code rows} vectors of x (H values each), added into y at
+     * {@code yOff + b * yStride}: on the session's threads when the layer is split.
+     */
+    final void productRh(float[] x, int rows, float[] y, int yOff, int yStride) {
+        if (split != null) {
+            split.rh(x, rows, y, yOff, yStride);
+        } else {
+            kernels.gemm(packed.rh, x, 0, hidden, rows, y, yOff, yStride);
+        }
+    }
+
     /** Gate rows, gates·H: the width of one batch row's pre-activations. */
     final int gateRows() {
         return weights.gateRows;

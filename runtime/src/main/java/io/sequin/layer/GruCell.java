@@ -69,7 +69,7 @@ final class GruCell extends Cell {
             for (int b = 0; b < rows; b++) {
                 System.arraycopy(weights.rbh, 0, scratch, b * n, n);
             }
-            kernels.gemm(packed.rh, h, 0, n, rows, scratch, 0, n);
+            productRh(h, rows, scratch, 0, n);
             for (int b = 0; b < rows; b++) {
                 int r = b * width + n;
                 int hh = b * width + 2 * n;
@@ -85,7 +85,7 @@ final class GruCell extends Cell {
                     scratch[b * n + j] = gates[r + j] * h[b * n + j];
                 }
             }
-            kernels.gemm(packed.rh, scratch, 0, n, rows, gates, 2 * n, width);
+            productRh(scratch, rows, gates, 2 * n, width);
         }
         for (int b = 0; b < rows; b++) {
             if (active[b]) {

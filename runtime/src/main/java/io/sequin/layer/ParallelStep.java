@@ -9,9 +9,10 @@ import io.sequin.parallel.ThreadTeam;
  * step's {@code W·x + R·h}; a whole sequence's input projection and each of its steps' {@code R·h}):
  * each part holds its own slice of W and R, laid out by that part's thread (so a core's slice
  * stays in its own cache from step to step, the partitioning of DeepCPU, USENIX ATC 2018), and adds
- * its products into its rows of the gate buffer. Slices start at multiples of the kernels'
+ * its products into its rows of the gate buffer; GRU's h rows of R, which the cell multiplies once
+ * the reset gate is known, are split the same way. Slices start at multiples of the kernels'
  * {@link Kernels#rowGrain}, so every row is summed exactly as one thread sums it: outputs are bit
- * for bit the same for any thread count. The cell's elementwise finish stays on the caller.
+ * for bit the same for any thread count. The cell's elementwise work stays on the caller.
  */
 final class ParallelStep implements ThreadTeam.Job {
     /**
@@ -39,8 +40,15 @@ final class ParallelStep implements ThreadTeam.Job {
     /** Part p's slice of W, and of R's fused rows (null where it has none); laid out on first use by p's thread. */
     private final PackedMatrix[] w;
     private final PackedMatrix[] r;
-    /** What the parts compute: a streaming step, a sequence's input projection, or one step's R·h of a sequence. */
-    private enum Work { STEP, PROJECT, RECUR }
+    /** Part p's rows of GRU's h rows of R, [fromRh[p], fromRh[p] + countRh[p]) counted from the first of them. */
+    private final int[] fromRh;
+    private final int[] countRh;
+    private final PackedMatrix[] rh;
+    /**
+     * What the parts compute: a streaming step, a sequence's input projection, one step's R·h of
+     * a sequence, or GRU's h rows of R times the (reset) state.
+     */
+    private enum Work { STEP, PROJECT, RECUR, RH }
 
     // The work at hand, set before the team starts.
     private Work work;
@@ -49,6 +57,8 @@ final class ParallelStep implements ThreadTeam.Job {
     private int vectors;
     private float[] h;
     private float[] gates;
+    private int yOff;
+    private int yStride;
 
     /** For one direction's weights; a streaming step advances {@code streams} streams. */
     ParallelStep(ThreadTeam team, Kernels kernels, CellWeights weights, int streams, int inputSize, int out) {
@@ -61,19 +71,29 @@ final class ParallelStep implements ThreadTeam.Job {
         this.gateRows = weights.gateRows;
         this.together = streams == 1 && weights.gateRows == weights.fusedRows;
         int parts = team.size();
-        int grain = Math.max(1, kernels.rowGrain());
-        int grains = (gateRows + grain - 1) / grain;
         from = new int[parts];
         count = new int[parts];
+        share(gateRows, kernels.rowGrain(), from, count);
+        fromRh = new int[parts];
+        countRh = new int[parts];
+        share(gateRows - weights.fusedRows, kernels.rowGrain(), fromRh, countRh);
+        w = new PackedMatrix[parts];
+        r = new PackedMatrix[parts];
+        rh = new PackedMatrix[parts];
+    }
+
+    /** Splits {@code rows} into from.length slices that start at multiples of {@code grain}, as evenly as grains go. */
+    private static void share(int rows, int grain, int[] from, int[] count) {
+        int parts = from.length;
+        int g = Math.max(1, grain);
+        int grains = (rows + g - 1) / g;
         for (int p = 0; p < parts; p++) {
-            // Grains shared out as evenly as they go; the last part also takes the ragged end.
-            int first = Math.min(gateRows, (int) ((long) grains * p / parts) * grain);
-            int end = p == parts - 1 ? gateRows : Math.min(gateRows, (int) ((long) grains * (p + 1) / parts) * grain);
+            // The last part also takes the ragged end.
+            int first = Math.min(rows, (int) ((long) grains * p / parts) * g);
+            int end = p == parts - 1 ? rows : Math.min(rows, (int) ((long) grains * (p + 1) / parts) * g);
             from[p] = first;
             count[p] = end - first;
         }
-        w = new PackedMatrix[parts];
-        r = new PackedMatrix[parts];
     }
 
     /**
@@ -100,6 +120,13 @@ final class ParallelStep implements ThreadTeam.Job {
         start(Work.RECUR, null, 0, batch, h, gates);
     }
 
+    /** GRU's h rows of R times each of {@code vectors} vectors of x, added into y at {@code yOff + b * yStride}. */
+    void rh(float[] x, int vectors, float[] y, int yOff, int yStride) {
+        this.yOff = yOff;
+        this.yStride = yStride;
+        start(Work.RH, x, 0, vectors, null, y);
+    }
+
     private void start(Work work, float[] x, int xOff, int vectors, float[] h, float[] gates) {
         this.work = work;
         this.x = x;
@@ -115,6 +142,10 @@ final class ParallelStep implements ThreadTeam.Job {
 
     @Override
     public void run(int part) {
+        if (work == Work.RH) {
+            rhPart(part);
+            return;
+        }
         int n = count[part];
         if (n == 0) {
             return;
@@ -139,6 +170,17 @@ final class ParallelStep implements ThreadTeam.Job {
             default:
                 recur(part);
         }
+    }
+
+    private void rhPart(int part) {
+        int n = countRh[part];
+        if (n == 0) {
+            return;
+        }
+        if (rh[part] == null) {
+            rh[part] = kernels.pack(weights.r, weights.fusedRows + fromRh[part], n);
+        }
+        kernels.gemm(rh[part], x, 0, weights.r.cols(), vectors, gates, yOff + fromRh[part], yStride);
     }
 
     private void recur(int part) {
