@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Start-up: a fresh JVM's time from Model.load of the demo's language model (f32) to its first
+# step's output, JMH single shot in 10 forks (StartupBenchmark), on the default JDK (17) and on
+# Temurin 25; then the same through ./sequin bench --json (load_ms, first_step_ms) three times
+# each. Writes bench/results/startup.md naming the CPU. About a minute. Extra arguments go to JMH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -ntp -q -DskipTests install
+out=bench/results
+mkdir -p "$out/raw"
+model=bench/target/charlm-f32.sqn
+demo=converter/src/main/resources/io/sequin/demo/charlm
+java -jar converter/target/sequin.jar convert "$demo/model.pt" --arch "$demo/arch.json" -o "$model" >/dev/null
+. tools/jdks.sh
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+{
+  echo "# Start-up"
+  echo
+  echo "Machine: $cpu, $(nproc) cores ($(date -u +%Y-%m-%d)). Model: the demo's language model, $(stat -c %s "$model") bytes, f32."
+  echo
+  echo "| JDK | JMH single shot, 10 forks: Model.load to the first step's output (ms) | ./sequin bench --json: load_ms + first_step_ms, 3 runs |"
+  echo "|---|---|---|"
+} > "$out/startup.md"
+for home in "${jdks[@]}"; do
+  version=$(jdk_version "$home")
+  json="$out/raw/jmh-startup-jdk$version.json"
+  "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -rf json -rff "$json" StartupBenchmark "$@" >&2
+  jmh=$("$home/bin/java" -cp bench/target/benchmarks.jar io.sequin.bench.StartupTable "$json")
+  runs=()
+  for i in 1 2 3; do
+    runs+=("$(JAVA_HOME=$home PATH=$home/bin:$PATH "$home/bin/java" --add-modules jdk.incubator.vector -jar converter/target/sequin.jar \
+      bench "$model" --steps 100 --warmup-seconds 0 --json 2>/dev/null \
+      | "$home/bin/java" -cp bench/target/benchmarks.jar io.sequin.bench.StartupTable -)")
+  done
+  echo "| $version | $jmh | ${runs[*]} |" >> "$out/startup.md"
+done
+cat "$out/startup.md"
