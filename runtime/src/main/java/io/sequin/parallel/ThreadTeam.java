@@ -132,7 +132,10 @@ public final class ThreadTeam implements AutoCloseable {
         return out;
     }
 
-    /** Stops the workers and waits for them to end; the team can run no more jobs. Idempotent. */
+    /**
+     * Stops the workers and waits for them to end; the team can run no more jobs. Idempotent.
+     * Call it from the thread that runs the jobs (or once none is running), never during {@link #run}.
+     */
     @Override
     public void close() {
         if (closed) {
