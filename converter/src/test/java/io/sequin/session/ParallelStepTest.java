@@ -56,10 +56,14 @@ class ParallelStepTest {
         }
     }
 
-    /** A layer too small to share ({@code ParallelStep.MIN_WEIGHTS}) is stepped by the caller alone: the workers stay idle. */
+    /**
+     * A layer under {@code ParallelStep.MIN_WEIGHTS} shared weights (LSTM 48x96: 55,296) is
+     * stepped by the caller alone: its worker lays out no slice (split, it would lay out about
+     * 150 KB; idle, a fresh JVM's worker allocates some 15 KB while its thread starts).
+     */
     @Test
     void aSmallLayerIsNotSplit() throws Exception {
-        Model model = ZeroAllocationTest.model("LSTM 16x32");
+        Model model = ZeroAllocationTest.model("LSTM 48x96");
         Kernels k = KernelSelection.select("panama");
         float[][] one = steps(model.newSession(k, 1), 1);
         Set<Thread> before = Thread.getAllStackTraces().keySet();
@@ -70,7 +74,7 @@ class ParallelStepTest {
             }
             for (Thread w : workersSince(before)) {
                 long bytes = THREADS.getThreadAllocatedBytes(w.getId());
-                assertTrue(bytes < 10_000, w.getName() + " allocated " + bytes + " bytes for a layer too small to split");
+                assertTrue(bytes < 50_000, w.getName() + " allocated " + bytes + " bytes for a layer too small to split");
             }
         }
     }
@@ -158,6 +162,9 @@ class ParallelStepTest {
         }
         session.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> steps(session, 1));
+        assertTrue(e.getMessage().contains("this session is closed"), e.getMessage());
+        Map<String, Tensor> x = Map.of("X", Tensor.zeros(2, 1, 256));
+        e = assertThrows(IllegalStateException.class, () -> session.run(x));
         assertTrue(e.getMessage().contains("this session is closed"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> model.newSession(KernelSelection.select("panama"), 1, 0));
     }

@@ -303,7 +303,15 @@ public final class Session implements AutoCloseable {
         checkOutputs();
     }
 
+    /** A session of several threads refuses work once closed: its threads are gone. */
+    private void requireOpen() {
+        if (closed && team != null) {
+            throw new IllegalStateException("this session is closed: the threads its work is split across are stopped");
+        }
+    }
+
     private void bindInputs(Map<String, Tensor> inputs) {
+        requireOpen();
         List<TensorSpec> specs = model.inputs();
         for (int i = 0; i < specs.size(); i++) {
             TensorSpec spec = specs.get(i);
@@ -401,9 +409,7 @@ public final class Session implements AutoCloseable {
 
     private void stepOnce(float[] x, float[] y) {
         requireStreamable();
-        if (closed && team != null) {
-            throw new IllegalStateException("this session is closed: the threads its steps are split across are stopped");
-        }
+        requireOpen();
         int in = streams * stepIn;
         int out = streams * stepOut;
         if (x.length < in || y.length < out) {
@@ -430,8 +436,8 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * Stops the threads a session of more than one thread started; then it can no longer step
-     * (a run of one thread still works). Does nothing for a session of one thread. Idempotent.
+     * Stops the threads a session of more than one thread started; then it can no longer run or
+     * step. Does nothing for a session of one thread. Idempotent.
      */
     @Override
     public void close() {
