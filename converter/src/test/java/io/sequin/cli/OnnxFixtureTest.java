@@ -39,7 +39,7 @@ class OnnxFixtureTest {
     static final double TOLERANCE = 1e-5;
 
     static Stream<Path> fixtures() throws Exception {
-        return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 9), cases(fixtureRoot("pytorch-state-dict"), 11),
+        return Stream.of(cases(root(), 17), cases(fixtureRoot("pytorch-onnx"), 10), cases(fixtureRoot("pytorch-state-dict"), 11),
                 cases(fixtureRoot("tfjs"), 19), cases(fixtureRoot("keras-h5"), 24),
                 cases(fixtureRoot("keras3"), 10), cases(fixtureRoot("keras-weights-only"), 4),
                 cases(fixtureRoot("exporter-onnx"), 7), cases(fixtureRoot("pytorch-module"), 4))

@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * A model exported for a real-time loop takes its layers' states as inputs and returns them
  * (fixtures/exporter-onnx/realtime_*: ONNX Runtime run frame by frame, each frame fed the states
  * of the one before), in three packings: a stack per kind ([layers, B, H] each of h and c), every
- * layer's h and c in one tensor [B, layers, H, 2], and h and c stacked as [2, layers, B, H].
+ * layer's h and c in one tensor [B, layers, H, 2], and h and c stacked as [2, layers, B, H]; and
+ * the last as torch.onnx.export writes it (fixtures/pytorch-onnx/realtime_lstm_stacked_states_opset13,
+ * PyTorch run frame by frame).
  * OnnxFixtureTest runs them with the states fed by hand; here the model says which input is state
  * and which output returns it, a session's step carries that state itself, fed only the frames, and
  * reproduces ONNX Runtime's outputs frame by frame, and the states it holds are the ones ONNX
@@ -33,10 +35,12 @@ class RealtimeStateTest {
     private static final int HIDDEN = 4;
 
     @ParameterizedTest
-    @CsvSource({"realtime_lstm_states, h_in, h_out, c_in, c_out", "realtime_lstm_packed_state, state_in, state_out, ,",
-            "realtime_lstm_stacked_pair, state, new_state, ,"})
+    @CsvSource({"exporter-onnx/realtime_lstm_states, h_in, h_out, c_in, c_out",
+            "exporter-onnx/realtime_lstm_packed_state, state_in, state_out, ,",
+            "exporter-onnx/realtime_lstm_stacked_pair, state, new_state, ,",
+            "pytorch-onnx/realtime_lstm_stacked_states_opset13, state, new_state, ,"})
     void stepCarriesTheStatesTheExporterMadeInputs(String fixture, String in1, String out1, String in2, String out2) throws Exception {
-        Path dir = Path.of(getClass().getResource("/fixtures/exporter-onnx/" + fixture).toURI());
+        Path dir = Path.of(getClass().getResource("/fixtures/" + fixture).toURI());
         Model model = Converter.convert(dir.resolve("model.onnx"), ConvertOptions.defaults()).model();
         assertEquals(in2 == null ? Map.of(in1, out1) : Map.of(in1, out1, in2, out2), model.recurrentStates());
         for (String kernels : new String[] {"scalar", "panama"}) {
@@ -73,9 +77,9 @@ class RealtimeStateTest {
     /** The state ONNX Runtime returned for (kind: 0 h, 1 c; layer; stream b; unit j), as each fixture packs it. */
     private static float returned(String fixture, Tensor s1, Tensor s2, int kind, int layer, int b, int j) {
         switch (fixture) {
-            case "realtime_lstm_states":
+            case "exporter-onnx/realtime_lstm_states":
                 return (kind == 0 ? s1 : s2).floats()[(layer * BATCH + b) * HIDDEN + j];
-            case "realtime_lstm_packed_state":
+            case "exporter-onnx/realtime_lstm_packed_state":
                 return s1.floats()[((b * LAYERS + layer) * HIDDEN + j) * 2 + kind];
             default:
                 return s1.floats()[((kind * LAYERS + layer) * BATCH + b) * HIDDEN + j];
@@ -84,9 +88,10 @@ class RealtimeStateTest {
 
     /** Left out of a run, a packed state means zeros: the Slice layers that cut it are skipped, and the output is as for zeros. */
     @ParameterizedTest
-    @CsvSource({"realtime_lstm_packed_state, state_in", "realtime_lstm_stacked_pair, state"})
+    @CsvSource({"exporter-onnx/realtime_lstm_packed_state, state_in", "exporter-onnx/realtime_lstm_stacked_pair, state",
+            "pytorch-onnx/realtime_lstm_stacked_states_opset13, state"})
     void aPackedStateLeftOutOfARunMeansZeros(String fixture, String state) throws Exception {
-        Path dir = Path.of(getClass().getResource("/fixtures/exporter-onnx/" + fixture).toURI());
+        Path dir = Path.of(getClass().getResource("/fixtures/" + fixture).toURI());
         Model model = Converter.convert(dir.resolve("model.onnx"), ConvertOptions.defaults()).model();
         assertTrue(model.isOptional(state));
         assertFalse(model.isOptional("frame"));
