@@ -28,10 +28,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A session of several threads splits a large layer's streaming step across them by gate rows:
- * every output is bit for bit what one thread computes, for any thread count, cell, stored type,
- * kernel set and number of streams; the workers really do part of the work; a warm step
- * allocates nothing in the caller or the workers; and {@code close()} ends the workers, which are
- * named daemons.
+ * every output is bit for bit what one thread computes, for 2 and 3 threads (slices of 3 start
+ * where no split of 2 does), any cell, stored type, kernel set and number of streams; the workers
+ * really do part of the work; a warm step allocates nothing in the caller or the workers; and
+ * {@code close()} ends the workers, which are named daemons.
  */
 class ParallelStepTest {
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -95,15 +95,14 @@ class ParallelStepTest {
     }
 
     @ParameterizedTest(name = "{0} {1} streams={2}")
-    @CsvSource({"LSTM 256x512, panama, 1", "LSTM 256x512, panama, 3", "LSTM 256x512, scalar, 1", "LSTM 256x512 int8, panama, 1",
-        "LSTM 256x512 int8, panama, 2", "LSTM 256x512 bf16, panama, 1", "LSTM 256x512 f16, scalar, 2", "GRU 256x512, panama, 1",
-        "GRU 256x512 int8, panama, 3", "GRU 256x512, scalar, 1", "RNN 512x1024, panama, 1", "RNN 512x1024 bf16, panama, 2",
-        "LSTM 200x333, panama, 1", "GRU 200x333 int8, panama, 1"})
+    @CsvSource({"LSTM 256x512, panama, 1", "LSTM 256x512, scalar, 1", "LSTM 256x512 int8, panama, 2", "LSTM 256x512 bf16, panama, 1",
+        "LSTM 256x512 f16, scalar, 2", "GRU 256x512, panama, 1", "GRU 256x512 int8, panama, 3", "GRU 256x512, scalar, 1",
+        "RNN 512x1024 bf16, panama, 2", "LSTM 200x333, panama, 1", "GRU 200x333 int8, panama, 1"})
     void everyThreadCountComputesWhatOneThreadDoes(String layer, String kernels, int streams) throws Exception {
         Model model = ZeroAllocationTest.model(layer);
         Kernels k = KernelSelection.select(kernels);
         float[][] one = steps(model.newSession(k, streams), streams);
-        for (int threads = 2; threads <= 4; threads++) {
+        for (int threads = 2; threads <= 3; threads++) {
             Set<Thread> before = Thread.getAllStackTraces().keySet();
             try (Session session = model.newSession(k, streams, threads)) {
                 float[][] split = steps(session, streams);
@@ -170,8 +169,7 @@ class ParallelStepTest {
     }
 
     @ParameterizedTest(name = "{0} {1} streams={2} threads={3}")
-    @CsvSource({"LSTM 256x512, panama, 1, 2", "LSTM 256x512 int8, panama, 3, 2", "GRU 256x512 bf16, panama, 1, 3",
-        "RNN 512x1024, scalar, 2, 2"})
+    @CsvSource({"LSTM 256x512, panama, 1, 2", "LSTM 256x512 int8, panama, 3, 2", "GRU 256x512 bf16, panama, 1, 3"})
     void aWarmSplitStepAllocatesNothing(String layer, String kernels, int streams, int threads) throws Exception {
         Model model = ZeroAllocationTest.model(layer);
         Set<Thread> before = Thread.getAllStackTraces().keySet();
