@@ -25,7 +25,7 @@ abstract class Cell {
         this.clip = spec.clip();
     }
 
-    /** The layer's products split across a session's threads, or null; set by the runner. */
+    /** GRU's h rows of R split across a session's threads, or null; set by the runner. */
     ParallelStep split;
 
     /**

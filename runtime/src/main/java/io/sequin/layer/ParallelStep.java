@@ -120,6 +120,18 @@ final class ParallelStep implements ThreadTeam.Job {
         start(Work.RECUR, null, 0, batch, h, gates);
     }
 
+    /**
+     * Whether GRU's h rows of R fill at least two slices: fewer rows than that (one grain) would
+     * only be handed to one worker while the caller waits, so the caller multiplies them itself.
+     */
+    boolean splitsRh() {
+        int parts = 0;
+        for (int n : countRh) {
+            parts += n > 0 ? 1 : 0;
+        }
+        return parts > 1;
+    }
+
     /** GRU's h rows of R times each of {@code vectors} vectors of x, added into y at {@code yOff + b * yStride}. */
     void rh(float[] x, int vectors, float[] y, int yOff, int yStride) {
         this.yOff = yOff;

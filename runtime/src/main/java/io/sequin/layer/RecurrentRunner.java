@@ -83,7 +83,7 @@ final class RecurrentRunner implements Layer.Runner {
         parallel = split ? new ParallelStep[cells.length] : null;
         for (int d = 0; split && d < cells.length; d++) {
             parallel[d] = new ParallelStep(team, kernels, cells[d].weights, streams, inputSize, out);
-            cells[d].split = parallel[d];
+            cells[d].split = parallel[d].splitsRh() ? parallel[d] : null;
         }
     }
 
