@@ -44,38 +44,29 @@ class ParallelStepTest {
                 .filter(t -> t.getName().startsWith("sequin-step-") && !before.contains(t)).collect(Collectors.toList());
     }
 
-    /**
-     * Each worker lays out its own slice of the weights at its first part of the work (hundreds
-     * of kilobytes at these sizes); an idle worker allocates almost nothing. So a worker that
-     * allocated this much did its share.
-     */
-    private static void assertEachLaidOutItsSlice(List<Thread> workers) {
-        for (Thread w : workers) {
-            long bytes = THREADS.getThreadAllocatedBytes(w.getId());
-            assertTrue(bytes > 50_000, w.getName() + " allocated " + bytes + " bytes: it laid out no slice, so did no part of the work");
+    /** Each worker of the session found rows of its own to multiply in at least {@code jobs} jobs. */
+    private static void assertEachDidItsShare(Session session, long jobs) {
+        for (int k = 1; k < session.threads(); k++) {
+            long busy = session.team().busyJobs(k);
+            assertTrue(busy >= jobs, "worker " + k + " of " + session.threads() + " threads had work in " + busy + " jobs, expected at least " + jobs);
         }
     }
 
     /**
      * A layer under {@code ParallelStep.MIN_WEIGHTS} shared weights (LSTM 48x96: 55,296) is
-     * stepped by the caller alone: its worker lays out no slice (split, it would lay out about
-     * 150 KB; idle, a fresh JVM's worker allocates some 15 KB while its thread starts).
+     * stepped by the caller alone: its worker is never handed a job.
      */
     @Test
     void aSmallLayerIsNotSplit() throws Exception {
         Model model = ZeroAllocationTest.model("LSTM 48x96");
         Kernels k = KernelSelection.select("panama");
         float[][] one = steps(model.newSession(k, 1), 1);
-        Set<Thread> before = Thread.getAllStackTraces().keySet();
         try (Session session = model.newSession(k, 1, 2)) {
             float[][] two = steps(session, 1);
             for (int s = 0; s < STEPS; s++) {
                 assertArrayEquals(one[s], two[s]);
             }
-            for (Thread w : workersSince(before)) {
-                long bytes = THREADS.getThreadAllocatedBytes(w.getId());
-                assertTrue(bytes < 50_000, w.getName() + " allocated " + bytes + " bytes for a layer too small to split");
-            }
+            assertEquals(0, session.team().busyJobs(1), "jobs of a layer too small to split");
         }
     }
 
@@ -111,7 +102,7 @@ class ParallelStepTest {
                 }
                 List<Thread> workers = workersSince(before);
                 assertEquals(threads - 1, workers.size(), "workers of a " + threads + "-thread session");
-                assertEachLaidOutItsSlice(workers);
+                assertEachDidItsShare(session, STEPS);
             }
         }
     }
@@ -131,13 +122,12 @@ class ParallelStepTest {
         Map<String, Tensor> x = Map.of("X", Tensor.ofFloats(new int[] {7, 3, input}, RandomModels.uniform(new SplittableRandom(5), 21 * input, 1)));
         Map<String, Tensor> one = model.newSession(k).run(x);
         for (int threads = 2; threads <= 3; threads++) {
-            Set<Thread> before = Thread.getAllStackTraces().keySet();
             try (Session session = model.newSession(k, 1, threads)) {
                 Map<String, Tensor> split = session.run(x);
                 for (String output : one.keySet()) {
                     assertArrayEquals(one.get(output).floats(), split.get(output).floats(), threads + " threads, " + output);
                 }
-                assertEachLaidOutItsSlice(workersSince(before));
+                assertEachDidItsShare(session, 7);
             }
         }
     }

@@ -1,36 +1,76 @@
 package io.sequin.kernel;
 
 import io.sequin.tensor.F32Matrix;
+import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 
-/** f32 in panels: element (r, k) at {@code ((r / panel) * cols + k) * panel + r % panel}. */
+/**
+ * f32 in panels: element (r, k) at {@link #start()} {@code + ((r / panel) * cols + k) * panel + r % panel}.
+ */
 public final class F32Panels extends PanelMatrix {
     private final float[] data;
 
-    F32Panels(F32Matrix m, int panel) {
-        super(m.rows(), m.cols(), panel, WeightType.F32);
-        float[] src = m.values();
+    /** An empty layout for {@code rows} rows, filled by {@link #place}. */
+    F32Panels(int rows, int cols, int panel) {
+        super(rows, cols, panel, WeightType.F32, 0, panels(rows, panel));
         data = new float[Math.multiplyExact(Math.multiplyExact(panels(), panel), cols)];
-        for (int r = 0; r < rows; r++) {
-            int base = (r / panel) * cols * panel + r % panel;
+    }
+
+    private F32Panels(F32Panels whole, int firstPanel, int rows) {
+        super(rows, whole.cols, whole.panel, WeightType.F32, firstPanel, whole.arrayPanels);
+        data = whole.data;
+    }
+
+    @Override
+    void place(WeightMatrix part, int first) {
+        float[] src = ((F32Matrix) part).values();
+        for (int i = 0; i < part.rows(); i++) {
+            int r = first + i;
+            int base = index(r, 0);
             for (int k = 0; k < cols; k++) {
-                data[base + k * panel] = src[r * cols + k];
+                data[base + k * panel] = src[i * cols + k];
             }
         }
     }
 
-    /** The elements in this layout; kernels only read them. */
+    /** The elements in this layout (a slice's whole's); kernels only read them. */
     public float[] data() {
         return data;
     }
 
+    /** Where this matrix's panel 0 starts in {@link #data}. */
+    public int start() {
+        return firstPanel * cols * panel;
+    }
+
+    private int index(int r, int k) {
+        return start() + ((r / panel) * cols + k) * panel + r % panel;
+    }
+
     @Override
     public float element(int r, int k) {
-        return data[((r / panel) * cols + k) * panel + r % panel];
+        return data[index(r, k)];
+    }
+
+    @Override
+    public F32Panels slice(int from, int count) {
+        return new F32Panels(this, slicePanel(from, count, 1), count);
+    }
+
+    @Override
+    public WeightMatrix read(int from, int count) {
+        checkRows(from, count);
+        float[] v = new float[Math.multiplyExact(count, cols)];
+        for (int i = 0; i < count; i++) {
+            for (int k = 0; k < cols; k++) {
+                v[i * cols + k] = data[index(from + i, k)];
+            }
+        }
+        return WeightMatrix.ofFloats(count, cols, v);
     }
 
     @Override
     public long heapBytes() {
-        return 4L * data.length;
+        return firstPanel == 0 && arrayPanels == panels() ? 4L * data.length : 0;
     }
 }

@@ -1,14 +1,15 @@
 package io.sequin.kernel;
 
 import io.sequin.tensor.Int8Matrix;
+import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
-import java.util.Arrays;
 
 /**
  * int8 in panels, which go in groups of {@link #GROUP}: a group stores its panels' column k side
  * by side, so a step over the columns reads one sequential stream rather than one per panel.
  * Panel p's column k is at {@link #offset offset(p)} {@code + k *} {@link #columnStride
- * columnStride(p)}. One scale per row, padded with zeros to whole panels.
+ * columnStride(p)}. One scale per row, padded with zeros to whole panels; row r's at
+ * {@link #scaleStart()} {@code + r}. A slice starts on a group.
  */
 public final class Int8Panels extends PanelMatrix {
     /**
@@ -20,56 +21,99 @@ public final class Int8Panels extends PanelMatrix {
     private final byte[] data;
     private final float[] scales;
 
-    Int8Panels(Int8Matrix m, int panel) {
-        super(m.rows(), m.cols(), panel, WeightType.INT8);
-        byte[] src = m.values();
+    /** An empty layout for {@code rows} rows, filled by {@link #place}. */
+    Int8Panels(int rows, int cols, int panel) {
+        super(rows, cols, panel, WeightType.INT8, 0, panels(rows, panel));
         int padded = Math.multiplyExact(panels(), panel);
         data = new byte[Math.multiplyExact(padded, cols)];
-        scales = Arrays.copyOf(m.scales(), padded);
-        for (int r = 0; r < rows; r++) {
+        scales = new float[padded];
+    }
+
+    private Int8Panels(Int8Panels whole, int firstPanel, int rows) {
+        super(rows, whole.cols, whole.panel, WeightType.INT8, firstPanel, whole.arrayPanels);
+        data = whole.data;
+        scales = whole.scales;
+    }
+
+    @Override
+    void place(WeightMatrix part, int first) {
+        Int8Matrix m = (Int8Matrix) part;
+        byte[] src = m.values();
+        for (int i = 0; i < m.rows(); i++) {
+            int r = first + i;
+            scales[r] = m.scales()[i];
             int base = offset(r / panel) + r % panel;
             int stride = columnStride(r / panel);
             for (int k = 0; k < cols; k++) {
-                data[base + k * stride] = src[r * cols + k];
+                data[base + k * stride] = src[i * cols + k];
             }
         }
     }
 
-    /** The int8 elements in this layout. */
+    /** The int8 elements in this layout (a slice's whole's). */
     public byte[] data() {
         return data;
     }
 
-    /** Each row's scale, padded to whole panels. */
+    /** Each row's scale, padded to whole panels (a slice's whole's). */
     public float[] scales() {
         return scales;
     }
 
+    /** Where this matrix's row 0's scale is in {@link #scales}. */
+    public int scaleStart() {
+        return firstPanel * panel;
+    }
+
     /** Where panel p's column 0 starts in {@link #data}. */
     public int offset(int p) {
-        int group = p / GROUP;
-        return (group * GROUP * cols + p % GROUP) * panel;
+        int q = firstPanel + p;
+        int group = q / GROUP;
+        return (group * GROUP * cols + q % GROUP) * panel;
     }
 
     /** The distance from panel p's column k to its column k + 1. */
     public int columnStride(int p) {
-        int group = p / GROUP;
-        return Math.min(GROUP, panels() - group * GROUP) * panel;
+        int group = (firstPanel + p) / GROUP;
+        return Math.min(GROUP, arrayPanels - group * GROUP) * panel;
     }
 
-    @Override
-    public float element(int r, int k) {
+    private byte value(int r, int k) {
         int p = r / panel;
         return data[offset(p) + k * columnStride(p) + r % panel];
     }
 
     @Override
+    public float element(int r, int k) {
+        return value(r, k);
+    }
+
+    @Override
     public float scale(int r) {
-        return scales[r];
+        return scales[scaleStart() + r];
+    }
+
+    @Override
+    public Int8Panels slice(int from, int count) {
+        return new Int8Panels(this, slicePanel(from, count, GROUP), count);
+    }
+
+    @Override
+    public WeightMatrix read(int from, int count) {
+        checkRows(from, count);
+        byte[] v = new byte[Math.multiplyExact(count, cols)];
+        float[] s = new float[count];
+        for (int i = 0; i < count; i++) {
+            s[i] = scale(from + i);
+            for (int k = 0; k < cols; k++) {
+                v[i * cols + k] = value(from + i, k);
+            }
+        }
+        return WeightMatrix.ofInt8(count, cols, v, s);
     }
 
     @Override
     public long heapBytes() {
-        return data.length + 4L * scales.length;
+        return firstPanel == 0 && arrayPanels == panels() ? data.length + 4L * scales.length : 0;
     }
 }

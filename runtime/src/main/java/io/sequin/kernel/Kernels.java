@@ -1,5 +1,6 @@
 package io.sequin.kernel;
 
+import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightMatrix;
 import java.util.Arrays;
 
@@ -10,7 +11,8 @@ import java.util.Arrays;
  * against.
  *
  * <p>Weight matrices are first laid out for the kernel set with {@link #pack}, once, when a
- * session first needs them; the products then read that layout. Matrices keep their stored type
+ * session first needs them; the products then read that layout, or a
+ * {@link PackedMatrix#slice slice} of it. Matrices keep their stored type
  * (f32, f16, bf16, or int8 with a scale per row) and the products widen each element to float as
  * they read it, then accumulate in float; int8 rows are multiplied by their scale once, after
  * their sum. Vectors are {@code float[]} with an offset. Implementations are stateless,
@@ -41,8 +43,11 @@ public interface Kernels {
         return 1;
     }
 
-    /** Lays out rows {@code [from, from + rows)} of {@code m} for these kernels, in its stored type. */
-    PackedMatrix pack(WeightMatrix m, int from, int rows);
+    /**
+     * Lays out rows {@code [from, from + rows)} of {@code m} for these kernels, in its stored
+     * type, reading a few rows of it at a time.
+     */
+    PackedMatrix pack(MatrixSource m, int from, int rows);
 
     /** Lays out rows [0, rows) of a row-major float matrix that starts at {@code w[off]} for these kernels. */
     default PackedMatrix pack(float[] w, int off, int rows, int cols) {

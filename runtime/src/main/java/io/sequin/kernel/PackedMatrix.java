@@ -1,7 +1,6 @@
 package io.sequin.kernel;
 
-import io.sequin.tensor.F32Matrix;
-import io.sequin.tensor.Int8Matrix;
+import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 
@@ -9,16 +8,25 @@ import io.sequin.tensor.WeightType;
  * A weight matrix laid out for one kernel set by {@link Kernels#pack}, still in its stored type.
  * Immutable; shared by sessions. One class per layout:
  * <ul>
- * <li>{@link RowMajorMatrix} ({@code panel == 1}): the stored {@link WeightMatrix} itself,
- *     whose {@code rowDot} is the scalar kernels' product;
+ * <li>{@link RowMajorMatrix} ({@code panel == 1}): a {@link WeightMatrix}, whose {@code rowDot}
+ *     is the scalar kernels' product;
  * <li>{@link F32Panels}, {@link Int8Panels}, {@link HalfPanels} ({@link PanelMatrix}): the rows
  *     grouped in panels of {@code panel} rows (zero rows pad the last one), a panel's column k
  *     {@code panel} consecutive elements, so one vector load reads it. Each class says where
  *     element (r, k) lies, and its {@code element} is the specification the vector kernels
  *     follow.
  * </ul>
+ * A layout is also a {@link MatrixSource}: once a model's matrix is laid out, it is kept in that
+ * layout only, and another kernel set lays out its own from it. {@link #slice} gives some of its
+ * rows as a view, for a step split across threads.
  */
-public abstract class PackedMatrix {
+public abstract class PackedMatrix implements MatrixSource {
+    /**
+     * Elements read from a source at once while laying a matrix out: a few rows, so that the
+     * source and the layout are never both whole on the heap.
+     */
+    private static final int CHUNK_ELEMENTS = 1 << 18;
+
     /** Logical rows and columns. */
     public final int rows;
     public final int cols;
@@ -34,33 +42,72 @@ public abstract class PackedMatrix {
         this.type = type;
     }
 
-    /** Bytes of element data and scales this layout holds. */
+    @Override
+    public final int rows() {
+        return rows;
+    }
+
+    @Override
+    public final int cols() {
+        return cols;
+    }
+
+    @Override
+    public final WeightType type() {
+        return type;
+    }
+
+    /** Bytes of element data and scales this layout holds; 0 for a slice, which shares its whole's. */
+    @Override
     public abstract long heapBytes();
 
     /**
-     * Lays out rows {@code [from, from + rows)} of {@code m} in panels of {@code panel} rows. The
-     * row-major layout of a whole matrix is the matrix itself, not a copy.
+     * Rows {@code [from, from + count)} as a view of this layout, sharing its data: the rows a
+     * thread of a split step multiplies. {@code from} must be a multiple of the kernels'
+     * {@link Kernels#rowGrain}, and the slice must end at one or where this matrix ends.
      */
-    public static PackedMatrix of(WeightMatrix m, int from, int rows, int panel) {
+    public abstract PackedMatrix slice(int from, int count);
+
+    /**
+     * Lays out rows {@code [from, from + rows)} of {@code m} in panels of {@code panel} rows,
+     * reading a few rows of it at a time. The row-major layout of a whole heap matrix is the
+     * matrix itself, not a copy.
+     */
+    public static PackedMatrix of(MatrixSource m, int from, int rows, int panel) {
         if (panel < 1) {
             throw new IllegalArgumentException("panel " + panel + " < 1");
         }
-        WeightMatrix part = m.rows(from, rows);
+        MatrixSource part = m.view(from, rows);
         if (panel == 1) {
-            return new RowMajorMatrix(part);
+            return new RowMajorMatrix(part.read(0, rows));
         }
+        PanelMatrix panels;
         switch (part.type()) {
             case F32:
-                return new F32Panels((F32Matrix) part, panel);
+                panels = new F32Panels(rows, part.cols(), panel);
+                break;
             case INT8:
-                return new Int8Panels((Int8Matrix) part, panel);
+                panels = new Int8Panels(rows, part.cols(), panel);
+                break;
             default:
-                return new HalfPanels(part, panel);
+                panels = new HalfPanels(part.type(), rows, part.cols(), panel);
         }
+        int chunk = Math.max(1, CHUNK_ELEMENTS / Math.max(1, part.cols()));
+        for (int r = 0; r < rows; r += chunk) {
+            panels.place(part.read(r, Math.min(chunk, rows - r)), r);
+        }
+        return panels;
     }
 
     /** Panels needed for {@code rows} rows, the last one padded. */
     static int panels(int rows, int panel) {
         return (rows + panel - 1) / panel;
+    }
+
+    /** Throws unless rows {@code [from, from + count)} lie within this matrix. */
+    final void checkRows(int from, int count) {
+        if (from < 0 || count < 0 || from > rows - count) {
+            throw new IndexOutOfBoundsException("rows [" + from + ", " + ((long) from + count) + ") of " + rows);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.sequin.kernel;
 
+import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightMatrix;
 
 /**
@@ -22,13 +23,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public PackedMatrix pack(WeightMatrix m, int from, int rows) {
+    public PackedMatrix pack(MatrixSource m, int from, int rows) {
         return PackedMatrix.of(m, from, rows, 1);
     }
 
     @Override
     public void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff) {
-        WeightMatrix m = rowMajor(w);
+        RowMajorMatrix m = rowMajor(w);
         for (int r = 0; r < w.rows; r++) {
             y[yOff + r] += m.rowDot(r, x, xOff);
         }
@@ -37,8 +38,8 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void gemv2(PackedMatrix w, float[] x, int xOff, PackedMatrix r, float[] h, int hOff, float[] y, int yOff) {
         requireSameRows(w, r);
-        WeightMatrix mw = rowMajor(w);
-        WeightMatrix mr = rowMajor(r);
+        RowMajorMatrix mw = rowMajor(w);
+        RowMajorMatrix mr = rowMajor(r);
         for (int i = 0; i < w.rows; i++) {
             y[yOff + i] += mw.rowDot(i, x, xOff) + mr.rowDot(i, h, hOff);
         }
@@ -76,11 +77,11 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
-    /** The stored matrix behind a layout these kernels made. */
-    private static WeightMatrix rowMajor(PackedMatrix m) {
+    /** A layout these kernels made. */
+    private static RowMajorMatrix rowMajor(PackedMatrix m) {
         if (!(m instanceof RowMajorMatrix)) {
             throw new IllegalArgumentException("the scalar kernels take the row-major matrices they pack, not " + m.getClass().getSimpleName());
         }
-        return ((RowMajorMatrix) m).matrix();
+        return (RowMajorMatrix) m;
     }
 }

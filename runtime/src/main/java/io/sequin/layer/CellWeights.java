@@ -2,8 +2,8 @@ package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
-import io.sequin.kernel.RowMajorMatrix;
-import io.sequin.tensor.WeightMatrix;
+import io.sequin.kernel.SharedMatrix;
+import io.sequin.tensor.MatrixSource;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -12,13 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * session. W and R stay separate, each contiguous and row-major in ONNX's gate order: a whole
  * sequence multiplies W with every time step at once and then only R with each state, and a
  * streaming step reads both in one pass ({@code Kernels.gemv2}) without a fused [W|R] copy.
- * W and R keep their stored type (f32, f16, bf16 or int8); biases and peepholes are floats.
+ * W and R keep their stored type (f32, f16, bf16 or int8) and are each held once
+ * ({@link SharedMatrix}); biases and peepholes are floats.
  */
 final class CellWeights {
     /** Input weights W, [gates*H, I]. */
-    final WeightMatrix w;
-    /** Recurrent weights R, [gates*H, H]. */
-    final WeightMatrix r;
+    final SharedMatrix w;
+    /** The leading {@link #fusedRows} rows of the recurrent weights R, [fusedRows, H]. */
+    final SharedMatrix rFused;
+    /** GRU's h rows of R, [H, H], which multiply the reset state; null for the other cells. */
+    final SharedMatrix rh;
     /** The bias every step starts from, [gates*H]: Wb + Rb, except GRU's Rbh under linear_before_reset. */
     final float[] bias;
     /** GRU with linear_before_reset only: Rbh, kept inside {@code rt⊙(Ht-1·Rhᵀ + Rbh)}; null otherwise. */
@@ -26,11 +29,13 @@ final class CellWeights {
     /** LSTM peepholes i, o, f, [3H], or null. */
     final float[] p;
     /** LSTM projection (PyTorch's proj_size), [P, H]: the state is W_hr·(ot⊙h(Ct)); or null. */
-    final WeightMatrix proj;
+    final SharedMatrix proj;
     /** Gate rows, gates·H. */
     final int gateRows;
     /** The leading gate rows whose R·h uses the old state directly: all, except GRU's h rows. */
     final int fusedRows;
+    /** R's columns: the state's size. */
+    final int stateSize;
 
     /** The matrices laid out for each kernel set that has asked for them, by kernel name. */
     private final ConcurrentHashMap<String, Packed> packed = new ConcurrentHashMap<>();
@@ -57,45 +62,37 @@ final class CellWeights {
     /** The weights laid out for {@code kernels}, made on first use and then shared. */
     Packed packedFor(Kernels kernels) {
         return packed.computeIfAbsent(kernels.name(), name -> new Packed(
-                kernels.pack(w, 0, gateRows),
-                kernels.pack(r, 0, fusedRows),
-                fusedRows < gateRows ? kernels.pack(r, fusedRows, gateRows - fusedRows) : null,
-                proj == null ? null : kernels.pack(proj, 0, proj.rows())));
+                w.layoutFor(kernels),
+                rFused.layoutFor(kernels),
+                rh == null ? null : rh.layoutFor(kernels),
+                proj == null ? null : proj.layoutFor(kernels)));
     }
 
-    /** Bytes of weights held: the stored matrices, the float vectors, and every kernel layout made so far. */
+    /** Bytes of weights held: the float vectors, and each matrix's layouts (or its source until it has one). */
     long heapBytes() {
-        long n = w.heapBytes() + r.heapBytes() + 4L * bias.length;
+        long n = w.heapBytes() + rFused.heapBytes() + 4L * bias.length;
+        n += rh == null ? 0 : rh.heapBytes();
         n += rbh == null ? 0 : 4L * rbh.length;
         n += p == null ? 0 : 4L * p.length;
         n += proj == null ? 0 : proj.heapBytes();
-        for (Packed k : packed.values()) {
-            n += shared(k.w, w) ? 0 : k.w.heapBytes();
-            n += shared(k.rFused, r) ? 0 : k.rFused.heapBytes();
-            n += k.rh == null ? 0 : k.rh.heapBytes();
-            n += k.proj == null || shared(k.proj, proj) ? 0 : k.proj.heapBytes();
-        }
         return n;
     }
 
-    /** True when a layout is the stored matrix itself (row-major, whole), not a copy. */
-    private static boolean shared(PackedMatrix packed, WeightMatrix stored) {
-        return packed instanceof RowMajorMatrix && ((RowMajorMatrix) packed).matrix() == stored;
-    }
-
-    private CellWeights(WeightMatrix w, WeightMatrix r, float[] bias, float[] rbh, float[] p, WeightMatrix proj, int fusedRows) {
+    private CellWeights(MatrixSource w, MatrixSource r, float[] bias, float[] rbh, float[] p, MatrixSource proj, int fusedRows) {
         this.gateRows = bias.length;
         this.fusedRows = fusedRows;
-        this.w = w;
-        this.r = r;
+        this.stateSize = r.cols();
+        this.w = new SharedMatrix(w);
+        this.rFused = new SharedMatrix(r.view(0, fusedRows));
+        this.rh = fusedRows < gateRows ? new SharedMatrix(r.view(fusedRows, gateRows - fusedRows)) : null;
         this.bias = bias;
         this.rbh = rbh;
         this.p = p;
-        this.proj = proj;
+        this.proj = proj == null ? null : new SharedMatrix(proj);
     }
 
     /** LSTM and RNN: one bias, Wb + Rb; an LSTM may have a projection (null for none). */
-    static CellWeights fused(WeightMatrix w, WeightMatrix r, float[] wb, float[] rb, float[] p, WeightMatrix proj) {
+    static CellWeights fused(MatrixSource w, MatrixSource r, float[] wb, float[] rb, float[] p, MatrixSource proj) {
         float[] bias = new float[wb.length];
         for (int i = 0; i < bias.length; i++) {
             bias[i] = wb[i] + rb[i];
@@ -104,7 +101,7 @@ final class CellWeights {
     }
 
     /** GRU: Rbh folded into the bias, unless linear_before_reset keeps it inside the reset product. */
-    static CellWeights gru(int hidden, WeightMatrix w, WeightMatrix r, float[] wb, float[] rb, boolean linearBeforeReset) {
+    static CellWeights gru(int hidden, MatrixSource w, MatrixSource r, float[] wb, float[] rb, boolean linearBeforeReset) {
         int n = hidden;
         float[] bias = new float[3 * n];
         for (int j = 0; j < 3 * n; j++) {

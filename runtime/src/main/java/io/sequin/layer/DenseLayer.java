@@ -2,13 +2,13 @@ package io.sequin.layer;
 
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
+import io.sequin.kernel.SharedMatrix;
+import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
-import io.sequin.tensor.WeightMatrix;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A fully connected layer over the last axis: y = x·Wᵀ + b, then an optional activation
@@ -19,17 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DenseLayer extends BaseLayer {
     private final int units;
     private final int inputSize;
-    private final WeightMatrix w;
+    private final SharedMatrix w;
     private final float[] bias;
     private final Activation activation;
-    private final ConcurrentHashMap<String, PackedMatrix> packed = new ConcurrentHashMap<>();
 
     /**
      * @param w [units, inputSize] in its stored type
      * @param bias [units], or null for none
      * @param activation applied after the bias, or null for none
      */
-    public DenseLayer(String name, List<String> inputs, List<String> outputs, WeightMatrix w, float[] bias,
+    public DenseLayer(String name, List<String> inputs, List<String> outputs, MatrixSource w, float[] bias,
                       Activation activation, List<StoredTensor> stored) {
         super(name, inputs, outputs, stored, 1, 1);
         this.units = w.rows();
@@ -40,7 +39,7 @@ public final class DenseLayer extends BaseLayer {
         if (bias != null && bias.length != units) {
             throw new IllegalArgumentException(name + ": bias has " + bias.length + " elements, expected " + units);
         }
-        this.w = w;
+        this.w = new SharedMatrix(w);
         this.bias = bias == null ? new float[units] : bias.clone();
         this.activation = activation;
     }
@@ -84,7 +83,7 @@ public final class DenseLayer extends BaseLayer {
 
     @Override
     public Runner newRunner(Kernels kernels, int streams) {
-        PackedMatrix m = packed.computeIfAbsent(kernels.name(), k -> kernels.pack(w, 0, units));
+        PackedMatrix m = w.layoutFor(kernels);
         return new Runner() {
             private final OutputBuffer out = new OutputBuffer(name, shape -> OutputBuffer.withLast(shape, units));
             private final Tensor[] results = new Tensor[1];
@@ -139,12 +138,8 @@ public final class DenseLayer extends BaseLayer {
         return x;
     }
 
-    /** Bytes of weights held: the stored matrix, the bias, and every kernel layout made so far. */
+    /** Bytes of weights held: the bias, and every kernel layout made so far (the stored matrix until there is one). */
     public long weightHeapBytes() {
-        long n = w.heapBytes() + 4L * bias.length;
-        for (PackedMatrix p : packed.values()) {
-            n += p.panel == 1 && p.rows == w.rows() ? 0 : p.heapBytes();
-        }
-        return n;
+        return w.heapBytes() + 4L * bias.length;
     }
 }

@@ -7,10 +7,11 @@ import io.sequin.parallel.ThreadTeam;
 /**
  * A recurrent layer's matrix products split across a {@link ThreadTeam} by gate rows (a streaming
  * step's {@code W·x + R·h}; a whole sequence's input projection and each of its steps' {@code R·h}):
- * each part holds its own slice of W and R, laid out by that part's thread (so a core's slice
- * stays in its own cache from step to step, the partitioning of DeepCPU, USENIX ATC 2018), and adds
- * its products into its rows of the gate buffer; GRU's h rows of R, which the cell multiplies once
- * the reset gate is known, are split the same way. Slices start at multiples of the kernels'
+ * each part multiplies the same rows of W and R at every step, so a core's share of the weights
+ * stays in its own cache from step to step (the private-cache partitioning of DeepCPU, USENIX
+ * ATC 2018), and adds its products into its rows of the gate buffer; GRU's h rows of R, which the
+ * cell multiplies once the reset gate is known, are split the same way. A part's rows are a
+ * {@link PackedMatrix#slice slice} of the layout every session shares: the weights are held once. Slices start at multiples of the kernels'
  * {@link Kernels#rowGrain}, so every row is summed exactly as one thread sums it: outputs are bit
  * for bit the same for any thread count. The cell's elementwise work stays on the caller.
  */
@@ -37,7 +38,7 @@ final class ParallelStep implements ThreadTeam.Job {
     /** Part p's gate rows [from[p], from[p] + count[p]). */
     private final int[] from;
     private final int[] count;
-    /** Part p's slice of W, and of R's fused rows (null where it has none); laid out on first use by p's thread. */
+    /** Part p's slice of W, and of R's fused rows (null where it has none). */
     private final PackedMatrix[] w;
     private final PackedMatrix[] r;
     /** Part p's rows of GRU's h rows of R, [fromRh[p], fromRh[p] + countRh[p]) counted from the first of them. */
@@ -80,6 +81,17 @@ final class ParallelStep implements ThreadTeam.Job {
         w = new PackedMatrix[parts];
         r = new PackedMatrix[parts];
         rh = new PackedMatrix[parts];
+        CellWeights.Packed packed = weights.packedFor(kernels);
+        for (int p = 0; p < parts; p++) {
+            if (count[p] > 0) {
+                w[p] = packed.w.slice(from[p], count[p]);
+                int fused = Math.min(count[p], weights.fusedRows - from[p]);
+                r[p] = fused > 0 ? packed.rFused.slice(from[p], fused) : null;
+            }
+            if (countRh[p] > 0) {
+                rh[p] = packed.rh.slice(fromRh[p], countRh[p]);
+            }
+        }
     }
 
     /** Splits {@code rows} into from.length slices that start at multiples of {@code grain}, as evenly as grains go. */
@@ -102,7 +114,7 @@ final class ParallelStep implements ThreadTeam.Job {
      */
     static boolean pays(CellWeights weights, Kernels kernels, int threads) {
         return threads > 1 && weights.gateRows > Math.max(1, kernels.rowGrain())
-                && (long) weights.gateRows * weights.w.cols() + (long) weights.fusedRows * weights.r.cols() >= MIN_WEIGHTS;
+                && (long) weights.gateRows * weights.w.cols() + (long) weights.fusedRows * weights.stateSize >= MIN_WEIGHTS;
     }
 
     /** A streaming step: adds {@code W·x + R·h} into {@code gates} ([streams][gateRows], the bias already there). */
@@ -153,51 +165,43 @@ final class ParallelStep implements ThreadTeam.Job {
     }
 
     @Override
-    public void run(int part) {
+    public boolean run(int part) {
         if (work == Work.RH) {
-            rhPart(part);
-            return;
+            return rhPart(part);
         }
-        int n = count[part];
-        if (n == 0) {
-            return;
-        }
-        if (w[part] == null) {
-            w[part] = kernels.pack(weights.w, from[part], n);
-            int fused = Math.min(n, weights.fusedRows - from[part]);
-            r[part] = fused > 0 ? kernels.pack(weights.r, from[part], fused) : null;
+        if (count[part] == 0) {
+            return false;
         }
         switch (work) {
             case STEP:
                 if (together) {
                     kernels.gemv2(w[part], x, xOff, r[part], h, 0, gates, from[part]);
-                    return;
+                    return true;
                 }
                 kernels.gemm(w[part], x, xOff, inputSize, streams, gates, from[part], gateRows);
                 recur(part);
-                return;
+                return true;
             case PROJECT:
                 kernels.gemm(w[part], x, xOff, inputSize, vectors, gates, from[part], gateRows);
-                return;
+                return true;
             default:
-                recur(part);
+                return recur(part);
         }
     }
 
-    private void rhPart(int part) {
-        int n = countRh[part];
-        if (n == 0) {
-            return;
+    private boolean rhPart(int part) {
+        if (countRh[part] == 0) {
+            return false;
         }
-        if (rh[part] == null) {
-            rh[part] = kernels.pack(weights.r, weights.fusedRows + fromRh[part], n);
-        }
-        kernels.gemm(rh[part], x, 0, weights.r.cols(), vectors, gates, yOff + fromRh[part], yStride);
+        kernels.gemm(rh[part], x, 0, weights.stateSize, vectors, gates, yOff + fromRh[part], yStride);
+        return true;
     }
 
-    private void recur(int part) {
-        if (r[part] != null) {
-            kernels.gemm(r[part], h, 0, out, vectors, gates, from[part], gateRows);
+    private boolean recur(int part) {
+        if (r[part] == null) {
+            return false;
         }
+        kernels.gemm(r[part], h, 0, out, vectors, gates, from[part], gateRows);
+        return true;
     }
 }

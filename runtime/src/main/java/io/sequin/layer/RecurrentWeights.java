@@ -1,6 +1,6 @@
 package io.sequin.layer;
 
-import io.sequin.tensor.WeightMatrix;
+import io.sequin.tensor.MatrixSource;
 import java.util.Arrays;
 
 /**
@@ -11,13 +11,13 @@ import java.util.Arrays;
  * {@link RecurrentSpec}.
  */
 public final class RecurrentWeights {
-    private final WeightMatrix w;
-    private final WeightMatrix r;
+    private final MatrixSource w;
+    private final MatrixSource r;
     private final float[] b;
     private final float[] p;
-    private final WeightMatrix proj;
+    private final MatrixSource proj;
 
-    private RecurrentWeights(WeightMatrix w, WeightMatrix r, float[] b, float[] p, WeightMatrix proj) {
+    private RecurrentWeights(MatrixSource w, MatrixSource r, float[] b, float[] p, MatrixSource proj) {
         if (w == null || r == null) {
             throw new IllegalArgumentException("W and R are required");
         }
@@ -29,7 +29,7 @@ public final class RecurrentWeights {
     }
 
     /** W and R, without biases, peepholes or projection. */
-    public static RecurrentWeights of(WeightMatrix w, WeightMatrix r) {
+    public static RecurrentWeights of(MatrixSource w, MatrixSource r) {
         return new RecurrentWeights(w, r, null, null, null);
     }
 
@@ -44,7 +44,7 @@ public final class RecurrentWeights {
     }
 
     /** These weights with an LSTM's projection, or without (null). */
-    public RecurrentWeights withProjection(WeightMatrix proj) {
+    public RecurrentWeights withProjection(MatrixSource proj) {
         return new RecurrentWeights(w, r, b, p, proj);
     }
 
@@ -74,7 +74,7 @@ public final class RecurrentWeights {
         }
     }
 
-    private static void requireShape(String what, WeightMatrix m, long rows, int cols) {
+    private static void requireShape(String what, MatrixSource m, long rows, int cols) {
         if (m.rows() != rows || m.cols() != cols) {
             throw new IllegalArgumentException(what + " is " + m.rows() + "x" + m.cols() + ", expected " + rows + "x" + cols);
         }
@@ -85,13 +85,13 @@ public final class RecurrentWeights {
         int rows = spec.gateRows();
         int hidden = spec.hiddenSize();
         int out = spec.outputSize();
-        WeightMatrix wd = w.rows(d * rows, rows);
-        WeightMatrix rd = r.rows(d * rows, rows);
+        MatrixSource wd = w.view(d * rows, rows);
+        MatrixSource rd = r.view(d * rows, rows);
         float[] wb = b == null ? new float[rows] : Arrays.copyOfRange(b, 2 * d * rows, (2 * d + 1) * rows);
         float[] rb = b == null ? new float[rows] : Arrays.copyOfRange(b, (2 * d + 1) * rows, (2 * d + 2) * rows);
         float[] pd = p == null ? null : Arrays.copyOfRange(p, 3 * d * hidden, 3 * (d + 1) * hidden);
         return spec.cell() == CellType.GRU
                 ? CellWeights.gru(hidden, wd, rd, wb, rb, spec.linearBeforeReset())
-                : CellWeights.fused(wd, rd, wb, rb, pd, proj == null ? null : proj.rows(d * out, out));
+                : CellWeights.fused(wd, rd, wb, rb, pd, proj == null ? null : proj.view(d * out, out));
     }
 }

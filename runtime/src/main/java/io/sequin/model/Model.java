@@ -55,9 +55,11 @@ public final class Model {
     }
 
     /**
-     * Reads and verifies a model file. The file is mapped into memory, not read into the heap:
-     * the weights are copied out of it once, so loading needs the heap the model takes, not that
-     * and the file's size again. (On Windows the file stays locked until the mapping is collected.)
+     * Reads and verifies a model file. The file is mapped into memory, not read into the heap, and
+     * each weight matrix stays there until the first session lays it out for its kernels (see
+     * {@link io.sequin.kernel.SharedMatrix}): loading and running a model need the heap its
+     * weights take, once, not that and the file's size again. The file must not change while the
+     * model is loaded. (On Windows it stays locked until the mapping is collected.)
      *
      * @throws InvalidModelException if the file is not a valid Sequin model (the message names
      *     the file and the field at fault)
@@ -69,7 +71,7 @@ public final class Model {
             if (size > Limits.MAX_FILE_BYTES) {
                 throw new InvalidModelException(file + ": " + size + " bytes is larger than a model file can be");
             }
-            return load(channel.map(FileChannel.MapMode.READ_ONLY, 0, size));
+            return ModelLoader.load(channel.map(FileChannel.MapMode.READ_ONLY, 0, size), true);
         } catch (InvalidModelException e) {
             throw new InvalidModelException(file + ": " + e.getMessage(), e);
         } catch (InternalError e) {
@@ -83,9 +85,13 @@ public final class Model {
         return load(ByteBuffer.wrap(bytes));
     }
 
-    /** Verifies and loads a model from the buffer's position to its limit; the buffer is not kept. */
+    /**
+     * Verifies and loads a model from the buffer's position to its limit; the buffer is not kept.
+     * The weights are copied to the heap, and each matrix's copy is dropped once the first session
+     * has laid it out for its kernels.
+     */
     public static Model load(ByteBuffer buffer) throws InvalidModelException {
-        return ModelLoader.load(buffer);
+        return ModelLoader.load(buffer, false);
     }
 
     /** The newest format version this runtime reads. */

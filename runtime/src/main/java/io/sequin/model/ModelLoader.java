@@ -43,10 +43,13 @@ import io.sequin.tensor.HalfFloats;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import io.sequin.tensor.TensorBytes;
+import io.sequin.tensor.BufferMatrix;
+import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -59,20 +62,32 @@ import java.util.function.IntUnaryOperator;
 
 /**
  * Turns a verified {@code .sqn} buffer into a {@link Model}: checks every value against the
- * format's rules (enums in range, shapes that match their data, names that resolve), and copies
- * the weights into the heap arrays the layers compute with. After loading, the buffer is no longer
- * referenced.
+ * format's rules (enums in range, shapes that match their data, names that resolve). Weights are
+ * copied into heap arrays, and the buffer is no longer referenced after loading; or, for a file
+ * the runtime mapped itself, left in the mapping until a kernel set lays each matrix out
+ * ({@code SharedMatrix}), so that they are never on the heap twice.
  */
 final class ModelLoader {
     /** The newest format version this runtime reads. */
     static final int FORMAT_VERSION = 4;
 
     private final Set<String> tensorNames = new HashSet<>();
+    /** Whether weight matrices are read from the buffer when laid out, rather than copied at load. */
+    private final boolean weightsStayInBuffer;
 
-    static Model load(ByteBuffer buffer) throws InvalidModelException {
+    private ModelLoader(boolean weightsStayInBuffer) {
+        this.weightsStayInBuffer = weightsStayInBuffer;
+    }
+
+    /**
+     * Loads a model from the buffer's position to its limit. With {@code weightsStayInBuffer}
+     * the layers keep reading weight matrices from the buffer until they are laid out, so it must
+     * never change: for a read-only mapping the runtime made itself.
+     */
+    static Model load(ByteBuffer buffer, boolean weightsStayInBuffer) throws InvalidModelException {
         ByteBuffer bb = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
         ModelVerifier.verify(bb);
-        return new ModelLoader().read(SqnModel.getRootAsSqnModel(bb));
+        return new ModelLoader(weightsStayInBuffer).read(SqnModel.getRootAsSqnModel(bb));
     }
 
     private Model read(SqnModel m) throws InvalidModelException {
@@ -383,7 +398,7 @@ final class ModelLoader {
                     + Limits.MAX_LAYER_WIDTH + "]");
         }
         List<StoredTensor> stored = new ArrayList<>();
-        WeightMatrix w = matrix(d.w(), what + ".w", new int[] {units, inputSize}, stored);
+        MatrixSource w = matrix(d.w(), what + ".w", new int[] {units, inputSize}, stored);
         float[] b = weight(d.b(), what + ".b", new int[] {units}, false, stored);
         Activation activation = d.activation() == null ? null : activation(d.activation(), what + ".activation");
         List<String> inputs = inputs(l, 1, what);
@@ -402,7 +417,8 @@ final class ModelLoader {
                     + Limits.MAX_LAYER_WIDTH + "]");
         }
         List<StoredTensor> stored = new ArrayList<>();
-        WeightMatrix table = matrix(e.table(), what + ".table", shape, stored);
+        // Looked up by row, not multiplied: read onto the heap as it is stored.
+        WeightMatrix table = matrix(e.table(), what + ".table", shape, stored).read(0, shape[0]);
         List<String> inputs = inputs(l, 1, what);
         List<String> outputs = outputs(l, what);
         return build(what, () -> new EmbeddingLayer(name, inputs, outputs, table, stored));
@@ -423,9 +439,9 @@ final class ModelLoader {
         int rows = spec.gateRows();
         int hidden = spec.hiddenSize();
         List<StoredTensor> stored = new ArrayList<>();
-        WeightMatrix w = matrix(r.w(), what + ".w", new int[] {dirs, rows, spec.inputSize()}, stored);
-        WeightMatrix proj = r.proj() == null ? null : matrix(r.proj(), what + ".proj", new int[] {dirs, spec.outputSize(), hidden}, stored);
-        WeightMatrix rr = matrix(r.r(), what + ".r", new int[] {dirs, rows, spec.outputSize()}, stored);
+        MatrixSource w = matrix(r.w(), what + ".w", new int[] {dirs, rows, spec.inputSize()}, stored);
+        MatrixSource proj = r.proj() == null ? null : matrix(r.proj(), what + ".proj", new int[] {dirs, spec.outputSize(), hidden}, stored);
+        MatrixSource rr = matrix(r.r(), what + ".r", new int[] {dirs, rows, spec.outputSize()}, stored);
         float[] b = weight(r.b(), what + ".b", new int[] {dirs, 2 * rows}, false, stored);
         float[] p = weight(r.p(), what + ".p", new int[] {dirs, 3 * hidden}, false, stored);
         RecurrentWeights weights = RecurrentWeights.of(w, rr).withBias(b).withPeepholes(p).withProjection(proj);
@@ -507,10 +523,11 @@ final class ModelLoader {
 
     /**
      * A weight matrix in its stored type, [.., rows, cols] read as one matrix of all the leading
-     * rows. f16 must not hold infinities or NaN (the vector kernels do not decode them, and no
-     * trained weight is one); int8 needs one finite, non-negative scale per row.
+     * rows: left in a mapped file until a kernel set lays it out, or else copied to the heap. f16 must not hold infinities or NaN (the vector kernels do not
+     * decode them, and no trained weight is one); int8 needs one finite, non-negative scale per
+     * row.
      */
-    private static WeightMatrix matrix(SqnTensor t, String what, int[] expectedShape,
+    private MatrixSource matrix(SqnTensor t, String what, int[] expectedShape,
                                        List<StoredTensor> stored) throws InvalidModelException {
         if (t == null) {
             throw new InvalidModelException(what + " is missing");
@@ -553,45 +570,32 @@ final class ModelLoader {
         checkCrc(t, what);
         ByteBuffer data = t.dataAsByteBuffer();
         ByteBuffer le = (data == null ? ByteBuffer.allocate(0) : data.slice()).order(ByteOrder.LITTLE_ENDIAN);
-        WeightMatrix m;
-        switch (type) {
-            case F32: {
-                float[] v = new float[count];
-                le.asFloatBuffer().get(v);
-                m = WeightMatrix.ofFloats(rows, cols, v);
-                break;
-            }
-            case F16:
-            case BF16: {
-                short[] v = new short[count];
-                le.asShortBuffer().get(v);
-                if (type == WeightType.F16) {
-                    for (int i = 0; i < count; i++) {
-                        if ((v[i] & 0x7C00) == 0x7C00) {
-                            throw new InvalidModelException(what + ": f16 element " + i + " is "
-                                    + HalfFloats.f16ToFloat(v[i]) + "; weights must be finite");
-                        }
-                    }
+        float[] scales = null;
+        if (type == WeightType.F16) {
+            ShortBuffer halves = le.asShortBuffer();
+            for (int i = 0; i < count; i++) {
+                short h = halves.get(i);
+                if ((h & 0x7C00) == 0x7C00) {
+                    throw new InvalidModelException(what + ": f16 element " + i + " is " + HalfFloats.f16ToFloat(h)
+                            + "; weights must be finite");
                 }
-                m = WeightMatrix.ofHalves(type, rows, cols, v);
-                break;
             }
-            default: {
-                if (t.scalesLength() != rows) {
-                    throw new InvalidModelException(what + ": int8 weights need one scale per row, " + rows
-                            + ", found " + t.scalesLength());
-                }
-                float[] scales = new float[rows];
-                for (int i = 0; i < rows; i++) {
-                    scales[i] = t.scales(i);
-                    if (!(Float.isFinite(scales[i]) && scales[i] >= 0)) {
-                        throw new InvalidModelException(what + ": scale " + i + " is " + scales[i] + "; scales must be finite and >= 0");
-                    }
-                }
-                byte[] v = new byte[count];
-                le.get(v);
-                m = WeightMatrix.ofInt8(rows, cols, v, scales);
+        } else if (type == WeightType.INT8) {
+            if (t.scalesLength() != rows) {
+                throw new InvalidModelException(what + ": int8 weights need one scale per row, " + rows
+                        + ", found " + t.scalesLength());
             }
+            scales = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                scales[i] = t.scales(i);
+                if (!(Float.isFinite(scales[i]) && scales[i] >= 0)) {
+                    throw new InvalidModelException(what + ": scale " + i + " is " + scales[i] + "; scales must be finite and >= 0");
+                }
+            }
+        }
+        MatrixSource m = new BufferMatrix(le, type, rows, cols, scales);
+        if (!weightsStayInBuffer) {
+            m = m.read(0, rows);
         }
         String name = t.name() == null || t.name().isEmpty() ? what : t.name();
         stored.add(stored(t, name));

@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class ThreadTeam implements AutoCloseable {
     /** The work of one part; the team calls it with 0 to size() - 1. */
     public interface Job {
-        void run(int part);
+        /** Does part {@code part} of the job; returns whether that part had any work in it. */
+        boolean run(int part);
     }
 
     /**
@@ -123,6 +124,14 @@ public final class ThreadTeam implements AutoCloseable {
         }
     }
 
+    /**
+     * How many jobs worker k (1 to size() - 1) has found work in: shows how a team's jobs are
+     * shared. Exact on the thread that calls {@link #run}, between jobs.
+     */
+    public long busyJobs(int k) {
+        return workers[k - 1].busyJobs;
+    }
+
     /** The workers' threads, for checks that they allocate nothing and end with the team. */
     public Thread[] threads() {
         Thread[] out = new Thread[workers.length];
@@ -167,6 +176,8 @@ public final class ThreadTeam implements AutoCloseable {
         private Thread thread;
         /** Set before the worker parks, so that a new job knows to unpark it. */
         private volatile boolean parked;
+        /** Written by this worker only; its decrement of {@code running} publishes it to the caller. */
+        private long busyJobs;
 
         Worker(int part) {
             this.part = part;
@@ -182,7 +193,9 @@ public final class ThreadTeam implements AutoCloseable {
                 }
                 seen = g;
                 try {
-                    job.run(part);
+                    if (job.run(part)) {
+                        busyJobs++;
+                    }
                 } catch (RuntimeException | Error e) {
                     if (failure == null) {
                         failure = e;

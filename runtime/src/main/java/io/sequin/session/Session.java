@@ -435,6 +435,11 @@ public final class Session implements AutoCloseable {
         return threads;
     }
 
+    /** The team a session of more than one thread runs its split steps on, or null; for tests. */
+    ThreadTeam team() {
+        return team;
+    }
+
     /**
      * Stops the threads a session of more than one thread started; then it can no longer run or
      * step. Does nothing for a session of one thread. Idempotent.

@@ -7,7 +7,7 @@ package io.sequin.tensor;
  * matrix out for themselves and widen elements as they read them, and must agree with it.
  * Immutable.
  */
-public abstract class WeightMatrix {
+public abstract class WeightMatrix implements MatrixSource {
     private final int rows;
     private final int cols;
 
@@ -46,12 +46,15 @@ public abstract class WeightMatrix {
         return new Int8Matrix(rows, cols, values, scales);
     }
 
+    @Override
     public abstract WeightType type();
 
+    @Override
     public final int rows() {
         return rows;
     }
 
+    @Override
     public final int cols() {
         return cols;
     }
@@ -68,7 +71,14 @@ public abstract class WeightMatrix {
     /** Rows {@code [from, from + count)} as a matrix of their own; this one when that is all of it. */
     public abstract WeightMatrix rows(int from, int count);
 
+    /** {@link #rows}: a copy, or this matrix when that is all of it. */
+    @Override
+    public final WeightMatrix read(int from, int count) {
+        return rows(from, count);
+    }
+
     /** Bytes of element data and scales this matrix holds. */
+    @Override
     public abstract long heapBytes();
 
     /** Element i of the row-major data, widened exactly to float; int8 without its row's scale. */

@@ -7,7 +7,7 @@ import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
 import io.sequin.kernel.PanelMatrix;
 import io.sequin.kernel.ScalarKernels;
-import io.sequin.tensor.WeightMatrix;
+import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -111,7 +111,7 @@ public final class PanamaKernels implements Kernels {
     }
 
     @Override
-    public PackedMatrix pack(WeightMatrix m, int from, int rows) {
+    public PackedMatrix pack(MatrixSource m, int from, int rows) {
         return PackedMatrix.of(m, from, rows, L);
     }
 
@@ -165,16 +165,17 @@ public final class PanamaKernels implements Kernels {
         switch (w.type) {
             case F32: {
                 float[] d = ((F32Panels) w).data();
+                int s0 = ((F32Panels) w).start();
                 int panel = cols * L;
                 if (n == 1) {
                     for (; pDone + 8 <= full; pDone += 8) {
-                        f32EightPanels(d, pDone * panel, panel, cols, x, xOff, y, yOff + pDone * L);
+                        f32EightPanels(d, s0 + pDone * panel, panel, cols, x, xOff, y, yOff + pDone * L);
                     }
                 } else if (n <= 8) {
                     jDone = n / 4 * 4;
                     for (; pDone + 2 <= full; pDone += 2) {
                         for (int j = 0; j < jDone; j += 4) {
-                            f32TwoPanelsTimesFour(d, pDone * panel, panel, cols, x, xOff + j * xStride, xStride,
+                            f32TwoPanelsTimesFour(d, s0 + pDone * panel, panel, cols, x, xOff + j * xStride, xStride,
                                     y, yOff + j * yStride + pDone * L, yStride);
                         }
                     }
@@ -182,12 +183,12 @@ public final class PanamaKernels implements Kernels {
                     jDone = n / 2 * 2;
                     for (; pDone + 4 <= full; pDone += 4) {
                         for (int j = 0; j < jDone; j += 2) {
-                            f32FourPanelsTimesTwo(d, pDone * panel, panel, cols, x, xOff + j * xStride, xOff + (j + 1) * xStride,
+                            f32FourPanelsTimesTwo(d, s0 + pDone * panel, panel, cols, x, xOff + j * xStride, xOff + (j + 1) * xStride,
                                     y, yOff + j * yStride + pDone * L, yOff + (j + 1) * yStride + pDone * L);
                         }
                     }
                 }
-                f32Rest(d, panel, cols, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                f32Rest(d, s0, panel, cols, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             }
             case INT8: {
@@ -198,16 +199,17 @@ public final class PanamaKernels implements Kernels {
                 Int8Panels m = (Int8Panels) w;
                 byte[] d = m.data();
                 float[] scales = m.scales();
+                int sc0 = m.scaleStart();
                 if (n == 1) {
                     for (; pDone + Int8Panels.GROUP <= full; pDone += Int8Panels.GROUP) {
-                        int8FourPanels(d, m.offset(pDone), cols, scales, pDone * L, x, xOff, y, yOff + pDone * L);
+                        int8FourPanels(d, m.offset(pDone), cols, scales, sc0 + pDone * L, x, xOff, y, yOff + pDone * L);
                     }
                 } else {
                     jDone = n / 4 * 4;
                     // Pairs start at even panels, so both panels of a pair are in one group, with one stride.
                     for (; pDone + 2 <= full; pDone += 2) {
                         for (int j = 0; j < jDone; j += 4) {
-                            int8TwoPanelsTimesFour(d, m.offset(pDone), m.columnStride(pDone), cols, scales, pDone * L,
+                            int8TwoPanelsTimesFour(d, m.offset(pDone), m.columnStride(pDone), cols, scales, sc0 + pDone * L,
                                     x, xOff + j * xStride, xStride, y, yOff + j * yStride + pDone * L, yStride);
                         }
                     }
@@ -217,31 +219,33 @@ public final class PanamaKernels implements Kernels {
             }
             case BF16: {
                 int[] d = ((HalfPanels) w).pairs();
+                int s0 = ((HalfPanels) w).start();
                 int panel = (cols + 1) / 2 * L;
                 if (n == 1) {
                     for (; pDone + 4 <= full; pDone += 4) {
-                        bf16FourPanels(d, pDone * panel, panel, cols, x, xOff, y, yOff + pDone * L);
+                        bf16FourPanels(d, s0 + pDone * panel, panel, cols, x, xOff, y, yOff + pDone * L);
                     }
                 } else {
                     jDone = n / 4 * 4;
                     for (; pDone < full; pDone++) {
                         for (int j = 0; j < jDone; j += 4) {
-                            bf16PanelTimesFour(d, pDone * panel, cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + pDone * L, yStride);
+                            bf16PanelTimesFour(d, s0 + pDone * panel, cols, x, xOff + j * xStride, xStride, y, yOff + j * yStride + pDone * L, yStride);
                         }
                     }
                 }
-                bf16Rest(d, panel, cols, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                bf16Rest(d, s0, panel, cols, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             }
             default:
                 // Even columns, then odd ones.
                 jDone = n / 4 * 4;
                 int[] pairs = ((HalfPanels) w).pairs();
+                int s0 = ((HalfPanels) w).start();
                 for (int odd = 0; odd < 2; odd++) {
                     if (jDone > 0) {
-                        f16ColumnsTimesFour(pairs, (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, y, yOff, yStride);
+                        f16ColumnsTimesFour(pairs, s0, (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, y, yOff, yStride);
                     }
-                    f16Columns(pairs, (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, n, y, yOff, yStride);
+                    f16Columns(pairs, s0, (cols + 1) / 2 * L, cols, full, odd, x, xOff, xStride, jDone, n, y, yOff, yStride);
                 }
         }
         for (int p = full; p * L < w.rows; p++) {
@@ -369,7 +373,7 @@ public final class PanamaKernels implements Kernels {
      * [0, pDone), and every vector of panels [pDone, full); one panel by one vector, even and odd
      * columns in their own fma chains.
      */
-    private static void f32Rest(float[] d, int panel, int cols, int full, int pDone, int jDone,
+    private static void f32Rest(float[] d, int s0, int panel, int cols, int full, int pDone, int jDone,
                                 float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         for (int p = 0; p < full; p++) {
             for (int j = p < pDone ? jDone : 0; j < n; j++) {
@@ -378,12 +382,12 @@ public final class PanamaKernels implements Kernels {
                 FloatVector a = FV.cast(FloatVector.fromArray(F, y, out));
                 FloatVector b = FV.cast(FloatVector.zero(F));
                 int k = 0;
-                for (int o = p * panel; k + 2 <= cols; k += 2, o += 2 * L) {
+                for (int o = s0 + p * panel; k + 2 <= cols; k += 2, o += 2 * L) {
                     a = FV.cast(FloatVector.fromArray(F, d, o)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
                     b = FV.cast(FloatVector.fromArray(F, d, o + L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k + 1])), b);
                 }
                 if (k < cols) {
-                    a = FV.cast(FloatVector.fromArray(F, d, p * panel + k * L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    a = FV.cast(FloatVector.fromArray(F, d, s0 + p * panel + k * L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
                 }
                 FV.cast(FV.cast(a).add(b)).intoArray(y, out);
             }
@@ -468,6 +472,7 @@ public final class PanamaKernels implements Kernels {
                                  float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         byte[] d = w.data();
         float[] scales = w.scales();
+        int sc0 = w.scaleStart();
         int cols = w.cols;
         for (int p = 0; p < full; p++) {
             int s = w.offset(p);
@@ -488,7 +493,7 @@ public final class PanamaKernels implements Kernels {
                     FloatVector last = FV.cast(BV.cast(ByteVector.fromArray(B, d, s + k * stride)).convertShape(VectorOperators.B2F, F, 0));
                     a = last.fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
                 }
-                FV.cast(FV.cast(a).add(b)).fma(FV.cast(FloatVector.fromArray(F, scales, p * L)), FV.cast(FloatVector.fromArray(F, y, out)))
+                FV.cast(FV.cast(a).add(b)).fma(FV.cast(FloatVector.fromArray(F, scales, sc0 + p * L)), FV.cast(FloatVector.fromArray(F, y, out)))
                         .intoArray(y, out);
             }
         }
@@ -567,7 +572,7 @@ public final class PanamaKernels implements Kernels {
      * What the tiles left of bf16 panels [0, full) times vectors [0, n), as {@link #f32Rest}
      * divides it; one panel by one vector, even and odd columns in their own fma chains.
      */
-    private static void bf16Rest(int[] d, int panel, int cols, int full, int pDone, int jDone,
+    private static void bf16Rest(int[] d, int s0, int panel, int cols, int full, int pDone, int jDone,
                                  float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         for (int p = 0; p < full; p++) {
             for (int j = p < pDone ? jDone : 0; j < n; j++) {
@@ -575,7 +580,7 @@ public final class PanamaKernels implements Kernels {
                 int out = yOff + j * yStride + p * L;
                 FloatVector a = FV.cast(FloatVector.fromArray(F, y, out));
                 FloatVector b = FV.cast(FloatVector.zero(F));
-                for (int k = 0, o = p * panel; k < cols; k += 2, o += L) {
+                for (int k = 0, o = s0 + p * panel; k < cols; k += 2, o += L) {
                     IntVector pair = IV.cast(IntVector.fromArray(I, d, o));
                     a = FV.cast(pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats())
                             .fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
@@ -605,7 +610,7 @@ public final class PanamaKernels implements Kernels {
      * the model loader rejects f16 weights that hold them. It is written out in each tile (a
      * helper returning a vector could be left uninlined, rule 3).
      */
-    private static void f16Columns(int[] d, int panel, int cols, int full, int odd,
+    private static void f16Columns(int[] d, int s0, int panel, int cols, int full, int odd,
                                    float[] x, int xOff, int xStride, int jFrom, int n, float[] y, int yOff, int yStride) {
         IntVector mantissa = IV.cast(IntVector.broadcast(I, 0x0FFFE000));
         IntVector hidden = IV.cast(IntVector.broadcast(I, 0x00800000));
@@ -618,7 +623,7 @@ public final class PanamaKernels implements Kernels {
                 int xj = xOff + j * xStride;
                 int out = yOff + j * yStride + p * L;
                 FloatVector a = FV.cast(FloatVector.fromArray(F, y, out));
-                for (int k = odd, o = p * panel; k < cols + odd; k += 2, o += L) {
+                for (int k = odd, o = s0 + p * panel; k < cols + odd; k += 2, o += L) {
                     IntVector h = IV.cast(IntVector.fromArray(I, d, o)).lanewise(VectorOperators.LSHL, shift);
                     IntVector m = h.lanewise(VectorOperators.LSHR, 3).and(mantissa);
                     IntVector z = m.sub(hidden).lanewise(VectorOperators.LSHR, 31);
@@ -636,7 +641,7 @@ public final class PanamaKernels implements Kernels {
      * As {@link #f16Columns}, for vectors [0, jTo) four at a time: each column widened once for
      * four vectors.
      */
-    private static void f16ColumnsTimesFour(int[] d, int panel, int cols, int full, int odd,
+    private static void f16ColumnsTimesFour(int[] d, int s0, int panel, int cols, int full, int odd,
                                             float[] x, int xOff, int xStride, int jTo, float[] y, int yOff, int yStride) {
         IntVector mantissa = IV.cast(IntVector.broadcast(I, 0x0FFFE000));
         IntVector hidden = IV.cast(IntVector.broadcast(I, 0x00800000));
@@ -652,7 +657,7 @@ public final class PanamaKernels implements Kernels {
                 FloatVector a1 = FV.cast(FloatVector.fromArray(F, y, out + yStride));
                 FloatVector a2 = FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride));
                 FloatVector a3 = FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride));
-                for (int k = odd, o = p * panel; k < cols + odd; k += 2, o += L) {
+                for (int k = odd, o = s0 + p * panel; k < cols + odd; k += 2, o += L) {
                     IntVector h = IV.cast(IntVector.fromArray(I, d, o)).lanewise(VectorOperators.LSHL, shift);
                     IntVector m = h.lanewise(VectorOperators.LSHR, 3).and(mantissa);
                     IntVector z = m.sub(hidden).lanewise(VectorOperators.LSHR, 31);
