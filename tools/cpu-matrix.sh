@@ -78,7 +78,7 @@ for home in "${jdks[@]}"; do
       kernels=ok
       # test-compile (up to date, so quick) with -am resolves the other modules to their target/
       # folders rather than to whatever ~/.m2 holds.
-      JAVA_HOME="$home" mvn -B -ntp -o -pl runtime -am test-compile surefire:test -Dtest='KernelsTest,StoredTypeKernelsTest' \
+      JAVA_HOME="$home" mvn -B -ntp -o -pl runtime -am test-compile surefire:test -Dtest='KernelsTest,StoredTypeKernelsTest,PanelKernelsTest,LayoutTest' \
         -Dsurefire.failIfNoSpecifiedTests=false "-Dvector.jvm.args=$args" > "$logs/kernels.out" 2>&1 || kernels=FAILED
       allocation=ok
       # The agreement tests run first in the allocation tests' JVM: every kernel in every shape

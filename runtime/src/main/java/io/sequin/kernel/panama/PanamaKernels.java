@@ -5,6 +5,7 @@ import io.sequin.kernel.HalfPanels;
 import io.sequin.kernel.Int8Panels;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
+import io.sequin.kernel.PanelKernels;
 import io.sequin.kernel.PanelMatrix;
 import io.sequin.kernel.ScalarKernels;
 import io.sequin.tensor.MatrixSource;
@@ -696,13 +697,8 @@ public final class PanamaKernels implements Kernels {
 
     // ---- activations ---------------------------------------------------------------------------
 
-    // exp(x) = 2^n * e^r with n = round(x / ln 2) and |r| <= ln(2)/2; e^r by Cephes' expf polynomial.
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    /** 1.5 * 2^23: adding it rounds a float to an integer held in the low mantissa bits. */
-    private static final float ROUNDER = 12582912f;
-    private static final int ROUNDER_BITS = 0x4B400000;
+    // exp(x) = 2^n * e^r with n = round(x / ln 2) and |r| <= ln(2)/2; e^r by Cephes' expf
+    // polynomial. The constants are PanelKernels', whose tanhLane is this code lane by lane.
 
     /**
      * sigmoid(x) = 1/2 + tanh(x/2)/2: the vectorized tanh does the work. (A sigmoid loop of
@@ -732,22 +728,22 @@ public final class PanamaKernels implements Kernels {
         FloatVector zero = FV.cast(FloatVector.zero(F));
         FloatVector one = FV.cast(FloatVector.broadcast(F, 1f));
         FloatVector two = FV.cast(FloatVector.broadcast(F, 2f));
-        FloatVector cap = FV.cast(FloatVector.broadcast(F, 18f));
-        FloatVector tenth = FV.cast(FloatVector.broadcast(F, 0.1f));
-        FloatVector log2e = FV.cast(FloatVector.broadcast(F, LOG2E));
-        FloatVector rounder = FV.cast(FloatVector.broadcast(F, ROUNDER));
-        FloatVector ln2Hi = FV.cast(FloatVector.broadcast(F, -LN2_HI));
-        FloatVector ln2Lo = FV.cast(FloatVector.broadcast(F, -LN2_LO));
-        FloatVector e0 = FV.cast(FloatVector.broadcast(F, 1.9875691500E-4f));
-        FloatVector e1 = FV.cast(FloatVector.broadcast(F, 1.3981999507E-3f));
-        FloatVector e2 = FV.cast(FloatVector.broadcast(F, 8.3334519073E-3f));
-        FloatVector e3 = FV.cast(FloatVector.broadcast(F, 4.1665795894E-2f));
-        FloatVector e4 = FV.cast(FloatVector.broadcast(F, 1.6666665459E-1f));
-        FloatVector e5 = FV.cast(FloatVector.broadcast(F, 5.0000001201E-1f));
-        FloatVector t7 = FV.cast(FloatVector.broadcast(F, -17f / 315f));
-        FloatVector t5 = FV.cast(FloatVector.broadcast(F, 2f / 15f));
-        FloatVector t3 = FV.cast(FloatVector.broadcast(F, -1f / 3f));
-        IntVector bias = IV.cast(IntVector.broadcast(I, 127 - ROUNDER_BITS));
+        FloatVector cap = FV.cast(FloatVector.broadcast(F, PanelKernels.EXP_CAP));
+        FloatVector tenth = FV.cast(FloatVector.broadcast(F, PanelKernels.SERIES_BELOW));
+        FloatVector log2e = FV.cast(FloatVector.broadcast(F, PanelKernels.LOG2E));
+        FloatVector rounder = FV.cast(FloatVector.broadcast(F, PanelKernels.ROUNDER));
+        FloatVector ln2Hi = FV.cast(FloatVector.broadcast(F, -PanelKernels.LN2_HI));
+        FloatVector ln2Lo = FV.cast(FloatVector.broadcast(F, -PanelKernels.LN2_LO));
+        FloatVector e0 = FV.cast(FloatVector.broadcast(F, PanelKernels.E0));
+        FloatVector e1 = FV.cast(FloatVector.broadcast(F, PanelKernels.E1));
+        FloatVector e2 = FV.cast(FloatVector.broadcast(F, PanelKernels.E2));
+        FloatVector e3 = FV.cast(FloatVector.broadcast(F, PanelKernels.E3));
+        FloatVector e4 = FV.cast(FloatVector.broadcast(F, PanelKernels.E4));
+        FloatVector e5 = FV.cast(FloatVector.broadcast(F, PanelKernels.E5));
+        FloatVector t7 = FV.cast(FloatVector.broadcast(F, PanelKernels.T7));
+        FloatVector t5 = FV.cast(FloatVector.broadcast(F, PanelKernels.T5));
+        FloatVector t3 = FV.cast(FloatVector.broadcast(F, PanelKernels.T3));
+        IntVector bias = IV.cast(IntVector.broadcast(I, 127 - PanelKernels.ROUNDER_BITS));
         int i = off;
         int end = off + len;
         for (; i + L <= end; i += L) {
