@@ -4,6 +4,7 @@ import io.sequin.convert.Converter;
 import io.sequin.model.Model;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
@@ -60,14 +61,23 @@ public final class SequinCommand implements Runnable {
     }
 
     /**
-     * The runtime logs its kernel choice at INFO; the command line shows that line, in one line,
-     * only with --verbose, so that stderr otherwise carries nothing but failures.
+     * The runtime logs its kernel choice at CONFIG (at INFO when it falls back to the scalar
+     * kernels); the command line shows that line, in one line, only with --verbose, so that
+     * stderr otherwise carries nothing but failures.
      */
     private static void quietLogging(boolean verbose) {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "sequin: %5$s%6$s%n");
         }
-        Logger.getLogger("io.sequin").setLevel(verbose ? Level.INFO : Level.WARNING);
+        Logger.getLogger("io.sequin").setLevel(verbose ? Level.CONFIG : Level.WARNING);
+        if (verbose) {
+            // The console handler passes INFO and above unless told otherwise.
+            for (Handler h : Logger.getLogger("").getHandlers()) {
+                if (h.getLevel().intValue() > Level.CONFIG.intValue()) {
+                    h.setLevel(Level.CONFIG);
+                }
+            }
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -23,12 +23,15 @@ public final class F32Panels extends PanelMatrix {
 
     @Override
     void place(WeightMatrix part, int first) {
+        // Written for the interpreter, which lays out a fresh JVM's first model: locals only, and
+        // one addition per index.
         float[] src = ((F32Matrix) part).values();
-        for (int i = 0; i < part.rows(); i++) {
-            int r = first + i;
-            int base = index(r, 0);
-            for (int k = 0; k < cols; k++) {
-                data[base + k * panel] = src[i * cols + k];
+        float[] dst = data;
+        int n = cols;
+        int step = panel;
+        for (int i = 0, s = 0; i < part.rows(); i++) {
+            for (int k = 0, d = index(first + i, 0); k < n; k++, s++, d += step) {
+                dst[d] = src[s];
             }
         }
     }

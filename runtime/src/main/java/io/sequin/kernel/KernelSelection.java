@@ -8,15 +8,23 @@ import java.util.logging.Logger;
  * {@code auto} (the default: Panama when the Vector API is usable, scalar otherwise),
  * {@code scalar} or {@code panama}.
  *
+ * <p>The default Panama kernels run the vector code's arithmetic in plain Java until the vector
+ * code is loaded and compiled ({@link WarmingKernels}; {@code -Dsequin.warmup=false} turns that
+ * off); the kernels {@link #select} returns run the vector code from the first call.
+ *
  * <p>The Panama implementation is looked up by class name only, so a JVM without the
  * {@code jdk.incubator.vector} module never links it. Its vector width is the widest the CPU
- * offers unless {@code -Dsequin.vectorBits=128|256|512} narrows it. The choice is logged once, at
- * INFO, on the {@code io.sequin.kernel} logger: the kernels and their vector width (with the
- * override, or why it was not taken), and on a fall-back why and how to enable the fast path.
+ * offers unless {@code -Dsequin.vectorBits=128|256|512} narrows it. The choice is logged once on
+ * the {@code io.sequin.kernel} logger: at CONFIG, the kernels and their vector width (with the
+ * override, or why it was not taken); at INFO, on a fall-back to the scalar kernels, why and how
+ * to enable the fast path. (The choice is configuration, and a JVM's first INFO line costs it some
+ * 20 ms of formatting with the default logging setup: a tenth of a fresh JVM's first step.)
  */
 public final class KernelSelection {
     /** Class name of the Vector API kernels; loaded reflectively so core classes never link them. */
     static final String PANAMA_CLASS = "io.sequin.kernel.panama.PanamaKernels";
+    /** Class name of the Panama kernels' vector width, asked before the kernels are loaded. */
+    static final String WIDTH_CLASS = "io.sequin.kernel.panama.VectorWidth";
     private static final Logger LOG = Logger.getLogger("io.sequin.kernel");
     private static final String ENABLE = "start the JVM with --add-modules jdk.incubator.vector";
 
@@ -28,6 +36,14 @@ public final class KernelSelection {
 
         private static Kernels chooseDefault() {
             String choice = System.getProperty("sequin.kernels", "auto");
+            String c = choice.trim().toLowerCase(Locale.ROOT);
+            if ((c.equals("auto") || c.equals("panama")) && Boolean.parseBoolean(System.getProperty("sequin.warmup", "true"))) {
+                Kernels warming = warming();
+                if (warming != null) {
+                    LOG.config("Sequin kernels: " + describe(warming));
+                    return warming;
+                }
+            }
             Kernels k;
             try {
                 k = select(choice);
@@ -38,9 +54,9 @@ public final class KernelSelection {
             }
             if (k instanceof ScalarKernels && !choice.trim().equalsIgnoreCase("scalar")) {
                 LOG.info("Sequin kernels: scalar (" + panamaUnavailableReason() + ")");
-            } else {
-                LOG.info("Sequin kernels: " + describe(k));
+                return k;
             }
+            LOG.config("Sequin kernels: " + describe(k));
             return k;
         }
     }
@@ -86,7 +102,24 @@ public final class KernelSelection {
         return k.name() + ", " + 32 * k.vectorLanes() + "-bit vectors (" + k.vectorLanes() + " floats)" + (note.isEmpty() ? "" : "; " + note);
     }
 
-    private static Kernels loadPanama() {
+    /**
+     * Kernels that run the Panama kernels' arithmetic in plain Java while a thread loads and warms
+     * up the vector code; null when the Vector API is not there. Only the vector width is asked
+     * of the Vector API here, by name: loading the kernels themselves takes a fresh JVM some 20 ms.
+     */
+    private static Kernels warming() {
+        try {
+            Class<?> width = Class.forName(WIDTH_CLASS);
+            int lanes = (Integer) width.getMethod("lanes").invoke(null);
+            String note = (String) width.getMethod("note").invoke(null);
+            return lanes >= 2 ? new WarmingKernels(lanes, note) : null;
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The Panama kernels, or null when they cannot be loaded here. */
+    static Kernels loadPanama() {
         try {
             Class<?> type = Class.forName(PANAMA_CLASS);
             Kernels k = (Kernels) type.getDeclaredConstructor().newInstance();

@@ -9,6 +9,7 @@ import io.sequin.session.Session;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import java.io.IOException;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -55,11 +56,12 @@ public final class Model {
     }
 
     /**
-     * Reads and verifies a model file. The file is mapped into memory, not read into the heap, and
-     * each weight matrix stays there until the first session lays it out for its kernels (see
-     * {@link io.sequin.kernel.SharedMatrix}): loading and running a model need the heap its
-     * weights take, once, not that and the file's size again. The file must not change while the
-     * model is loaded. (On Windows it stays locked until the mapping is collected.)
+     * Reads and verifies a model file. The file is mapped into memory (or, under 64 MB, read into
+     * a direct buffer), not read into the heap, and each weight matrix stays there until the first
+     * session lays it out for its kernels (see {@link io.sequin.kernel.SharedMatrix}): loading and
+     * running a model need the heap its weights take, once, not that and the file's size again.
+     * A mapped file must not change while the model is loaded. (On Windows it stays locked until
+     * the mapping is collected.)
      *
      * @throws InvalidModelException if the file is not a valid Sequin model (the message names
      *     the file and the field at fault)
@@ -71,13 +73,34 @@ public final class Model {
             if (size > Limits.MAX_FILE_BYTES) {
                 throw new InvalidModelException(file + ": " + size + " bytes is larger than a model file can be");
             }
-            return ModelLoader.load(channel.map(FileChannel.MapMode.READ_ONLY, 0, size), true);
+            return ModelLoader.load(size < MAP_FROM_BYTES ? readOffHeap(channel, file, (int) size)
+                    : channel.map(FileChannel.MapMode.READ_ONLY, 0, size), true);
         } catch (InvalidModelException e) {
             throw new InvalidModelException(file + ": " + e.getMessage(), e);
         } catch (InternalError e) {
             // A mapped file cut short by another process while it is read faults; say so plainly.
             throw new IOException(file + ": the file changed while it was read (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * Files of this size and more are mapped; smaller ones are read into a direct buffer, off the
+     * heap as a mapping is: a JVM's first mapping costs more than reading megabytes (JDK 25 spins
+     * some twenty method handles for it: 20 ms of a fresh JVM's start, docs/PERFORMANCE.md).
+     */
+    private static final long MAP_FROM_BYTES = 64L << 20;
+
+    /** The whole file in a new direct buffer. */
+    private static ByteBuffer readOffHeap(FileChannel channel, Path file, int size) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer) < 0) {
+                throw new IOException(file + ": the file changed while it was read (it ended after " + buffer.position()
+                        + " of " + size + " bytes)");
+            }
+        }
+        ((Buffer) buffer).flip();
+        return buffer;
     }
 
     /** Verifies and loads a model from bytes; the array is not kept. */

@@ -16,7 +16,7 @@ import jdk.incubator.vector.FloatVector;
  * is the widest because it measured fastest ({@code bench/run-widths.sh}: 512 bits beat 256 and
  * 128 in 11 of 12 rows on an AVX-512 machine, and tied in the twelfth).
  */
-final class VectorWidth {
+public final class VectorWidth {
     static final String PROPERTY = "sequin.vectorBits";
 
     /** The widest vectors the CPU and this JVM's flags allow, in bits. */
@@ -48,8 +48,16 @@ final class VectorWidth {
     }
 
     /** Why the width differs from the offered one, or was not what was asked; empty otherwise. */
-    static String note() {
+    public static String note() {
         return NOTE;
+    }
+
+    /**
+     * Floats per vector the Panama kernels will use: what {@code KernelSelection} asks (by name)
+     * before loading them, which takes longer (docs/PERFORMANCE.md, Start-up).
+     */
+    public static int lanes() {
+        return BITS / 32;
     }
 
     /** 128, 256 or 512 from the property's text; 0 for anything else. */

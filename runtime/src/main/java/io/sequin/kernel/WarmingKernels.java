@@ -1,0 +1,207 @@
+package io.sequin.kernel;
+
+import io.sequin.tensor.MatrixSource;
+import io.sequin.tensor.WeightMatrix;
+import io.sequin.tensor.WeightType;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A JVM's default Panama kernels: {@link PanelKernels} (the vector code's arithmetic in plain
+ * Java) until a background thread has loaded the vector code and run it long enough for C2 to
+ * compile it, then the vector code. The numbers are the same bit for bit either way ({@code PanelKernelsTest}), so
+ * the switch, at whatever step it comes, changes only the speed. Why: a fresh JVM interprets the
+ * vector code, allocating an object per vector operation; the demo model's first step took
+ * 50-60 ms that way and the next ones 13-19 ms, against 3 ms in plain Java; and loading the
+ * vector code takes some 20 ms, which the first step no longer waits for.
+ *
+ * <p>The thread, {@code sequin-warmup}, starts when the first session lays out its weights,
+ * waits {@link #DELAY_MILLIS} ms, and is a daemon that ends when the vector code is fast:
+ * when rounds of small products have stopped getting faster for a while (or after
+ * {@link #MAX_NANOS}). {@code -Dsequin.warmup=false} makes the default kernels the vector code
+ * from the first call.
+ */
+@DesktopOnly
+final class WarmingKernels implements Kernels {
+    private static final Logger LOG = Logger.getLogger("io.sequin.kernel");
+    /** The warm-up gives up waiting after this long and switches anyway. */
+    static final long MAX_NANOS = 30_000_000_000L;
+    /** Rounds at least, and how long no round may have been 5% faster than the best, before the switch. */
+    private static final int MIN_ROUNDS = 300;
+    private static final long CALM_NANOS = 300_000_000L;
+    /**
+     * The warm-up waits this long before it starts, so as not to take a core from a fresh JVM's
+     * first steps, which plain Java runs in a few milliseconds.
+     */
+    private static final long DELAY_MILLIS = Long.getLong("sequin.warmupDelayMillis", 100);
+
+    private final PanelKernels lanes;
+    /** The vector code, once warm; null until then. */
+    private volatile Kernels vector;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+
+    /** For Panama kernels of {@code lanes} floats a vector; the warm-up starts with the first matrix laid out. */
+    WarmingKernels(int lanes, String widthNote) {
+        this.lanes = new PanelKernels(lanes, widthNote);
+    }
+
+    /** Whether the vector code runs now. */
+    boolean isWarm() {
+        return vector != null;
+    }
+
+    private Kernels current() {
+        Kernels v = vector;
+        return v != null ? v : lanes;
+    }
+
+    @Override
+    public String name() {
+        return lanes.name();
+    }
+
+    @Override
+    public int vectorLanes() {
+        return lanes.vectorLanes();
+    }
+
+    @Override
+    public String widthNote() {
+        return lanes.widthNote();
+    }
+
+    @Override
+    public int rowGrain() {
+        return lanes.rowGrain();
+    }
+
+    /** Lays out a matrix as the vector code reads it; the first call starts the warm-up, as a session is being made. */
+    @Override
+    public PackedMatrix pack(MatrixSource m, int from, int rows) {
+        if (started.compareAndSet(false, true)) {
+            Thread t = new Thread(this::warmUp, "sequin-warmup");
+            t.setDaemon(true);
+            t.start();
+        }
+        return lanes.pack(m, from, rows);
+    }
+
+    @Override
+    public void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff) {
+        current().gemv(w, x, xOff, y, yOff);
+    }
+
+    @Override
+    public void gemv2(PackedMatrix w, float[] x, int xOff, PackedMatrix r, float[] h, int hOff, float[] y, int yOff) {
+        current().gemv2(w, x, xOff, r, h, hOff, y, yOff);
+    }
+
+    @Override
+    public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        current().gemm(w, x, xOff, xStride, n, y, yOff, yStride);
+    }
+
+    @Override
+    public void sigmoid(float[] v, int off, int len) {
+        current().sigmoid(v, off, len);
+    }
+
+    @Override
+    public void tanh(float[] v, int off, int len) {
+        current().tanh(v, off, len);
+    }
+
+    /**
+     * Rounds of the products every session makes (each stored type; one vector, four, and
+     * sixteen, so every tile) and the activations, on small made-up matrices, until the rounds
+     * stop getting faster.
+     */
+    private void warmUp() {
+        try {
+            Thread.sleep(DELAY_MILLIS);
+        } catch (InterruptedException e) {
+            return;
+        }
+        long start = System.nanoTime();
+        int rounds = 0;
+        Kernels vector = KernelSelection.loadPanama();
+        if (vector == null || vector.vectorLanes() != lanes.vectorLanes() || vector.rowGrain() != lanes.rowGrain()) {
+            LOG.warning("the Vector API kernels did not load as expected (" + (vector == null ? KernelSelection.panamaUnavailableReason()
+                    : vector.vectorLanes() + " lanes") + "); the Panama kernels' numbers come from plain Java");
+            return;
+        }
+        try {
+            int rows = vector.rowGrain() * 2 + 3;
+            int cols = 33;
+            PackedMatrix[] matrices = new PackedMatrix[WeightType.values().length];
+            for (WeightType type : WeightType.values()) {
+                matrices[type.ordinal()] = vector.pack(sample(type, rows, cols), 0, rows);
+            }
+            float[] x = new float[16 * cols];
+            Arrays.fill(x, 0.01f);
+            float[] y = new float[16 * rows];
+            float[] v = new float[4 * vector.vectorLanes() + 3];
+            long best = Long.MAX_VALUE;
+            long bestAt = start;
+            while (true) {
+                long t0 = System.nanoTime();
+                for (PackedMatrix m : matrices) {
+                    for (int n = 1; n <= 16; n *= 4) {
+                        Arrays.fill(y, 0f);
+                        vector.gemm(m, x, 0, cols, n, y, 0, rows);
+                    }
+                    vector.gemv2(m, x, 0, m, x, 0, y, 0);
+                }
+                Arrays.fill(v, 0.5f);
+                vector.sigmoid(v, 0, v.length);
+                vector.tanh(v, 1, v.length - 1);
+                long t1 = System.nanoTime();
+                rounds++;
+                if (t1 - t0 < best - best / 20) {
+                    bestAt = t1;
+                }
+                best = Math.min(best, t1 - t0);
+                if (rounds >= MIN_ROUNDS && t1 - bestAt >= CALM_NANOS || t1 - start >= MAX_NANOS) {
+                    break;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            // The plain-Java lanes compute the same numbers; only slower.
+            LOG.log(Level.WARNING, "the Vector API kernels failed while warming up; staying on plain Java", e);
+            return;
+        }
+        this.vector = vector;
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine(String.format("Sequin kernels: vector code in use after %d ms of warm-up (%d rounds)",
+                    (System.nanoTime() - start) / 1_000_000, rounds));
+        }
+    }
+
+    /** A small matrix of the type, every element about 0.01: no subnormals, nothing to overflow. */
+    private static WeightMatrix sample(WeightType type, int rows, int cols) {
+        int n = rows * cols;
+        switch (type) {
+            case F32: {
+                float[] v = new float[n];
+                Arrays.fill(v, 0.01f);
+                return WeightMatrix.ofFloats(rows, cols, v);
+            }
+            case INT8: {
+                byte[] v = new byte[n];
+                Arrays.fill(v, (byte) 1);
+                float[] scales = new float[rows];
+                Arrays.fill(scales, 0.01f);
+                return WeightMatrix.ofInt8(rows, cols, v, scales);
+            }
+            default: {
+                short[] v = new short[n];
+                // 0.01 in each 16-bit type.
+                Arrays.fill(v, type == WeightType.F16 ? (short) 0x211F : (short) 0x3C24);
+                return WeightMatrix.ofHalves(type, rows, cols, v);
+            }
+        }
+    }
+}

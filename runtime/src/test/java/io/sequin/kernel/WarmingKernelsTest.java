@@ -1,0 +1,81 @@
+package io.sequin.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.tensor.WeightMatrix;
+import io.sequin.tensor.WeightType;
+import java.lang.management.ManagementFactory;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A JVM's default Panama kernels: plain-Java lanes first, the vector code once a thread has warmed
+ * it up; the same numbers bit for bit before and after, nothing allocated per call either way,
+ * and the switch made within the warm-up's time limit.
+ */
+class WarmingKernelsTest {
+    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private static float[] products(Kernels k, PackedMatrix[] m, float[] x, int cols) {
+        float[] y = new float[m.length * 4 * m[0].rows];
+        for (int i = 0; i < m.length; i++) {
+            k.gemm(m[i], x, 0, cols, 4, y, i * 4 * m[0].rows, m[0].rows);
+            k.gemv(m[i], x, 0, y, i * 4 * m[0].rows);
+        }
+        k.tanh(y, 0, y.length / 2);
+        k.sigmoid(y, y.length / 2, y.length / 2);
+        return y;
+    }
+
+    /** Bytes this thread allocates in 200 rounds of products, after 20 rounds to settle (classes loaded, code compiled). */
+    private static long allocated(Kernels k, PackedMatrix[] m, float[] x, float[] y, int cols) {
+        long before = 0;
+        for (int i = 0; i < 220; i++) {
+            if (i == 20) {
+                before = THREADS.getCurrentThreadAllocatedBytes();
+            }
+            for (PackedMatrix p : m) {
+                k.gemm(p, x, 0, cols, 4, y, 0, m[0].rows);
+                k.gemv2(p, x, 0, p, x, 0, y, 0);
+            }
+            k.tanh(y, 0, 100);
+        }
+        return THREADS.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @Test
+    void theVectorCodeTakesOverWithTheSameNumbers() throws Exception {
+        Kernels panama = KernelSelection.select("panama");
+        WarmingKernels warming = new WarmingKernels(panama.vectorLanes(), "");
+        assertEquals(panama.rowGrain(), warming.rowGrain());
+        assertEquals("panama", warming.name());
+        int rows = 8 * panama.vectorLanes() + 5;
+        int cols = 41;
+        SplittableRandom random = new SplittableRandom(7);
+        PackedMatrix[] m = new PackedMatrix[WeightType.values().length];
+        for (WeightType t : WeightType.values()) {
+            WeightMatrix w = StoredTypeKernelsTest.randomMatrix(random, t, rows, cols);
+            m[t.ordinal()] = warming.pack(w, 0, rows);
+        }
+        float[] x = KernelsTest.random(random, 4 * cols, 1);
+        float[] expected = products(panama, m, x, cols);
+        assertArrayEquals(expected, products(warming, m, x, cols), "whichever code ran");
+        float[] y = new float[4 * rows];
+        if (!warming.isWarm()) {
+            assertEquals(0, allocated(warming, m, x, y, cols), "bytes the plain-Java lanes allocated");
+        }
+        long deadline = System.nanoTime() + WarmingKernels.MAX_NANOS + 10_000_000_000L;
+        while (!warming.isWarm()) {
+            assertTrue(System.nanoTime() < deadline, "the vector code never took over");
+            Thread.sleep(20);
+        }
+        assertArrayEquals(expected, products(warming, m, x, cols), "the vector code");
+        Thread warmup = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("sequin-warmup")).findFirst().orElse(null);
+        if (warmup != null) {
+            warmup.join(5_000);
+        }
+        assertEquals(0, allocated(warming, m, x, y, cols), "bytes the warm vector code allocated");
+    }
+}
