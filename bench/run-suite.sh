@@ -3,14 +3,19 @@
 # bench/results/README.md (tables with the machine, JDK and error bars), the charts
 # bench/results/step-lstm.png and step-gru.png (time per step against size: scalar, Panama, Panama
 # with int8 weights, ONNX Runtime), and the raw JSON. Sequin runs with 1 and 2 threads, ONNX Runtime
-# with 1 intra-op thread and with its default. Takes about 55 minutes on 2 cores. f32 weights, plus
-# the int8 streaming step for the charts: bench/run-weights.sh measures every type. Extra arguments
-# go to JMH (for example -p size=64x128).
+# with 1 intra-op thread and with its default. Takes about 65 minutes on 2 cores. f32 weights, plus
+# int8: Sequin's int8 LSTM and GRU steps (for the charts) and sequences, beside ONNX Runtime's own
+# int8 LSTM (com.microsoft.DynamicQuantizeLSTM, graphs made by tools/make-ort-int8-lstm.py with
+# Debian's python3-onnx); bench/run-weights.sh measures every type. Extra arguments go to JMH (for
+# example -p size=64x128).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -ntp -q -DskipTests install
 out=bench/results
 mkdir -p "$out/raw"
+# ONNX Runtime's int8 LSTMs, from the same f32 weights the other benchmarks use.
+java -cp bench/target/benchmarks.jar io.sequin.bench.BenchModels bench/target/ort-models
+/usr/bin/python3 tools/make-ort-int8-lstm.py bench/target/ort-models >&2
 . tools/jdks.sh
 files=()
 charts=()
@@ -22,8 +27,9 @@ for home in "${jdks[@]}"; do
     -e WideningBenchmark -p weights=f32 "$@" >&2
   files+=("$json")
   int8="$out/raw/jmh-int8-jdk$version.json"
-  "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -rf json -rff "$int8" \
-    'StepBenchmark.Panama' -p batch=1 -p weights=int8 -p threads=1 "$@" >&2
+  "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$int8" \
+    'StepBenchmark.Panama|SequenceBenchmark.Panama|OrtInt8Benchmark' -p batch=1 -p weights=int8 "$@" >&2
+  files+=("$int8")
   charts+=("$json" "$int8")
 done
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)

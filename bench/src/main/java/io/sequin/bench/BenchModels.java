@@ -15,8 +15,11 @@ import io.sequin.model.Model;
 import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.WeightType;
 import io.sequin.writer.ModelWriter;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -27,8 +30,20 @@ import java.util.SplittableRandom;
  * input] with dynamic seq and batch, initial states as inputs, outputs Y, Y_h (, Y_c). Sequin
  * converts the same bytes that ONNX Runtime runs.
  */
-final class BenchModels {
+public final class BenchModels {
     private BenchModels() {
+    }
+
+    /**
+     * Writes the benchmarks' f32 LSTMs, lstm-IxH.onnx for each size, into the folder given: what
+     * tools/make-ort-int8-lstm.py quantizes into ONNX Runtime's int8 LSTM ({@link OrtInt8Benchmark}).
+     */
+    public static void main(String[] args) throws IOException {
+        Path dir = Files.createDirectories(Path.of(args[0]));
+        for (String size : new String[] {"64x128", "128x256", "256x512", "512x1024"}) {
+            int[] s = size(size);
+            Files.write(dir.resolve("lstm-" + size + ".onnx"), onnx("LSTM", s[0], s[1]));
+        }
     }
 
     /** "64x128" → {64, 128}. */

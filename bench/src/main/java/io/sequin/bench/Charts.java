@@ -96,10 +96,13 @@ public final class Charts {
             } else if (name.equals("OrtBenchmark.stream")) {
                 // Native code: the JDK hardly matters; one line per thread setting.
                 label = "ONNX Runtime 1.29 (Java binding), " + (threads.equals("0") ? "default threads" : threads + " thread");
+            } else if (name.equals("OrtInt8Benchmark.stream")) {
+                label = "ONNX Runtime int8 (DynamicQuantizeLSTM), " + (threads.equals("0") ? "default threads" : threads + " thread");
             } else {
                 continue;
             }
-            series.computeIfAbsent(label, k -> new LinkedHashMap<>()).computeIfAbsent(p.path("cell").asText(), k -> new LinkedHashMap<>())
+            // ONNX Runtime's int8 benchmark is an LSTM's only, and has no cell parameter.
+            series.computeIfAbsent(label, k -> new LinkedHashMap<>()).computeIfAbsent(p.path("cell").asText("LSTM"), k -> new LinkedHashMap<>())
                     .putIfAbsent(p.path("size").asText(), b.get("primaryMetric").get("score").asDouble() / 1000);
         }
     }

@@ -27,30 +27,45 @@ public final class ResultsTable {
         out.append("JMH 1.37, average time, 1 fork, 3 warm-up and 5 measured iterations of 1 s, `-prof gc`; ")
                 .append("times in microseconds per step, ± JMH's 99.9% confidence half-width. ")
                 .append("The machine is shared and noisy: compare ratios within one run, not absolute times across runs.\n\n");
+        // Results by JDK, from every file: a JDK's f32 and int8 runs may be in files of their own.
+        Map<String, Map<String, double[]>> byJdk = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
-            table(Path.of(args[i]), out);
+            read(Path.of(args[i]), byJdk);
+        }
+        for (Map.Entry<String, Map<String, double[]>> e : byJdk.entrySet()) {
+            table(e.getKey(), e.getValue(), out);
         }
         System.out.print(out);
     }
 
-    /** score and error by "benchmark|cell|size|batch|threads" (ONNX Runtime's threads 0: its default). */
-    private static void table(Path file, StringBuilder out) throws IOException {
+    /**
+     * Adds a file's results to {@code byJdk}: score, error and bytes per step by
+     * "benchmark|weights|cell|size|batch|threads" (ONNX Runtime's threads 0: its default).
+     */
+    private static void read(Path file, Map<String, Map<String, double[]>> byJdk) throws IOException {
         JsonNode root = new ObjectMapper().readTree(file.toFile());
-        Map<String, double[]> r = new LinkedHashMap<>();
-        String jdk = "";
         for (JsonNode b : root) {
-            jdk = b.path("vmName").asText() + " " + b.path("jdkVersion").asText() + " (" + b.path("vmVersion").asText() + ")";
+            String jdk = b.path("vmName").asText() + " " + b.path("jdkVersion").asText() + " (" + b.path("vmVersion").asText() + ")";
             String name = b.get("benchmark").asText().replace("io.sequin.bench.", "");
             JsonNode p = b.path("params");
-            if (!p.path("weights").asText("f32").equals("f32")) {
-                continue; // storage types have their own table: WeightsTable
-            }
-            String key = name + "|" + p.path("cell").asText() + "|" + p.path("size").asText() + "|" + p.path("batch").asText("1")
-                    + "|" + p.path("threads").asText("1");
+            String weights = name.startsWith("OrtInt8Benchmark") ? "int8" : p.path("weights").asText("f32");
+            String key = name + "|" + weights + "|" + p.path("cell").asText("LSTM") + "|" + p.path("size").asText() + "|"
+                    + p.path("batch").asText("1") + "|" + p.path("threads").asText("1");
             JsonNode m = b.get("primaryMetric");
             JsonNode alloc = b.path("secondaryMetrics").path("gc.alloc.rate.norm");
-            r.put(key, new double[] {m.get("score").asDouble() / 1000, m.get("scoreError").asDouble() / 1000,
-                    alloc.isMissingNode() ? Double.NaN : alloc.get("score").asDouble()});
+            byJdk.computeIfAbsent(jdk, k -> new LinkedHashMap<>()).put(key, new double[] {m.get("score").asDouble() / 1000,
+                    m.get("scoreError").asDouble() / 1000, alloc.isMissingNode() ? Double.NaN : alloc.get("score").asDouble()});
+        }
+    }
+
+    /** One JDK's tables. Storage types other than f32 and int8 have their own table: WeightsTable. */
+    private static void table(String jdk, Map<String, double[]> all, StringBuilder out) {
+        Map<String, double[]> r = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> e : all.entrySet()) {
+            String[] k = e.getKey().split("\\|", -1);
+            if (k[1].equals("f32")) {
+                r.put(k[0] + "|" + k[2] + "|" + k[3] + "|" + k[4] + "|" + k[5], e.getValue());
+            }
         }
         out.append("## ").append(jdk).append("\n\n");
         out.append("### Streaming step, batch 1 (µs)\n\n");
@@ -102,6 +117,42 @@ public final class ResultsTable {
                         .append(ratio(ort, panama)).append(" | ").append(ratio(panama2, ortDefault)).append(" | ")
                         .append(bytes(panama)).append(" |\n");
             }
+        }
+        out.append('\n');
+        int8(all, out);
+    }
+
+    /**
+     * Sequin's int8 LSTM against ONNX Runtime's own (DynamicQuantizeLSTM) and against ONNX
+     * Runtime's f32 at its default threads, where the run has them.
+     */
+    private static void int8(Map<String, double[]> r, StringBuilder out) {
+        if (r.keySet().stream().noneMatch(k -> k.startsWith("OrtInt8Benchmark"))) {
+            return;
+        }
+        out.append("### int8 weights, LSTM, batch 1 (µs)\n\n");
+        out.append("Sequin's int8 (one scale per row, widened to float as it is read) against ONNX Runtime's own int8 LSTM, "
+                + "`com.microsoft.DynamicQuantizeLSTM` (the input and state quantized to uint8 at each call, integer GEMMs), "
+                + "on the same weights; the targets are set against ONNX Runtime's f32 at its default threads.\n\n");
+        out.append("| I×H | Sequin int8 step | 2 threads | ORT int8 step, 1 thread | default threads | Sequin int8 2 threads ÷ ORT int8 default "
+                + "| ÷ ORT f32 default (≤ 0.4) | Sequin int8 sequence | 2 threads | ORT int8 sequence, 1 thread | default threads "
+                + "| Sequin int8 2 threads ÷ ORT int8 default | ÷ ORT f32 default (≤ 0.5) |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String size : SIZES) {
+            double[] step1 = r.get("StepBenchmark.Panama.step|int8|LSTM|" + size + "|1|1");
+            double[] step2 = r.get("StepBenchmark.Panama.step|int8|LSTM|" + size + "|1|2");
+            double[] ortStep1 = r.get("OrtInt8Benchmark.stream|int8|LSTM|" + size + "|1|1");
+            double[] ortStep0 = r.get("OrtInt8Benchmark.stream|int8|LSTM|" + size + "|1|0");
+            double[] f32Step0 = r.get("OrtBenchmark.stream|f32|LSTM|" + size + "|1|0");
+            double[] seq1 = r.get("SequenceBenchmark.Panama.sequence|int8|LSTM|" + size + "|1|1");
+            double[] seq2 = r.get("SequenceBenchmark.Panama.sequence|int8|LSTM|" + size + "|1|2");
+            double[] ortSeq1 = r.get("OrtInt8Benchmark.sequence|int8|LSTM|" + size + "|1|1");
+            double[] ortSeq0 = r.get("OrtInt8Benchmark.sequence|int8|LSTM|" + size + "|1|0");
+            double[] f32Seq0 = r.get("OrtBenchmark.sequence|f32|LSTM|" + size + "|1|0");
+            out.append("| ").append(size).append(" | ").append(t(step1)).append(" | ").append(t(step2)).append(" | ").append(t(ortStep1))
+                    .append(" | ").append(t(ortStep0)).append(" | ").append(ratio(step2, ortStep0)).append(" | ").append(ratio(step2, f32Step0))
+                    .append(" | ").append(t(seq1)).append(" | ").append(t(seq2)).append(" | ").append(t(ortSeq1)).append(" | ")
+                    .append(t(ortSeq0)).append(" | ").append(ratio(seq2, ortSeq0)).append(" | ").append(ratio(seq2, f32Seq0)).append(" |\n");
         }
         out.append('\n');
     }
