@@ -71,7 +71,9 @@ public abstract class StepBenchmark {
     public static class Scalar extends StepBenchmark {
     }
 
-    @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Dsequin.kernels=panama"})
+    // The vector code from the first call: the default kernels' plain-Java warm-up (WarmingKernels)
+    // would overlap JMH's warm-up iterations at the larger sizes.
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Dsequin.kernels=panama", "-Dsequin.warmup=false"})
     public static class Panama extends StepBenchmark {
     }
 }

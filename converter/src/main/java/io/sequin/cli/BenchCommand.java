@@ -116,6 +116,17 @@ final class BenchCommand implements Callable<Integer> {
             session.step(x, y);
             warmupSteps++;
         }
+        // The default Panama kernels start on plain Java while the vector code warms up: time the
+        // vector code, and warm it further once it runs.
+        if (!KernelSelection.awaitWarm(k, 60_000)) {
+            spec.commandLine().getErr().println("sequin bench: the vector code did not take over within 60 s; timing the plain-Java lanes");
+        } else if (warmupSeconds > 0) {
+            long more = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            while (System.nanoTime() < more) {
+                session.step(x, y);
+                warmupSteps++;
+            }
+        }
         long[] times = new long[steps];
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         boolean counting = mx instanceof com.sun.management.ThreadMXBean

@@ -93,6 +93,15 @@ public final class KernelSelection {
         }
     }
 
+    /**
+     * For measuring steady speed: waits up to {@code millis} until default kernels that are still
+     * warming up ({@link WarmingKernels}) run their vector code. Returns at once for any other
+     * kernels; returns whether the kernels run their own code now.
+     */
+    public static boolean awaitWarm(Kernels k, long millis) throws InterruptedException {
+        return !(k instanceof WarmingKernels) || ((WarmingKernels) k).awaitWarm(millis);
+    }
+
     /** "panama, 256-bit vectors (8 floats)" or "scalar", and the width note if there is one. */
     public static String describe(Kernels k) {
         if (k.vectorLanes() <= 1) {

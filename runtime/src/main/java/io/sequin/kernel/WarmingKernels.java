@@ -4,6 +4,8 @@ import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,6 +44,8 @@ final class WarmingKernels implements Kernels {
     private volatile Kernels vector;
 
     private final AtomicBoolean started = new AtomicBoolean();
+    /** Counted down when the warm-up ends, warm or not. */
+    private final CountDownLatch ended = new CountDownLatch(1);
 
     /** For Panama kernels of {@code lanes} floats a vector; the warm-up starts with the first matrix laid out. */
     WarmingKernels(int lanes, String widthNote) {
@@ -51,6 +55,14 @@ final class WarmingKernels implements Kernels {
     /** Whether the vector code runs now. */
     boolean isWarm() {
         return vector != null;
+    }
+
+    /** Waits up to {@code millis} for the warm-up to end; returns whether the vector code runs now. */
+    boolean awaitWarm(long millis) throws InterruptedException {
+        if (started.get()) {
+            ended.await(millis, TimeUnit.MILLISECONDS);
+        }
+        return isWarm();
     }
 
     private Kernels current() {
@@ -120,6 +132,14 @@ final class WarmingKernels implements Kernels {
      * stop getting faster.
      */
     private void warmUp() {
+        try {
+            warmUpAndSwitch();
+        } finally {
+            ended.countDown();
+        }
+    }
+
+    private void warmUpAndSwitch() {
         try {
             Thread.sleep(DELAY_MILLIS);
         } catch (InterruptedException e) {
