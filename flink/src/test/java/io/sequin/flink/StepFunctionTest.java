@@ -1,0 +1,151 @@
+package io.sequin.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.ir.IrModel;
+import io.sequin.ir.IrRecurrentLayer;
+import io.sequin.kernel.KernelSelection;
+import io.sequin.layer.CellType;
+import io.sequin.layer.RecurrentSpec;
+import io.sequin.model.Model;
+import io.sequin.model.TensorSpec;
+import io.sequin.quantize.WeightQuantizer;
+import io.sequin.session.Session;
+import io.sequin.tensor.ElementType;
+import io.sequin.tensor.WeightType;
+import io.sequin.writer.ModelWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@link StepFunction} on a real Flink mini cluster (one task manager, two slots, parallelism 2):
+ * every key's outputs are bit for bit those of a Sequin session of its own stepping that key's
+ * events, and a file that is not a model fails the job in {@code open()} with Sequin's message.
+ */
+class StepFunctionTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    static final int INPUT = 6;
+    static final int HIDDEN = 10;
+    static final int KEYS = 40;
+    static final int STEPS = 15;
+
+    /** An f32 LSTM 6x10 with random weights, as a .sqn file's bytes. */
+    static byte[] model() throws Exception {
+        SplittableRandom random = new SplittableRandom(19);
+        IrRecurrentLayer l = new IrRecurrentLayer();
+        l.name = "lstm";
+        l.spec = RecurrentSpec.builder(CellType.LSTM, HIDDEN, INPUT).build();
+        l.w = uniform(random, 4 * HIDDEN * INPUT);
+        l.r = uniform(random, 4 * HIDDEN * HIDDEN);
+        l.b = uniform(random, 8 * HIDDEN);
+        l.inputs = List.of("X");
+        l.outputs = List.of("Y", "Y_h", "Y_c");
+        IrModel m = new IrModel();
+        m.inputs.add(new TensorSpec("X", ElementType.FLOAT32, new int[] {-1, -1, INPUT}, new String[] {"seq", "batch", ""}));
+        m.outputs.add(new TensorSpec("Y_h", ElementType.FLOAT32, new int[] {1, -1, HIDDEN}, new String[] {"", "batch", ""}));
+        m.layers.add(l);
+        return new ModelWriter("test").write(WeightQuantizer.quantize(m, WeightType.F32));
+    }
+
+    private static float[] uniform(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextDouble() * 2 - 1) * 0.4f;
+        }
+        return v;
+    }
+
+    /** Event (key, t)'s features: made up from the two, the same wherever they are computed. */
+    static void features(Tuple2<Integer, Integer> event, float[] x) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) Math.sin(event.f0 * 0.37 + event.f1 * 0.11 + i);
+        }
+    }
+
+    /** Every key's events, t = 0, 1, ... for all keys in turn. */
+    static List<Tuple2<Integer, Integer>> events() {
+        List<Tuple2<Integer, Integer>> events = new ArrayList<>();
+        for (int t = 0; t < STEPS; t++) {
+            for (int key = 0; key < KEYS; key++) {
+                events.add(Tuple2.of(key, t));
+            }
+        }
+        return events;
+    }
+
+    static DataStream<Tuple3<Integer, Integer, float[]>> job(StreamExecutionEnvironment env, ModelRef model) {
+        return env.fromData(events()).keyBy(e -> e.f0)
+                .process(new StepFunction<Integer, Tuple2<Integer, Integer>, Tuple3<Integer, Integer, float[]>>(model,
+                        StepFunctionTest::features, (key, event, y) -> Tuple3.of(key, event.f1, y.clone())))
+                .returns(Types.TUPLE(Types.INT, Types.INT, Types.PRIMITIVE_ARRAY(Types.FLOAT)));
+    }
+
+    @Test
+    void everyKeysOutputsAreThoseOfASessionOfItsOwn() throws Exception {
+        byte[] sqn = model();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        Map<String, float[]> got = new HashMap<>();
+        try (CloseableIterator<Tuple3<Integer, Integer, float[]>> it = job(env, ModelRef.of(sqn)).executeAndCollect()) {
+            while (it.hasNext()) {
+                Tuple3<Integer, Integer, float[]> r = it.next();
+                got.put(r.f0 + "@" + r.f1, r.f2);
+            }
+        }
+        assertEquals(KEYS * STEPS, got.size());
+        Model model = Model.load(sqn);
+        for (int key = 0; key < KEYS; key++) {
+            Session session = model.newSession(KernelSelection.defaultKernels());
+            float[] x = new float[INPUT];
+            float[] y = new float[HIDDEN];
+            for (int t = 0; t < STEPS; t++) {
+                features(Tuple2.of(key, t), x);
+                session.step(x, y);
+                float[] flink = got.get(key + "@" + t);
+                for (int i = 0; i < HIDDEN; i++) {
+                    assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(flink[i]),
+                            "key " + key + ", step " + t + ", y[" + i + "]: Flink " + Arrays.toString(flink) + ", session " + Arrays.toString(y));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFileThatIsNotAModelFailsTheJobWithSequinsMessage() {
+        byte[] notAModel = "this is not a model".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        Exception e = assertThrows(Exception.class, () -> {
+            try (CloseableIterator<Tuple3<Integer, Integer, float[]>> it = job(env, ModelRef.of(notAModel)).executeAndCollect()) {
+                while (it.hasNext()) {
+                    it.next();
+                }
+            }
+        });
+        Throwable cause = e;
+        while (cause != null && !(cause.getMessage() != null && cause.getMessage().startsWith("Sequin cannot load"))) {
+            cause = cause.getCause();
+        }
+        assertTrue(cause != null, "no cause says Sequin cannot load the model: " + e);
+        assertTrue(cause.getMessage().contains("the model shipped with the job (19 bytes)"), cause.getMessage());
+    }
+}
