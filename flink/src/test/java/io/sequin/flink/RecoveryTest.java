@@ -1,0 +1,110 @@
+package io.sequin.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sequin.kernel.KernelSelection;
+import io.sequin.model.Model;
+import io.sequin.session.Session;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.api.java.tuple.Tuple3;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Exactly-once state: a job with checkpoints fails on purpose after a checkpoint and after half
+ * its events, restarts from its last checkpoint, and every (key, step) output it emits is bit for
+ * bit a session of that key's own (replayed events may come twice, never different, none missing).
+ * A lost or stale state would restart keys from zeros or from the wrong step, and differ.
+ */
+class RecoveryTest {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+    static final AtomicInteger CHECKPOINTS = new AtomicInteger();
+
+    /** Passes outputs through slowly (so checkpoints fall between them), and fails once, after a checkpoint, half-way. */
+    static final class FailOnce extends RichMapFunction<Tuple3<Integer, Integer, float[]>, Tuple3<Integer, Integer, float[]>>
+            implements CheckpointListener {
+        private int seen;
+
+        @Override
+        public Tuple3<Integer, Integer, float[]> map(Tuple3<Integer, Integer, float[]> r) throws Exception {
+            Thread.sleep(2);
+            seen++;
+            if (seen >= StepFunctionTest.KEYS * StepFunctionTest.STEPS / 4 && CHECKPOINTS.get() > 0 && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("failing on purpose after " + seen + " outputs");
+            }
+            return r;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            CHECKPOINTS.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aJobThatFailsRestartsFromItsCheckpointWithEveryKeysState() throws Exception {
+        byte[] sqn = StepFunctionTest.model();
+        Configuration config = new Configuration();
+        config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        config.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ZERO);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        env.setParallelism(2);
+        env.enableCheckpointing(20);
+        // Barriers overtake the events queued before the slow map, so checkpoints complete while it works.
+        env.getCheckpointConfig().enableUnalignedCheckpoints(true);
+        Map<String, float[]> got = new HashMap<>();
+        int emitted = 0;
+        try (CloseableIterator<Tuple3<Integer, Integer, float[]>> it = StepFunctionTest.job(env, ModelRef.of(sqn))
+                .map(new FailOnce()).returns(Types.TUPLE(Types.INT, Types.INT, Types.PRIMITIVE_ARRAY(Types.FLOAT)))
+                .executeAndCollect()) {
+            while (it.hasNext()) {
+                Tuple3<Integer, Integer, float[]> r = it.next();
+                float[] before = got.put(r.f0 + "@" + r.f1, r.f2);
+                if (before != null) {
+                    for (int i = 0; i < before.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(r.f2[i]), "a replayed output differs");
+                    }
+                }
+                emitted++;
+            }
+        }
+        assertTrue(FAILED.get(), "the job did not fail (checkpoints completed: " + CHECKPOINTS.get() + ")");
+        assertEquals(StepFunctionTest.KEYS * StepFunctionTest.STEPS, got.size(), "outputs missing after the restart");
+        Model model = Model.load(sqn);
+        for (int key = 0; key < StepFunctionTest.KEYS; key++) {
+            Session session = model.newSession(KernelSelection.defaultKernels());
+            float[] x = new float[StepFunctionTest.INPUT];
+            float[] y = new float[StepFunctionTest.HIDDEN];
+            for (int t = 0; t < StepFunctionTest.STEPS; t++) {
+                StepFunctionTest.features(Tuple2.of(key, t), x);
+                session.step(x, y);
+                float[] flink = got.get(key + "@" + t);
+                for (int i = 0; i < y.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(flink[i]), "key " + key + ", step " + t);
+                }
+            }
+        }
+        System.out.printf("recovery: failed once after a checkpoint (%d checkpoints completed), %d outputs emitted for %d (key, step) pairs%n",
+                CHECKPOINTS.get(), emitted, got.size());
+    }
+}
