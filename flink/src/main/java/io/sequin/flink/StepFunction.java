@@ -6,10 +6,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -80,14 +77,7 @@ public class StepFunction<K, I, O> extends KeyedProcessFunction<K, I, O> {
         } catch (IllegalStateException e) {
             throw new IOException("Sequin cannot step " + model + ": " + e.getMessage(), e);
         }
-        ValueStateDescriptor<float[]> descriptor = new ValueStateDescriptor<>("sequin-state", PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO);
-        if (ttl != null) {
-            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(ttl)
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
-        }
-        state = getRuntimeContext().getState(descriptor);
+        state = getRuntimeContext().getState(KeyState.descriptor(ttl));
     }
 
     @Override

@@ -1,11 +1,7 @@
 package io.sequin.flink;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sequin.kernel.KernelSelection;
-import io.sequin.model.Model;
-import io.sequin.session.Session;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -62,6 +57,8 @@ class RecoveryTest {
 
     @Test
     void aJobThatFailsRestartsFromItsCheckpointWithEveryKeysState() throws Exception {
+        FAILED.set(false);
+        CHECKPOINTS.set(0);
         byte[] sqn = StepFunctionTest.model();
         Configuration config = new Configuration();
         config.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -78,32 +75,12 @@ class RecoveryTest {
                 .map(new FailOnce()).returns(Types.TUPLE(Types.INT, Types.INT, Types.PRIMITIVE_ARRAY(Types.FLOAT)))
                 .executeAndCollect()) {
             while (it.hasNext()) {
-                Tuple3<Integer, Integer, float[]> r = it.next();
-                float[] before = got.put(r.f0 + "@" + r.f1, r.f2);
-                if (before != null) {
-                    for (int i = 0; i < before.length; i++) {
-                        assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(r.f2[i]), "a replayed output differs");
-                    }
-                }
+                StepFunctionTest.put(got, it.next());
                 emitted++;
             }
         }
         assertTrue(FAILED.get(), "the job did not fail (checkpoints completed: " + CHECKPOINTS.get() + ")");
-        assertEquals(StepFunctionTest.KEYS * StepFunctionTest.STEPS, got.size(), "outputs missing after the restart");
-        Model model = Model.load(sqn);
-        for (int key = 0; key < StepFunctionTest.KEYS; key++) {
-            Session session = model.newSession(KernelSelection.defaultKernels());
-            float[] x = new float[StepFunctionTest.INPUT];
-            float[] y = new float[StepFunctionTest.HIDDEN];
-            for (int t = 0; t < StepFunctionTest.STEPS; t++) {
-                StepFunctionTest.features(Tuple2.of(key, t), x);
-                session.step(x, y);
-                float[] flink = got.get(key + "@" + t);
-                for (int i = 0; i < y.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(flink[i]), "key " + key + ", step " + t);
-                }
-            }
-        }
+        StepFunctionTest.compareWithSessions(sqn, got, true);
         System.out.printf("recovery: failed once after a checkpoint (%d checkpoints completed), %d outputs emitted for %d (key, step) pairs%n",
                 CHECKPOINTS.get(), emitted, got.size());
     }

@@ -1,11 +1,7 @@
 package io.sequin.flink;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sequin.kernel.KernelSelection;
-import io.sequin.model.Model;
-import io.sequin.session.Session;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -106,28 +102,9 @@ class RescaleTest {
 
         Map<String, float[]> got = new HashMap<>();
         for (Tuple3<Integer, Integer, float[]> r : OUT) {
-            float[] earlier = got.put(r.f0 + "@" + r.f1, r.f2);
-            if (earlier != null) {
-                for (int i = 0; i < earlier.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(earlier[i]), Float.floatToRawIntBits(r.f2[i]), "an output emitted twice differs");
-                }
-            }
+            StepFunctionTest.put(got, r);
         }
-        assertEquals(total, got.size(), "outputs missing");
-        Model model = Model.load(sqn);
-        for (int key = 0; key < StepFunctionTest.KEYS; key++) {
-            Session session = model.newSession(KernelSelection.defaultKernels());
-            float[] x = new float[StepFunctionTest.INPUT];
-            float[] y = new float[StepFunctionTest.HIDDEN];
-            for (int t = 0; t < StepFunctionTest.STEPS; t++) {
-                StepFunctionTest.features(Tuple2.of(key, t), x);
-                session.step(x, y);
-                float[] flink = got.get(key + "@" + t);
-                for (int i = 0; i < y.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(flink[i]), "key " + key + ", step " + t);
-                }
-            }
-        }
+        StepFunctionTest.compareWithSessions(sqn, got, true);
         System.out.printf("rescale %d -> %d: the first job emitted %d of %d outputs before its savepoint, the second the rest%n",
                 before, after, stoppedAt, total);
     }

@@ -1,0 +1,200 @@
+package io.sequin.flink;
+
+import io.sequin.model.Model;
+import io.sequin.session.Session;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * {@link StepFunction}'s work for many keys at once: events are buffered, and the keys in the
+ * buffer are stepped together through one session of {@code streams} streams, one pass over the
+ * weights for all of them (a session's multi-stream step). The buffer is flushed when it holds
+ * {@code maxBuffered} events, {@code flushMillis} after its first event, before every checkpoint
+ * barrier (so a checkpoint never holds a buffered event: state and outputs stay exactly once) and
+ * at the end of the input. A flush goes in rounds, each taking the first buffered event of up to
+ * {@code streams} keys, so each key's events are stepped in the order they came.
+ *
+ * <p>Outputs are those of a session stepping several streams together: with the Panama kernels a
+ * stream's numbers depend on how many streams share the step in their last bits (within 1e-6 of a
+ * session of its own; the scalar kernels give the same bits either way). Apply it with
+ * {@code keyedStream.transform("sequin", outputType, new BatchedStepOperator<>(...))}. Events are
+ * held until their flush: do not enable object reuse.
+ *
+ * @param <K> the key
+ * @param <I> an event
+ * @param <O> what is emitted for an event
+ */
+public class BatchedStepOperator<K, I, O> extends AbstractStreamOperator<O> implements OneInputStreamOperator<I, O>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+
+    private final ModelRef model;
+    private final StepFunction.Features<I> features;
+    private final StepFunction.Outputs<K, I, O> outputs;
+    private final int streams;
+    private final int maxBuffered;
+    private final long flushMillis;
+    private Duration ttl;
+
+    private transient Session session;
+    private transient ValueState<float[]> state;
+    private transient float[] x;
+    private transient float[] y;
+    private transient float[] xOne;
+    private transient float[] yOne;
+    private transient int in;
+    private transient int out;
+    private transient List<K> keys;
+    private transient List<I> events;
+    private transient List<Long> timestamps;
+    private transient boolean timerSet;
+
+    /**
+     * @param streams keys stepped together in one pass over the weights (1 to 1,024)
+     * @param maxBuffered events buffered at most before a flush
+     * @param flushMillis the longest an event waits in the buffer, in processing time
+     */
+    public BatchedStepOperator(ModelRef model, StepFunction.Features<I> features, StepFunction.Outputs<K, I, O> outputs,
+                               int streams, int maxBuffered, long flushMillis) {
+        if (streams < 1 || streams > 1024 || maxBuffered < 1 || flushMillis < 1) {
+            throw new IllegalArgumentException("streams " + streams + " (1 to 1,024), maxBuffered " + maxBuffered
+                    + " and flushMillis " + flushMillis + " (at least 1)");
+        }
+        this.model = model;
+        this.features = features;
+        this.outputs = outputs;
+        this.streams = streams;
+        this.maxBuffered = maxBuffered;
+        this.flushMillis = flushMillis;
+    }
+
+    /** As {@link StepFunction#withStateTtl}. */
+    public BatchedStepOperator<K, I, O> withStateTtl(Duration idle) {
+        this.ttl = idle;
+        return this;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        if (getExecutionConfig().isObjectReuseEnabled()) {
+            throw new IllegalStateException("BatchedStepOperator holds events until a flush; it cannot run with object reuse enabled");
+        }
+        Model m = model.load();
+        try {
+            session = m.newSession(io.sequin.kernel.KernelSelection.defaultKernels(), streams);
+            in = session.stepInputSize();
+            out = session.stepOutputSize();
+        } catch (IllegalStateException e) {
+            throw new IOException("Sequin cannot step " + model + ": " + e.getMessage(), e);
+        }
+        x = new float[streams * in];
+        y = new float[streams * out];
+        xOne = new float[in];
+        yOne = new float[out];
+        state = getRuntimeContext().getState(KeyState.descriptor(ttl));
+        keys = new ArrayList<>();
+        events = new ArrayList<>();
+        timestamps = new ArrayList<>();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void processElement(StreamRecord<I> record) throws Exception {
+        keys.add((K) getCurrentKey());
+        events.add(record.getValue());
+        timestamps.add(record.hasTimestamp() ? record.getTimestamp() : null);
+        if (events.size() >= maxBuffered) {
+            flush();
+        } else if (!timerSet) {
+            timerSet = true;
+            long now = getProcessingTimeService().getCurrentProcessingTime();
+            getProcessingTimeService().registerTimer(now + flushMillis, time -> {
+                timerSet = false;
+                flush();
+            });
+        }
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        flush();
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        flush();
+    }
+
+    /** Steps every buffered event, in rounds of up to {@code streams} keys, each key's events in order. */
+    private void flush() throws Exception {
+        if (events.isEmpty()) {
+            return;
+        }
+        Object current = getCurrentKey();
+        List<Integer> round = new ArrayList<>(streams);
+        Set<K> inRound = new HashSet<>();
+        boolean[] done = new boolean[events.size()];
+        int left = events.size();
+        while (left > 0) {
+            round.clear();
+            inRound.clear();
+            for (int i = 0; i < events.size() && round.size() < streams; i++) {
+                // A key's first event not yet stepped; its later ones wait for the next round.
+                if (!done[i] && inRound.add(keys.get(i))) {
+                    round.add(i);
+                }
+            }
+            for (int s = 0; s < round.size(); s++) {
+                int i = round.get(s);
+                setCurrentKey(keys.get(i));
+                float[] saved = state.value();
+                if (saved == null) {
+                    session.reset(s);
+                } else {
+                    session.restoreState(s, saved, 0);
+                }
+                features.write(events.get(i), xOne);
+                System.arraycopy(xOne, 0, x, s * in, in);
+            }
+            session.step(x, y);
+            for (int s = 0; s < round.size(); s++) {
+                int i = round.get(s);
+                K key = keys.get(i);
+                setCurrentKey(key);
+                float[] next = new float[session.stateSize()];
+                session.saveState(s, next, 0);
+                state.update(next);
+                System.arraycopy(y, s * out, yOne, 0, out);
+                O o = outputs.make(key, events.get(i), yOne);
+                Long ts = timestamps.get(i);
+                output.collect(ts == null ? new StreamRecord<>(o) : new StreamRecord<>(o, ts));
+                done[i] = true;
+                left--;
+            }
+        }
+        keys.clear();
+        events.clear();
+        timestamps.clear();
+        if (current != null) {
+            setCurrentKey(current);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (session != null) {
+            session.close();
+        }
+        super.close();
+    }
+}
