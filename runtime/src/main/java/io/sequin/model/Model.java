@@ -73,8 +73,8 @@ public final class Model {
             if (size > Limits.MAX_FILE_BYTES) {
                 throw new InvalidModelException(file + ": " + size + " bytes is larger than a model file can be");
             }
-            return ModelLoader.load(size < MAP_FROM_BYTES ? readOffHeap(channel, file, (int) size)
-                    : channel.map(FileChannel.MapMode.READ_ONLY, 0, size), true);
+            ByteBuffer small = size < MAP_FROM_BYTES ? readOffHeap(channel, file, (int) size) : null;
+            return ModelLoader.load(small != null ? small : channel.map(FileChannel.MapMode.READ_ONLY, 0, size), true);
         } catch (InvalidModelException e) {
             throw new InvalidModelException(file + ": " + e.getMessage(), e);
         } catch (InternalError e) {
@@ -90,9 +90,18 @@ public final class Model {
      */
     private static final long MAP_FROM_BYTES = 64L << 20;
 
-    /** The whole file in a new direct buffer. */
+    /**
+     * The whole file in a new direct buffer; null when the JVM's direct memory
+     * ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum) has no room for it, and the
+     * file is mapped instead.
+     */
     private static ByteBuffer readOffHeap(FileChannel channel, Path file, int size) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+        ByteBuffer buffer;
+        try {
+            buffer = ByteBuffer.allocateDirect(size);
+        } catch (OutOfMemoryError e) {
+            return null;
+        }
         while (buffer.hasRemaining()) {
             if (channel.read(buffer) < 0) {
                 throw new IOException(file + ": the file changed while it was read (it ended after " + buffer.position()
