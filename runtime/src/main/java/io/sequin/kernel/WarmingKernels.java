@@ -37,7 +37,7 @@ final class WarmingKernels implements Kernels {
      * The warm-up waits this long before it starts, so as not to take a core from a fresh JVM's
      * first steps, which plain Java runs in a few milliseconds.
      */
-    private static final long DELAY_MILLIS = Long.getLong("sequin.warmupDelayMillis", 100);
+    private static final long DELAY_MILLIS = Math.max(0, Long.getLong("sequin.warmupDelayMillis", 100));
 
     private final PanelKernels lanes;
     /** The vector code, once warm; null until then. */
