@@ -50,26 +50,31 @@ class StepFunctionTest {
 
     /** An f32 LSTM 6x10 with random weights, as a .sqn file's bytes. */
     static byte[] model() throws Exception {
-        SplittableRandom random = new SplittableRandom(19);
+        return lstm(INPUT, HIDDEN, 19, 0.4);
+    }
+
+    /** An f32 LSTM of the given sizes, weights uniform in ±scale from {@code seed}, as a .sqn file's bytes; output Y_h. */
+    static byte[] lstm(int input, int hidden, long seed, double scale) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
         IrRecurrentLayer l = new IrRecurrentLayer();
         l.name = "lstm";
-        l.spec = RecurrentSpec.builder(CellType.LSTM, HIDDEN, INPUT).build();
-        l.w = uniform(random, 4 * HIDDEN * INPUT);
-        l.r = uniform(random, 4 * HIDDEN * HIDDEN);
-        l.b = uniform(random, 8 * HIDDEN);
+        l.spec = RecurrentSpec.builder(CellType.LSTM, hidden, input).build();
+        l.w = uniform(random, 4 * hidden * input, scale);
+        l.r = uniform(random, 4 * hidden * hidden, scale);
+        l.b = uniform(random, 8 * hidden, scale);
         l.inputs = List.of("X");
         l.outputs = List.of("Y", "Y_h", "Y_c");
         IrModel m = new IrModel();
-        m.inputs.add(new TensorSpec("X", ElementType.FLOAT32, new int[] {-1, -1, INPUT}, new String[] {"seq", "batch", ""}));
-        m.outputs.add(new TensorSpec("Y_h", ElementType.FLOAT32, new int[] {1, -1, HIDDEN}, new String[] {"", "batch", ""}));
+        m.inputs.add(new TensorSpec("X", ElementType.FLOAT32, new int[] {-1, -1, input}, new String[] {"seq", "batch", ""}));
+        m.outputs.add(new TensorSpec("Y_h", ElementType.FLOAT32, new int[] {1, -1, hidden}, new String[] {"", "batch", ""}));
         m.layers.add(l);
         return new ModelWriter("test").write(WeightQuantizer.quantize(m, WeightType.F32));
     }
 
-    private static float[] uniform(SplittableRandom random, int n) {
+    private static float[] uniform(SplittableRandom random, int n, double scale) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-            v[i] = (float) (random.nextDouble() * 2 - 1) * 0.4f;
+            v[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
         }
         return v;
     }
