@@ -114,13 +114,13 @@ class StepFunctionTest {
         double worst = 0;
         for (int key = 0; key < KEYS; key++) {
             Session session = model.newSession(KernelSelection.defaultKernels());
-            float[] x = new float[INPUT];
-            float[] y = new float[HIDDEN];
+            float[] x = new float[session.stepInputSize()];
+            float[] y = new float[session.stepOutputSize()];
             for (int t = 0; t < STEPS; t++) {
                 features(Tuple2.of(key, t), x);
                 session.step(x, y);
                 float[] flink = got.get(key + "@" + t);
-                for (int i = 0; i < HIDDEN; i++) {
+                for (int i = 0; i < y.length; i++) {
                     if (bitForBit) {
                         assertEquals(Float.floatToRawIntBits(y[i]), Float.floatToRawIntBits(flink[i]),
                                 "key " + key + ", step " + t + ", y[" + i + "]: Flink " + Arrays.toString(flink) + ", session " + Arrays.toString(y));
