@@ -4,6 +4,7 @@ import io.sequin.format.InvalidModelException;
 import io.sequin.model.Model;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -44,6 +45,10 @@ public final class ModelRef implements Serializable {
             return path != null ? Model.load(Path.of(path)) : Model.load(bytes);
         } catch (InvalidModelException e) {
             throw new IOException("Sequin cannot load " + this + ": " + e.getMessage(), e);
+        } catch (NoSuchFileException e) {
+            throw new IOException("Sequin cannot load " + this + ": no such file on this task manager", e);
+        } catch (IOException e) {
+            throw new IOException("Sequin cannot load " + this + ": " + e, e);
         }
     }
 

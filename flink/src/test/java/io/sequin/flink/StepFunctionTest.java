@@ -157,13 +157,12 @@ class StepFunctionTest {
         compareWithSessions(sqn, got, true);
     }
 
-    @Test
-    void aFileThatIsNotAModelFailsTheJobWithSequinsMessage() {
-        byte[] notAModel = "this is not a model".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    /** Runs the job with {@code model} and returns the message of the cause that says Sequin cannot load it. */
+    private static String failure(ModelRef model) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         Exception e = assertThrows(Exception.class, () -> {
-            try (CloseableIterator<Tuple3<Integer, Integer, float[]>> it = job(env, ModelRef.of(notAModel)).executeAndCollect()) {
+            try (CloseableIterator<Tuple3<Integer, Integer, float[]>> it = job(env, model).executeAndCollect()) {
                 while (it.hasNext()) {
                     it.next();
                 }
@@ -174,6 +173,14 @@ class StepFunctionTest {
             cause = cause.getCause();
         }
         assertTrue(cause != null, "no cause says Sequin cannot load the model: " + e);
-        assertTrue(cause.getMessage().contains("the model shipped with the job (19 bytes)"), cause.getMessage());
+        return cause.getMessage();
+    }
+
+    @Test
+    void aFileThatIsNotAModelOrIsMissingFailsTheJobWithSequinsMessage() {
+        String m = failure(ModelRef.of("this is not a model".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertTrue(m.startsWith("Sequin cannot load the model shipped with the job (19 bytes): "), m);
+        m = failure(ModelRef.of(java.nio.file.Path.of("/no/such/dir/model.sqn")));
+        assertEquals("Sequin cannot load /no/such/dir/model.sqn: no such file on this task manager", m);
     }
 }
