@@ -10,13 +10,6 @@ public class OrtBenchmark extends OrtSessionBenchmark {
     @Param({"LSTM", "GRU"})
     public String cell;
 
-    @Param({"64x128", "128x256", "256x512", "512x1024"})
-    public String size;
-
-    /** Intra-op threads: 1, or 0 for ONNX Runtime's default (one per physical core). */
-    @Param({"1", "0"})
-    public int threads;
-
     @Override
     byte[] model() {
         int[] s = BenchModels.size(size);
@@ -26,15 +19,5 @@ public class OrtBenchmark extends OrtSessionBenchmark {
     @Override
     String cell() {
         return cell;
-    }
-
-    @Override
-    String size() {
-        return size;
-    }
-
-    @Override
-    int threads() {
-        return threads;
     }
 }

@@ -12,13 +12,6 @@ import org.openjdk.jmh.annotations.Param;
  * {@link BenchModels#main} writes. bench/run-suite.sh makes them. ONNX Runtime has no int8 GRU.
  */
 public class OrtInt8Benchmark extends OrtSessionBenchmark {
-    @Param({"64x128", "128x256", "256x512", "512x1024"})
-    public String size;
-
-    /** Intra-op threads: 1, or 0 for ONNX Runtime's default (one per physical core). */
-    @Param({"1", "0"})
-    public int threads;
-
     /** Where the int8 graphs are, lstm-IxH-int8.onnx. */
     @Param({"bench/target/ort-models"})
     public String models;
@@ -36,15 +29,5 @@ public class OrtInt8Benchmark extends OrtSessionBenchmark {
     @Override
     String cell() {
         return "LSTM";
-    }
-
-    @Override
-    String size() {
-        return size;
-    }
-
-    @Override
-    int threads() {
-        return threads;
     }
 }

@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -28,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * ONNX Runtime's Java binding, CPU, running one recurrent node: what a JVM user would pick today.
- * Subclasses give the model and the threads: {@link OrtBenchmark} the f32 LSTM and GRU Sequin
+ * Subclasses give the model: {@link OrtBenchmark} the f32 LSTM and GRU Sequin
  * converts, {@link OrtInt8Benchmark} ONNX Runtime's own int8 LSTM.
  *
  * <p>{@code stream}: seq_len 1 per call, batch 1. Every tensor is created once on direct
@@ -44,6 +45,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public abstract class OrtSessionBenchmark {
     static final int STEPS = 100;
+
+    @Param({"64x128", "128x256", "256x512", "512x1024"})
+    public String size;
+
+    /** Intra-op threads: 1, or 0 for ONNX Runtime's default (one per physical core), what a user gets without settings. */
+    @Param({"1", "0"})
+    public int threads;
 
     private OrtEnvironment env;
     private OrtSession session;
@@ -64,20 +72,14 @@ public abstract class OrtSessionBenchmark {
     /** "LSTM" or "GRU". */
     abstract String cell();
 
-    /** "64x128": input and hidden size. */
-    abstract String size();
-
-    /** Intra-op threads: 1, or 0 for ONNX Runtime's default (one per physical core), what a user gets without settings. */
-    abstract int threads();
-
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        int[] s = BenchModels.size(size());
+        int[] s = BenchModels.size(size);
         lstm = cell().equals("LSTM");
         env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-        if (threads() > 0) {
-            options.setIntraOpNumThreads(threads());
+        if (threads > 0) {
+            options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
         }
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
