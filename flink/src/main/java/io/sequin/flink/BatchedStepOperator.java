@@ -5,6 +5,7 @@ import io.sequin.session.Session;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -54,10 +55,17 @@ public class BatchedStepOperator<K, I, O> extends AbstractStreamOperator<O> impl
     private transient float[] yOne;
     private transient int in;
     private transient int out;
+    private transient int stateSize;
+    // The buffer: event i's key, value and timestamp (if it has one); at most maxBuffered.
     private transient List<K> keys;
     private transient List<I> events;
-    private transient List<Long> timestamps;
+    private transient long[] timestamps;
+    private transient boolean[] timestamped;
     private transient boolean timerSet;
+    // A flush's working space, kept from flush to flush.
+    private transient int[] round;
+    private transient Set<K> inRound;
+    private transient boolean[] done;
 
     /**
      * @param streams keys stepped together in one pass over the weights (1 to 1,024)
@@ -95,6 +103,7 @@ public class BatchedStepOperator<K, I, O> extends AbstractStreamOperator<O> impl
             session = m.newSession(io.sequin.kernel.KernelSelection.defaultKernels(), streams);
             in = session.stepInputSize();
             out = session.stepOutputSize();
+            stateSize = session.stateSize();
         } catch (IllegalStateException e) {
             throw new IOException("Sequin cannot step " + model + ": " + e.getMessage(), e);
         }
@@ -103,17 +112,23 @@ public class BatchedStepOperator<K, I, O> extends AbstractStreamOperator<O> impl
         xOne = new float[in];
         yOne = new float[out];
         state = getRuntimeContext().getState(KeyState.descriptor(ttl));
-        keys = new ArrayList<>();
-        events = new ArrayList<>();
-        timestamps = new ArrayList<>();
+        keys = new ArrayList<>(maxBuffered);
+        events = new ArrayList<>(maxBuffered);
+        timestamps = new long[maxBuffered];
+        timestamped = new boolean[maxBuffered];
+        round = new int[streams];
+        inRound = new HashSet<>();
+        done = new boolean[maxBuffered];
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public void processElement(StreamRecord<I> record) throws Exception {
+        int i = events.size();
         keys.add((K) getCurrentKey());
         events.add(record.getValue());
-        timestamps.add(record.hasTimestamp() ? record.getTimestamp() : null);
+        timestamped[i] = record.hasTimestamp();
+        timestamps[i] = record.hasTimestamp() ? record.getTimestamp() : 0;
         if (events.size() >= maxBuffered) {
             flush();
         } else if (!timerSet) {
@@ -143,21 +158,19 @@ public class BatchedStepOperator<K, I, O> extends AbstractStreamOperator<O> impl
             return;
         }
         Object current = getCurrentKey();
-        List<Integer> round = new ArrayList<>(streams);
-        Set<K> inRound = new HashSet<>();
-        boolean[] done = new boolean[events.size()];
+        Arrays.fill(done, 0, events.size(), false);
         int left = events.size();
         while (left > 0) {
-            round.clear();
+            int n = 0;
             inRound.clear();
-            for (int i = 0; i < events.size() && round.size() < streams; i++) {
+            for (int i = 0; i < events.size() && n < streams; i++) {
                 // A key's first event not yet stepped; its later ones wait for the next round.
                 if (!done[i] && inRound.add(keys.get(i))) {
-                    round.add(i);
+                    round[n++] = i;
                 }
             }
-            for (int s = 0; s < round.size(); s++) {
-                int i = round.get(s);
+            for (int s = 0; s < n; s++) {
+                int i = round[s];
                 setCurrentKey(keys.get(i));
                 float[] saved = state.value();
                 if (saved == null) {
@@ -169,24 +182,22 @@ public class BatchedStepOperator<K, I, O> extends AbstractStreamOperator<O> impl
                 System.arraycopy(xOne, 0, x, s * in, in);
             }
             session.step(x, y);
-            for (int s = 0; s < round.size(); s++) {
-                int i = round.get(s);
+            for (int s = 0; s < n; s++) {
+                int i = round[s];
                 K key = keys.get(i);
                 setCurrentKey(key);
-                float[] next = new float[session.stateSize()];
+                float[] next = new float[stateSize];
                 session.saveState(s, next, 0);
                 state.update(next);
                 System.arraycopy(y, s * out, yOne, 0, out);
                 O o = outputs.make(key, events.get(i), yOne);
-                Long ts = timestamps.get(i);
-                output.collect(ts == null ? new StreamRecord<>(o) : new StreamRecord<>(o, ts));
+                output.collect(timestamped[i] ? new StreamRecord<>(o, timestamps[i]) : new StreamRecord<>(o));
                 done[i] = true;
                 left--;
             }
         }
         keys.clear();
         events.clear();
-        timestamps.clear();
         if (current != null) {
             setCurrentKey(current);
         }

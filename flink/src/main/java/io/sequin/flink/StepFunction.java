@@ -50,6 +50,7 @@ public class StepFunction<K, I, O> extends KeyedProcessFunction<K, I, O> {
     private transient ValueState<float[]> state;
     private transient float[] x;
     private transient float[] y;
+    private transient int stateSize;
 
     public StepFunction(ModelRef model, Features<I> features, Outputs<K, I, O> outputs) {
         this.model = model;
@@ -73,7 +74,7 @@ public class StepFunction<K, I, O> extends KeyedProcessFunction<K, I, O> {
             session = m.newSession();
             x = new float[session.stepInputSize()];
             y = new float[session.stepOutputSize()];
-            session.stateSize();
+            stateSize = session.stateSize();
         } catch (IllegalStateException e) {
             throw new IOException("Sequin cannot step " + model + ": " + e.getMessage(), e);
         }
@@ -90,7 +91,7 @@ public class StepFunction<K, I, O> extends KeyedProcessFunction<K, I, O> {
         }
         features.write(event, x);
         session.step(x, y);
-        float[] next = new float[session.stateSize()];
+        float[] next = new float[stateSize];
         session.saveState(0, next, 0);
         state.update(next);
         out.collect(outputs.make(context.getCurrentKey(), event, y));
