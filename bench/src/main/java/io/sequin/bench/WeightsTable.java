@@ -77,10 +77,10 @@ public final class WeightsTable {
         out.append("\nWhy the types rank as they do: a streaming step of one stream reads every weight once for one ")
                 .append("fma, so it is bound by the bytes it reads once the weights leave L1, and narrower types win by ")
                 .append("about their width at large sizes. Widening costs vector work per column: bf16 one shift or mask, ")
-                .append("int8 one byte-to-float conversion, f16 about ten operations, which makes f16 compute-bound and ")
+                .append("int8 a shift, a mask and an int-to-float conversion, f16 about ten operations, which makes f16 compute-bound and ")
                 .append("slower than f32 wherever the weights fit in cache. With 8 streams each weight serves 8 fmas, so ")
-                .append("the step is compute-bound at small sizes and int8's conversion (one more vector operation per ")
-                .append("four fmas) can cost more than the bytes it saves.\n");
+                .append("the step is compute-bound at small sizes and int8's widening (more vector operations than bf16's) ")
+                .append("can cost more than the bytes it saves.\n");
         if (!widening.isEmpty()) {
             out.append("\n## Widening int8 to float (WideningBenchmark, µs to read an LSTM's weights once)\n\n");
             out.append("| way | 64x128 | 512x1024 |\n|---|---|---|\n");

@@ -23,7 +23,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Ways to widen int8 weights into float vectors, each reading a layer's worth of weights once
- * with an fma per element: the choice behind {@code PanamaKernels}' int8 loops.
+ * with an fma per element: the choice behind {@code PanamaKernels}' int8 loops, which use
+ * {@link #masksFromInts} (in eight fma chains). On an AVX2 Zen 3 it read 19 G weights/s at
+ * 64x128 against {@link #convertPart0}'s 13.6 (JDK 25); on an AVX-512 Zen 5 the byte load was
+ * the faster one ({@code bench/results/weights.md}), so this is worth re-running on each new CPU.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -121,8 +124,8 @@ public class WideningBenchmark {
     }
 
     /**
-     * One int load holds four columns; a mask keeps each byte in place and the conversion
-     * yields q·2^(8j) exactly (scales fold the power of two back), no shifts.
+     * One int load holds four columns; a shift and a mask leave each byte on top and the
+     * conversion yields q·2^24 exactly (the sum is scaled back once), as {@code Int8Panels} stores them.
      */
     @Benchmark
     public float masksFromInts() {

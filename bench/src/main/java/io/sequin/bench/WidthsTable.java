@@ -61,8 +61,7 @@ public final class WidthsTable {
                 .append("All widths of one JDK ran one after the other in one run of `bench/run-widths.sh`; the machine is ")
                 .append("shared and noisy, so compare within a row. The bytes per step are JMH's own, about 6 KB an ")
                 .append("iteration spread over its steps (0.02 B at 4 µs a step, 60 B at 10 ms); the kernels allocate ")
-                .append("nothing (`ZeroAllocationTest`, at every width in the CPU matrix). With 128-bit vectors there is ")
-                .append("no byte vector of four lanes, so int8 products run as plain Java.\n\n");
+                .append("nothing (`ZeroAllocationTest`, at every width in the CPU matrix).\n\n");
         for (Map.Entry<String, Map<Integer, Map<String, double[]>>> jdk : runs.entrySet()) {
             List<Integer> widths = new ArrayList<>(jdk.getValue().keySet());
             out.append("## ").append(jdkNames.get(jdk.getKey())).append("\n\n| step |");

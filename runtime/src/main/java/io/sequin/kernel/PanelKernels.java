@@ -15,10 +15,10 @@ import java.util.Arrays;
  *
  * <p>How the vector code splits the work, which this class follows: a matrix's whole panels go
  * through register tiles or, where no tile fits, a remainder loop ({@code ...Rest}); the rows past
- * the last whole panel through a plain loop. A tile sums each row in one fma chain starting from
- * y (f32; int8 from 0, then {@code fma(sum, scale, y)}); a remainder loop in two chains, even and
- * odd columns, added at the end; bf16 always in two chains, f16 in an even pass and an odd pass
- * over y. Which panels and vectors the tiles take depends on the type and the number of vectors,
+ * the last whole panel through a plain loop. An f32 tile sums each row in one fma chain starting
+ * from y, an f32 remainder loop in two chains, even and odd columns, added at the end; bf16
+ * always in two chains; int8 always in four from 0, then {@code fma(sum, scale, y)}; f16 in an
+ * even pass and an odd pass over y. Which panels and vectors the tiles take depends on the type and the number of vectors,
  * as written in {@link #gemm}.
  */
 @DesktopOnly
@@ -117,19 +117,8 @@ public final class PanelKernels implements Kernels {
                 f32((F32Panels) m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             case INT8:
-                if (lanes < 8) {
-                    // No byte vector is that narrow: every row goes through the plain loop.
-                    full = 0;
-                    break;
-                }
-                if (n == 1) {
-                    pDone = full / Int8Panels.GROUP * Int8Panels.GROUP;
-                    jDone = 1;
-                } else {
-                    pDone = full / 2 * 2;
-                    jDone = n / 4 * 4;
-                }
-                int8((Int8Panels) m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                // Every int8 tile sums a row alike.
+                int8((Int8Panels) m, full, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             case BF16:
                 // Tiles and remainder sum a bf16 row alike.
@@ -154,13 +143,13 @@ public final class PanelKernels implements Kernels {
     // C2 can vectorize it by itself; y holds the chain that starts from y, and this thread's
     // scratch the chains that start from 0.
 
-    /** Two rows of {@code lanes} floats for the chains that start from 0; no allocation once a thread has one. */
+    /** Four rows of {@code lanes} floats for the chains that start from 0; no allocation once a thread has one. */
     private final ThreadLocal<float[]> scratch = new ThreadLocal<>();
 
     private float[] scratch() {
         float[] s = scratch.get();
         if (s == null) {
-            s = new float[2 * lanes];
+            s = new float[4 * lanes];
             scratch.set(s);
         }
         return s;
@@ -213,44 +202,42 @@ public final class PanelKernels implements Kernels {
         }
     }
 
-    private void int8(Int8Panels m, int full, int pDone, int jDone, float[] x, int xOff, int xStride, int n,
-                      float[] y, int yOff, int yStride) {
-        byte[] d = m.data();
+    /**
+     * int8 rows in four chains from 0, column k in chain k % 4, each weight taken as w·2^24, as
+     * the vector code widens it; the chains added (c0 + c1) + (c2 + c3), scaled back by 2^-24
+     * and by the row's scale into y.
+     */
+    private void int8(Int8Panels m, int full, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        int[] d = m.quads();
         float[] scales = m.scales();
-        float[] ab = scratch();
+        float[] c = scratch();
         int cols = m.cols;
+        int panel = m.quadsPerRow() * lanes;
         for (int p = 0; p < full; p++) {
-            int s = m.offset(p);
-            int stride = m.columnStride(p);
+            int s = m.start() + p * panel;
             int sc = m.scaleStart() + p * lanes;
             for (int j = 0; j < n; j++) {
                 int xj = xOff + j * xStride;
                 int out = yOff + j * yStride + p * lanes;
-                // A tile sums each row in one chain from 0; the remainder in two, even and odd columns.
-                boolean tile = p < pDone && j < jDone;
-                Arrays.fill(ab, 0f);
-                int k = 0;
-                if (!tile) {
-                    for (; k + 2 <= cols; k += 2) {
-                        int8Lanes(d, s + k * stride, x[xj + k], ab, 0);
-                        int8Lanes(d, s + (k + 1) * stride, x[xj + k + 1], ab, lanes);
-                    }
-                }
-                for (; k < cols; k++) {
-                    int8Lanes(d, s + k * stride, x[xj + k], ab, 0);
+                Arrays.fill(c, 0f);
+                for (int k = 0; k < cols; k++) {
+                    int8Lanes(d, s + k / 4 * lanes, 24 - 8 * (k & 3), x[xj + k], c, (k & 3) * lanes);
                 }
                 for (int i = 0; i < lanes; i++) {
-                    float sum = tile ? ab[i] : ab[i] + ab[lanes + i];
+                    float sum = ((c[i] + c[lanes + i]) + (c[2 * lanes + i] + c[3 * lanes + i])) * 0x1p-24f;
                     y[out + i] = Math.fma(sum, scales[sc + i], y[out + i]);
                 }
             }
         }
     }
 
-    /** {@code acc[a + i] = fma(d[o + i], v, acc[a + i])} for each lane i, the weights int8. */
-    private void int8Lanes(byte[] d, int o, float v, float[] acc, int a) {
+    /**
+     * {@code acc[a + i] = fma(w, v, acc[a + i])} for each lane i, w the byte of {@code d[o + i]}
+     * that {@code shift} moves to the top, as a float: w·2^24.
+     */
+    private void int8Lanes(int[] d, int o, int shift, float v, float[] acc, int a) {
         for (int i = 0; i < lanes; i++) {
-            acc[a + i] = Math.fma(d[o + i], v, acc[a + i]);
+            acc[a + i] = Math.fma((float) ((d[o + i] << shift) & 0xFF000000), v, acc[a + i]);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.sequin.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
@@ -62,12 +63,21 @@ class PanelKernelsTest {
             int xStride = cols + 3;
             int yStride = rows + 2;
             float[] x = KernelsTest.random(random, n * xStride, 2);
+            // Past each vector's columns: NaN, which a padded column must not read.
+            for (int j = 0; j < n; j++) {
+                for (int k = 1 + j * xStride + cols; k < Math.min(x.length, 1 + (j + 1) * xStride); k++) {
+                    x[k] = Float.NaN;
+                }
+            }
             float[] y0 = KernelsTest.random(random, n * yStride + 1, 1);
             float[] vector = y0.clone();
             float[] lanes = y0.clone();
             PANAMA.gemm(p, x, 1, xStride, n, vector, 1, yStride);
             LANES.gemm(p, x, 1, xStride, n, lanes, 1, yStride);
             assertBits(vector, lanes, n + " vectors");
+            for (int i = 0; i < vector.length; i++) {
+                assertFalse(Float.isNaN(vector[i]), n + " vectors: NaN at " + i + ", read from past a vector's columns");
+            }
         }
         float[] h = KernelsTest.random(random, cols, 1);
         float[] vector = new float[rows];
