@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Ways to widen int8 weights into float vectors, each reading a layer's worth of weights once
  * with an fma per element: the choice behind {@code PanamaKernels}' int8 loops, which use
- * {@link #masksFromInts} (in eight fma chains). On an AVX2 Zen 3 it read 19 G weights/s at
- * 64x128 against {@link #convertPart0}'s 13.6 (JDK 25); on an AVX-512 Zen 5 the byte load was
- * the faster one ({@code bench/results/weights.md}), so this is worth re-running on each new CPU.
+ * {@link #masksFromInts} (in eight fma chains) below 512 bits and {@link #convertPart0} at 512.
+ * On an AVX2 Zen 3 (JDK 25) the masks read 19 G weights/s at 64x128 against the byte load's
+ * 13.6; on an AVX-512 Zen 5 the byte load was 1.6 times as fast as the masks
+ * ({@code bench/results/weights.md}). Worth re-running on each new kind of CPU.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -57,7 +57,7 @@ public final class F32Panels extends PanelMatrix {
 
     @Override
     public F32Panels slice(int from, int count) {
-        return new F32Panels(this, slicePanel(from, count), count);
+        return new F32Panels(this, slicePanel(from, count, 1), count);
     }
 
     @Override

@@ -65,7 +65,7 @@ public final class HalfPanels extends PanelMatrix {
 
     @Override
     public HalfPanels slice(int from, int count) {
-        return new HalfPanels(this, slicePanel(from, count), count);
+        return new HalfPanels(this, slicePanel(from, count, 1), count);
     }
 
     @Override

@@ -13,8 +13,9 @@ import io.sequin.tensor.WeightType;
  *
  * <p>Why four to an int rather than a byte load per column: a column then needs no byte-to-int
  * widening, only a shift and a mask that leave byte j in the top byte (w·2^24, exactly), and one
- * int-to-float conversion. On AVX2 that measured 1.8 times as many weights a second as a
- * sign-extending byte load per column ({@code WideningBenchmark}).
+ * int-to-float conversion. With 256-bit vectors (an AVX2 Zen 3) that read 1.8 times as many
+ * weights a second as a sign-extending load of 8 bytes per column, and it needs no byte vector, so
+ * it serves 128-bit vectors too; with 512-bit ones the byte load is the faster ({@link Int8Columns}).
  */
 public final class Int8Panels extends PanelMatrix {
     private final int[] quads;
@@ -96,7 +97,7 @@ public final class Int8Panels extends PanelMatrix {
 
     @Override
     public Int8Panels slice(int from, int count) {
-        return new Int8Panels(this, slicePanel(from, count), count);
+        return new Int8Panels(this, slicePanel(from, count, 1), count);
     }
 
     @Override

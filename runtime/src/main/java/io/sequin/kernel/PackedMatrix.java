@@ -10,7 +10,7 @@ import io.sequin.tensor.WeightType;
  * <ul>
  * <li>{@link RowMajorMatrix} ({@code panel == 1}): a {@link WeightMatrix}, whose {@code rowDot}
  *     is the scalar kernels' product;
- * <li>{@link F32Panels}, {@link Int8Panels}, {@link HalfPanels} ({@link PanelMatrix}): the rows
+ * <li>{@link F32Panels}, {@link Int8Panels}, {@link Int8Columns}, {@link HalfPanels} ({@link PanelMatrix}): the rows
  *     grouped in panels of {@code panel} rows (zero rows pad the last one), a panel's column k
  *     {@code panel} consecutive elements, so one vector load reads it. Each class says where
  *     element (r, k) lies, and its {@code element} is the specification the vector kernels
@@ -87,7 +87,7 @@ public abstract class PackedMatrix implements MatrixSource {
                 panels = new F32Panels(rows, part.cols(), panel);
                 break;
             case INT8:
-                panels = new Int8Panels(rows, part.cols(), panel);
+                panels = panel >= Int8Columns.MIN_PANEL ? new Int8Columns(rows, part.cols(), panel) : new Int8Panels(rows, part.cols(), panel);
                 break;
             default:
                 panels = new HalfPanels(part.type(), rows, part.cols(), panel);

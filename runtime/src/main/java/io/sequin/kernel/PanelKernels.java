@@ -17,8 +17,9 @@ import java.util.Arrays;
  * through register tiles or, where no tile fits, a remainder loop ({@code ...Rest}); the rows past
  * the last whole panel through a plain loop. An f32 tile sums each row in one fma chain starting
  * from y, an f32 remainder loop in two chains, even and odd columns, added at the end; bf16
- * always in two chains; int8 always in four from 0, then {@code fma(sum, scale, y)}; f16 in an
- * even pass and an odd pass over y. Which panels and vectors the tiles take depends on the type and the number of vectors,
+ * always in two chains; int8 panels always in four from 0, int8 columns in one from 0 in a tile
+ * and two in the remainder, then {@code fma(sum, scale, y)}; f16 in an even pass and an odd pass
+ * over y. Which panels and vectors the tiles take depends on the type and the number of vectors,
  * as written in {@link #gemm}.
  */
 @DesktopOnly
@@ -117,7 +118,18 @@ public final class PanelKernels implements Kernels {
                 f32((F32Panels) m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             case INT8:
-                // Every int8 tile sums a row alike.
+                if (m instanceof Int8Columns) {
+                    if (n == 1) {
+                        pDone = full / Int8Columns.GROUP * Int8Columns.GROUP;
+                        jDone = 1;
+                    } else {
+                        pDone = full / 2 * 2;
+                        jDone = n / 4 * 4;
+                    }
+                    int8Columns((Int8Columns) m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                    break;
+                }
+                // Every Int8Panels tile sums a row alike.
                 int8((Int8Panels) m, full, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             case BF16:
@@ -238,6 +250,50 @@ public final class PanelKernels implements Kernels {
     private void int8Lanes(int[] d, int o, int shift, float v, float[] acc, int a) {
         for (int i = 0; i < lanes; i++) {
             acc[a + i] = Math.fma((float) ((d[o + i] << shift) & 0xFF000000), v, acc[a + i]);
+        }
+    }
+
+    /**
+     * Int8Columns rows: a tile sums each in one chain from 0, the remainder in two, even and odd
+     * columns; then {@code fma(sum, scale, y)}.
+     */
+    private void int8Columns(Int8Columns m, int full, int pDone, int jDone, float[] x, int xOff, int xStride, int n,
+                             float[] y, int yOff, int yStride) {
+        byte[] d = m.data();
+        float[] scales = m.scales();
+        float[] ab = scratch();
+        int cols = m.cols;
+        for (int p = 0; p < full; p++) {
+            int s = m.offset(p);
+            int stride = m.columnStride(p);
+            int sc = m.scaleStart() + p * lanes;
+            for (int j = 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                int out = yOff + j * yStride + p * lanes;
+                boolean tile = p < pDone && j < jDone;
+                Arrays.fill(ab, 0f);
+                int k = 0;
+                if (!tile) {
+                    for (; k + 2 <= cols; k += 2) {
+                        int8ColumnLanes(d, s + k * stride, x[xj + k], ab, 0);
+                        int8ColumnLanes(d, s + (k + 1) * stride, x[xj + k + 1], ab, lanes);
+                    }
+                }
+                for (; k < cols; k++) {
+                    int8ColumnLanes(d, s + k * stride, x[xj + k], ab, 0);
+                }
+                for (int i = 0; i < lanes; i++) {
+                    float sum = tile ? ab[i] : ab[i] + ab[lanes + i];
+                    y[out + i] = Math.fma(sum, scales[sc + i], y[out + i]);
+                }
+            }
+        }
+    }
+
+    /** {@code acc[a + i] = fma(d[o + i], v, acc[a + i])} for each lane i, the weights int8. */
+    private void int8ColumnLanes(byte[] d, int o, float v, float[] acc, int a) {
+        for (int i = 0; i < lanes; i++) {
+            acc[a + i] = Math.fma(d[o + i], v, acc[a + i]);
         }
     }
 

@@ -36,12 +36,13 @@ public abstract class PanelMatrix extends PackedMatrix {
     /** Copies the rows of {@code part}, row-major, into rows {@code [first, first + part.rows())} of this layout. */
     abstract void place(WeightMatrix part, int first);
 
-    /** Checks a slice's rows: it starts on a panel and ends on one or with this matrix. */
-    final int slicePanel(int from, int count) {
+    /** Checks a slice's rows: it starts on a panel (and {@code grain} panels) and ends on one or with this matrix. */
+    final int slicePanel(int from, int count, int grain) {
         checkRows(from, count);
-        if (from % panel != 0 || (from + count) % panel != 0 && from + count != rows) {
-            throw new IllegalArgumentException("a slice of rows [" + from + ", " + (from + count) + ") does not start on a panel of "
-                    + panel + " rows or end on a panel or with the matrix (" + rows + " rows)");
+        if (from % (panel * grain) != 0 || (from + count) % panel != 0 && from + count != rows) {
+            throw new IllegalArgumentException("a slice of rows [" + from + ", " + (from + count) + ") does not start on "
+                    + (grain == 1 ? "a panel" : "a group of " + grain + " panels") + " of " + panel
+                    + " rows or end on a panel or with the matrix (" + rows + " rows)");
         }
         return firstPanel + from / panel;
     }

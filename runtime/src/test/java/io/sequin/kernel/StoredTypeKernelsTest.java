@@ -28,7 +28,7 @@ class StoredTypeKernelsTest {
         for (Kernels k : KernelsTest.implementations()) {
             for (WeightType t : new WeightType[] {WeightType.F16, WeightType.BF16, WeightType.INT8, WeightType.F32}) {
                 for (int cols : COLS) {
-                    args.add(Arguments.of(k.name(), t, cols, k));
+                    args.add(Arguments.of(KernelsTest.label(k), t, cols, k));
                 }
             }
         }
@@ -176,7 +176,7 @@ class StoredTypeKernelsTest {
         List<Arguments> args = new ArrayList<>();
         for (Kernels k : KernelsTest.implementations()) {
             for (WeightType t : new WeightType[] {WeightType.F16, WeightType.BF16}) {
-                args.add(Arguments.of(k.name(), t, k));
+                args.add(Arguments.of(KernelsTest.label(k), t, k));
             }
         }
         return args.stream();

@@ -2,6 +2,7 @@ package io.sequin.kernel.panama;
 
 import io.sequin.kernel.F32Panels;
 import io.sequin.kernel.HalfPanels;
+import io.sequin.kernel.Int8Columns;
 import io.sequin.kernel.Int8Panels;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
@@ -10,6 +11,7 @@ import io.sequin.kernel.PanelMatrix;
 import io.sequin.kernel.ScalarKernels;
 import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -45,7 +47,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     compiled a kernel left a call virtual, {@code VectorSupport.store} failed ("missing
  *     constant: vclass=DecodeN"), and the kernel boxed a vector on every call for good
  *     (docs/PERFORMANCE.md tells how that was found). So loads,
- *     broadcasts, zeros and reinterpretations pass through {@code FV.cast} or {@code IV.cast}: {@code Class.cast} with a constant final class is an intrinsic that types
+ *     broadcasts, zeros and reinterpretations pass through {@code FV.cast}, {@code IV.cast} or
+ *     {@code BV.cast}: {@code Class.cast} with a constant final class is an intrinsic that types
  *     its result exactly while parsing, whatever the profiles say, and the concrete classes'
  *     operations keep that type. Vectors carried around a loop are cast again where a call is made
  *     on them after it, since an on-stack-replacement entry knows them only by their declared
@@ -73,9 +76,12 @@ public final class PanamaKernels implements Kernels {
     private static final int L = F.length();
     /** Ints of the float vector's width: a panel column of f16/bf16 pairs or of int8 quads. */
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** L bytes, a panel column of {@link Int8Columns}: only with 512-bit vectors or wider. */
+    private static final VectorSpecies<Byte> B = L >= Int8Columns.MIN_PANEL ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
     /** The concrete vector classes of these species: see rule 1 in the class comment. */
     private static final Class<? extends FloatVector> FV = FloatVector.zero(F).getClass();
     private static final Class<? extends IntVector> IV = IntVector.zero(I).getClass();
+    private static final Class<? extends ByteVector> BV = B == null ? null : ByteVector.zero(B).getClass();
     /** Scales an int8 row's sum of w·2^24 products back to w's: see the int8 tiles. */
     private static final float UNSHIFT = 0x1p-24f;
 
@@ -97,7 +103,7 @@ public final class PanamaKernels implements Kernels {
     /** Panels of one vector's width: column k of a panel (a column pair for 16-bit types) is one vector load. */
     /**
      * Eight panels: the most any product takes at once ({@link #gemm}: eight f32 panels for one
-     * vector; the other tiles take one, two or four), so a slice that starts at
+     * vector; the other tiles take one, two or four, and int8 columns group four), so a slice that starts at
      * a multiple of it has its rows tiled, and summed, exactly as in the whole matrix.
      */
     @Override
@@ -137,10 +143,13 @@ public final class PanamaKernels implements Kernels {
      *     panels by four vectors, so the weights are read once per four vectors; more (a
      *     sequence's input projection): four panels by two vectors, which measured faster there.
      *     Both load six vectors per eight fmas.
-     * <li>int8, one vector: two panels, four fma chains a row (one per byte of an int). More
-     *     vectors: one panel by two vectors, each widened column serving both. Every tile sums a
-     *     row the same way, so the tiling changes no bit; each row's sum is multiplied by its
-     *     scale once.
+     * <li>int8 ({@link Int8Panels}, below 512 bits), one vector: two panels, four fma chains a
+     *     row (one per byte of an int). More vectors: one panel by two vectors, each widened
+     *     column serving both. Every tile sums a row the same way, so the tiling changes no bit.
+     * <li>int8 ({@link Int8Columns}, 512 bits), one vector: a group of four panels (their
+     *     columns lie side by side, one sequential stream), four fma chains. More vectors: two
+     *     panels of a group by four vectors, each widened column serving four vectors.
+     *     Either way each row's sum is multiplied by its scale once.
      * <li>bf16, one vector: four panels, even and odd columns in their own chains (eight). More:
      *     one panel by four vectors, even and odd columns apart (eight chains), so the weights
      *     are read once per four vectors (two panels by two read them twice as often, and
@@ -187,6 +196,28 @@ public final class PanamaKernels implements Kernels {
                 break;
             }
             case INT8: {
+                if (w instanceof Int8Columns) {
+                    Int8Columns m = (Int8Columns) w;
+                    byte[] d = m.data();
+                    float[] scales = m.scales();
+                    int sc0 = m.scaleStart();
+                    if (n == 1) {
+                        for (; pDone + Int8Columns.GROUP <= full; pDone += Int8Columns.GROUP) {
+                            int8FourPanels(d, m.offset(pDone), cols, scales, sc0 + pDone * L, x, xOff, y, yOff + pDone * L);
+                        }
+                    } else {
+                        jDone = n / 4 * 4;
+                        // Pairs start at even panels, so both panels of a pair are in one group, with one stride.
+                        for (; pDone + 2 <= full; pDone += 2) {
+                            for (int j = 0; j < jDone; j += 4) {
+                                int8TwoPanelsTimesFour(d, m.offset(pDone), m.columnStride(pDone), cols, scales, sc0 + pDone * L,
+                                        x, xOff + j * xStride, xStride, y, yOff + j * yStride + pDone * L, yStride);
+                            }
+                        }
+                    }
+                    int8ColumnsRest(m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                    break;
+                }
                 Int8Panels m = (Int8Panels) w;
                 int[] d = m.quads();
                 float[] scales = m.scales();
@@ -481,6 +512,112 @@ public final class PanamaKernels implements Kernels {
                 }
                 FV.cast(FV.cast(a0).add(a1)).add(FV.cast(a2).add(a3)).mul(UNSHIFT)
                         .fma(FV.cast(FloatVector.fromArray(F, scales, sc0 + p * L)), FV.cast(FloatVector.fromArray(F, y, out)))
+                        .intoArray(y, out);
+            }
+        }
+    }
+
+    // Int8Columns, with 512-bit vectors: a column of a panel is one byte load, widened by a
+    // sign-extending conversion.
+
+    /** A whole group of four int8 panels (column 0 at {@code d[s]}) times one vector, into y. */
+    private static void int8FourPanels(byte[] d, int s, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
+        FloatVector zero = FV.cast(FloatVector.zero(F));
+        FloatVector a0 = zero;
+        FloatVector a1 = zero;
+        FloatVector a2 = zero;
+        FloatVector a3 = zero;
+        for (int k = 0, o = s; k < cols; k++, o += 4 * L) {
+            FloatVector xk = FV.cast(FloatVector.broadcast(F, x[xj + k]));
+            FloatVector w0 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w1 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + L)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w2 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + 2 * L)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w3 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + 3 * L)).convertShape(VectorOperators.B2F, F, 0));
+            a0 = w0.fma(xk, a0);
+            a1 = w1.fma(xk, a1);
+            a2 = w2.fma(xk, a2);
+            a3 = w3.fma(xk, a3);
+        }
+        FV.cast(a0).fma(FV.cast(FloatVector.fromArray(F, scales, sc)), FV.cast(FloatVector.fromArray(F, y, out))).intoArray(y, out);
+        FV.cast(a1).fma(FV.cast(FloatVector.fromArray(F, scales, sc + L)), FV.cast(FloatVector.fromArray(F, y, out + L)))
+                .intoArray(y, out + L);
+        FV.cast(a2).fma(FV.cast(FloatVector.fromArray(F, scales, sc + 2 * L)), FV.cast(FloatVector.fromArray(F, y, out + 2 * L)))
+                .intoArray(y, out + 2 * L);
+        FV.cast(a3).fma(FV.cast(FloatVector.fromArray(F, scales, sc + 3 * L)), FV.cast(FloatVector.fromArray(F, y, out + 3 * L)))
+                .intoArray(y, out + 3 * L);
+    }
+
+    /**
+     * Two int8 panels of one group (the first's column 0 at {@code d[s0]}, the second's right
+     * after it; columns {@code stride} apart) times four vectors, into y.
+     */
+    private static void int8TwoPanelsTimesFour(byte[] d, int s0, int stride, int cols, float[] scales, int sc, float[] x, int x0, int xStride,
+                                               float[] y, int out, int yStride) {
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        FloatVector zero = FV.cast(FloatVector.zero(F));
+        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero;
+        FloatVector a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+        for (int k = 0, o = s0; k < cols; k++, o += stride) {
+            FloatVector w0 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector w1 = FV.cast(BV.cast(ByteVector.fromArray(B, d, o + L)).convertShape(VectorOperators.B2F, F, 0));
+            FloatVector v0 = FV.cast(FloatVector.broadcast(F, x[x0 + k]));
+            FloatVector v1 = FV.cast(FloatVector.broadcast(F, x[x1 + k]));
+            FloatVector v2 = FV.cast(FloatVector.broadcast(F, x[x2 + k]));
+            FloatVector v3 = FV.cast(FloatVector.broadcast(F, x[x3 + k]));
+            a00 = w0.fma(v0, a00);
+            a01 = w0.fma(v1, a01);
+            a02 = w0.fma(v2, a02);
+            a03 = w0.fma(v3, a03);
+            a10 = w1.fma(v0, a10);
+            a11 = w1.fma(v1, a11);
+            a12 = w1.fma(v2, a12);
+            a13 = w1.fma(v3, a13);
+        }
+        FloatVector scale0 = FV.cast(FloatVector.fromArray(F, scales, sc));
+        FloatVector scale1 = FV.cast(FloatVector.fromArray(F, scales, sc + L));
+        FV.cast(a00).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out))).intoArray(y, out);
+        FV.cast(a10).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + L))).intoArray(y, out + L);
+        FV.cast(a01).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out + yStride))).intoArray(y, out + yStride);
+        FV.cast(a11).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + yStride + L))).intoArray(y, out + yStride + L);
+        FV.cast(a02).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride))).intoArray(y, out + 2 * yStride);
+        FV.cast(a12).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride + L))).intoArray(y, out + 2 * yStride + L);
+        FV.cast(a03).fma(scale0, FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride))).intoArray(y, out + 3 * yStride);
+        FV.cast(a13).fma(scale1, FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride + L))).intoArray(y, out + 3 * yStride + L);
+    }
+
+    /**
+     * What the tiles left of int8 panels [0, full) times vectors [0, n), as {@link #f32Rest}
+     * divides it; one panel (column 0 at {@code offset(p)}, columns {@code columnStride(p)}
+     * apart) by one vector, even and odd columns in their own fma chains.
+     */
+    private static void int8ColumnsRest(Int8Columns w, int full, int pDone, int jDone,
+                                 float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        byte[] d = w.data();
+        float[] scales = w.scales();
+        int sc0 = w.scaleStart();
+        int cols = w.cols;
+        for (int p = 0; p < full; p++) {
+            int s = w.offset(p);
+            int stride = w.columnStride(p);
+            for (int j = p < pDone ? jDone : 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                int out = yOff + j * yStride + p * L;
+                FloatVector a = FV.cast(FloatVector.zero(F));
+                FloatVector b = a;
+                int k = 0;
+                for (; k + 2 <= cols; k += 2) {
+                    FloatVector even = FV.cast(BV.cast(ByteVector.fromArray(B, d, s + k * stride)).convertShape(VectorOperators.B2F, F, 0));
+                    FloatVector odd = FV.cast(BV.cast(ByteVector.fromArray(B, d, s + (k + 1) * stride)).convertShape(VectorOperators.B2F, F, 0));
+                    a = even.fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    b = odd.fma(FV.cast(FloatVector.broadcast(F, x[xj + k + 1])), b);
+                }
+                if (k < cols) {
+                    FloatVector last = FV.cast(BV.cast(ByteVector.fromArray(B, d, s + k * stride)).convertShape(VectorOperators.B2F, F, 0));
+                    a = last.fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                }
+                FV.cast(FV.cast(a).add(b)).fma(FV.cast(FloatVector.fromArray(F, scales, sc0 + p * L)), FV.cast(FloatVector.fromArray(F, y, out)))
                         .intoArray(y, out);
             }
         }
