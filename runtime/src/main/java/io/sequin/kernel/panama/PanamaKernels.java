@@ -424,7 +424,8 @@ public final class PanamaKernels implements Kernels {
     // product goes to the chain of its byte (four chains a row, from 0), the chains are added
     // (c0 + c1) + (c2 + c3), the sum scaled back by 2^-24 (exact) and then by the row's scale
     // into y. Past the last column the bytes are 0 and x is read as 0, which leaves a chain as
-    // it was, so no tile needs a tail loop of its own.
+    // it was, so no tile needs a tail loop of its own. The products carry 2^24, so a sum overflows
+    // at 2^104 rather than 2^128: only inputs beyond about 10^28 would reach it.
 
     /** Two int8 panels (from {@code d[s]}, the second {@code panel} ints on) times one vector, into y. */
     private static void int8TwoPanels(int[] d, int s, int panel, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
