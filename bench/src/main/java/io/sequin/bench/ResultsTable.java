@@ -6,8 +6,10 @@ import io.sequin.bench.ResultsTable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns JMH JSON results (one file per JDK, from bench/run-suite.sh) into the markdown tables of
@@ -24,14 +26,15 @@ public final class ResultsTable {
         StringBuilder out = new StringBuilder();
         out.append("# Benchmark results\n\n");
         out.append("Machine: ").append(args[0]).append("\n\n");
-        out.append("JMH 1.37, average time, 1 fork, 3 warm-up and 5 measured iterations of 1 s, `-prof gc`; ")
-                .append("times in microseconds per step, ± JMH's 99.9% confidence half-width. ")
-                .append("The machine is shared and noisy: compare ratios within one run, not absolute times across runs.\n\n");
         // Results by JDK, from every file: a JDK's f32 and int8 runs may be in files of their own.
         Map<String, Map<String, double[]>> byJdk = new LinkedHashMap<>();
+        Set<String> settings = new LinkedHashSet<>();
         for (int i = 1; i < args.length; i++) {
-            read(Path.of(args[i]), byJdk);
+            read(Path.of(args[i]), byJdk, settings);
         }
+        out.append("JMH 1.37, average time, ").append(String.join("; ", settings)).append(", `-prof gc`; ")
+                .append("times in microseconds per step, ± JMH's 99.9% confidence half-width. ")
+                .append("The machine is shared and noisy: compare ratios within one run, not absolute times across runs.\n\n");
         for (Map.Entry<String, Map<String, double[]>> e : byJdk.entrySet()) {
             table(e.getKey(), e.getValue(), out);
         }
@@ -40,11 +43,15 @@ public final class ResultsTable {
 
     /**
      * Adds a file's results to {@code byJdk}: score, error and bytes per step by
-     * "benchmark|weights|cell|size|batch|threads" (ONNX Runtime's threads 0: its default).
+     * "benchmark|weights|cell|size|batch|threads" (ONNX Runtime's threads 0: its default), and
+     * how JMH ran them to {@code settings}.
      */
-    private static void read(Path file, Map<String, Map<String, double[]>> byJdk) throws IOException {
+    private static void read(Path file, Map<String, Map<String, double[]>> byJdk, Set<String> settings) throws IOException {
         JsonNode root = new ObjectMapper().readTree(file.toFile());
         for (JsonNode b : root) {
+            int forks = b.path("forks").asInt();
+            settings.add(forks + (forks == 1 ? " fork, " : " forks, ") + b.path("warmupIterations").asInt() + " warm-up and "
+                    + b.path("measurementIterations").asInt() + " measured iterations of " + b.path("measurementTime").asText());
             String jdk = b.path("vmName").asText() + " " + b.path("jdkVersion").asText() + " (" + b.path("vmVersion").asText() + ")";
             String name = b.get("benchmark").asText().replace("io.sequin.bench.", "");
             JsonNode p = b.path("params");

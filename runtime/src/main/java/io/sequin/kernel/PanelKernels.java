@@ -216,8 +216,7 @@ public final class PanelKernels implements Kernels {
 
     /**
      * int8 rows in four chains from 0, column k in chain k % 4, each weight taken as w·2^24, as
-     * the vector code widens it; the chains added (c0 + c1) + (c2 + c3), scaled back by 2^-24
-     * and by the row's scale into y.
+     * the vector code widens it; then {@link #addInt8Chains}.
      */
     private void int8(Int8Panels m, int full, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         int[] d = m.quads();
@@ -235,11 +234,20 @@ public final class PanelKernels implements Kernels {
                 for (int k = 0; k < cols; k++) {
                     int8Lanes(d, s + k / 4 * lanes, 24 - 8 * (k & 3), x[xj + k], c, (k & 3) * lanes);
                 }
-                for (int i = 0; i < lanes; i++) {
-                    float sum = ((c[i] + c[lanes + i]) + (c[2 * lanes + i] + c[3 * lanes + i])) * 0x1p-24f;
-                    y[out + i] = Math.fma(sum, scales[sc + i], y[out + i]);
-                }
+                addInt8Chains(c, 0, lanes, lanes, scales, sc, y, out);
             }
+        }
+    }
+
+    /**
+     * {@code count} int8 rows from their four chains of w·2^24 products, chain j of row i at
+     * {@code c[from + j * stride + i]}: {@code y = fma(((c0 + c1) + (c2 + c3)) * 2^-24, scale, y)}
+     * for each row. The Panama kernels' int8 products end with it too.
+     */
+    public static void addInt8Chains(float[] c, int from, int stride, int count, float[] scales, int sc, float[] y, int out) {
+        for (int i = 0; i < count; i++) {
+            float sum = ((c[from + i] + c[from + stride + i]) + (c[from + 2 * stride + i] + c[from + 3 * stride + i])) * 0x1p-24f;
+            y[out + i] = Math.fma(sum, scales[sc + i], y[out + i]);
         }
     }
 

@@ -82,8 +82,18 @@ public final class PanamaKernels implements Kernels {
     private static final Class<? extends FloatVector> FV = FloatVector.zero(F).getClass();
     private static final Class<? extends IntVector> IV = IntVector.zero(I).getClass();
     private static final Class<? extends ByteVector> BV = B == null ? null : ByteVector.zero(B).getClass();
-    /** Scales an int8 row's sum of w·2^24 products back to w's: see the int8 tiles. */
-    private static final float UNSHIFT = 0x1p-24f;
+
+    /** Room for the int8 tiles' chains, per thread; allocated again only for a matrix with more rows than any before. */
+    private final ThreadLocal<float[]> chains = new ThreadLocal<>();
+
+    private float[] chains(int size) {
+        float[] c = chains.get();
+        if (c == null || c.length < size) {
+            c = new float[size];
+            chains.set(c);
+        }
+        return c;
+    }
 
     @Override
     public String name() {
@@ -224,20 +234,32 @@ public final class PanamaKernels implements Kernels {
                 int s0 = m.start();
                 int sc0 = m.scaleStart();
                 int panel = m.quadsPerRow() * L;
+                // One vector: every tile's chains first, chain j of all rows side by side, then one
+                // pass adds them into y, a long loop that C2 vectorizes by itself.
+                int rows = full / 2 * 2 * L;
+                float[] c = chains(Math.max(8 * L, 4 * rows));
                 if (n == 1) {
                     for (; pDone + 2 <= full; pDone += 2) {
-                        int8TwoPanels(d, s0 + pDone * panel, panel, cols, scales, sc0 + pDone * L, x, xOff, y, yOff + pDone * L);
+                        int8TwoPanels(d, s0 + pDone * panel, panel, cols, x, xOff, c, pDone * L, rows);
                     }
+                    PanelKernels.addInt8Chains(c, 0, rows, rows, scales, sc0, y, yOff);
                 } else {
                     jDone = n / 2 * 2;
                     for (; pDone < full; pDone++) {
                         for (int j = 0; j < jDone; j += 2) {
-                            int8PanelTimesTwo(d, s0 + pDone * panel, cols, scales, sc0 + pDone * L, x, xOff + j * xStride, xOff + (j + 1) * xStride,
-                                    y, yOff + j * yStride + pDone * L, yOff + (j + 1) * yStride + pDone * L);
+                            int8PanelTimesTwo(d, s0 + pDone * panel, cols, x, xOff + j * xStride, xOff + (j + 1) * xStride, c);
+                            PanelKernels.addInt8Chains(c, 0, L, L, scales, sc0 + pDone * L, y, yOff + j * yStride + pDone * L);
+                            PanelKernels.addInt8Chains(c, 4 * L, L, L, scales, sc0 + pDone * L, y, yOff + (j + 1) * yStride + pDone * L);
                         }
                     }
                 }
-                int8Rest(d, s0, panel, cols, scales, sc0, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                // What the tiles left, as f32Rest divides it: one panel by one vector.
+                for (int p = 0; p < full; p++) {
+                    for (int j = p < pDone ? jDone : 0; j < n; j++) {
+                        int8Panel(d, s0 + p * panel, cols, x, xOff + j * xStride, c);
+                        PanelKernels.addInt8Chains(c, 0, L, L, scales, sc0 + p * L, y, yOff + j * yStride + p * L);
+                    }
+                }
                 break;
             }
             case BF16: {
@@ -420,15 +442,22 @@ public final class PanamaKernels implements Kernels {
     // ---- int8 ------------------------------------------------------------------------------
 
     // An int load holds four columns of a panel, column 4q+j in byte j. Shifting byte j to the top
-    // and masking the rest off leaves w·2^24, which converts to float exactly; each column's
-    // product goes to the chain of its byte (four chains a row, from 0), the chains are added
-    // (c0 + c1) + (c2 + c3), the sum scaled back by 2^-24 (exact) and then by the row's scale
-    // into y. Past the last column the bytes are 0 and x is read as 0, which leaves a chain as
-    // it was, so no tile needs a tail loop of its own. The products carry 2^24, so a sum overflows
-    // at 2^104 rather than 2^128: only inputs beyond about 10^28 would reach it.
+    // and masking the rest off leaves w·2^24, which converts to float exactly. Column k's product
+    // goes to chain k % 4 of its row (four chains from 0); the tiles store the chains in c, and
+    // PanelKernels.addInt8Chains adds them, (c0 + c1) + (c2 + c3), scales the sum back by 2^-24
+    // (exact) and adds the row's scale times it to y, in plain Java, which keeps the vector code
+    // within C2's budget (rule 2); for one vector in one pass after all tiles. x is broadcast straight from the array: a scalar operation on it
+    // first (x·2^-24 rather than the sum) cost a fifth of the speed on a Zen 3, where scalar float
+    // operations and a broadcast from a register take the vector pipes. The products carry 2^24,
+    // so a sum overflows at 2^104 rather than 2^128: only inputs beyond about 10^28 would reach it.
+    // Past the last column the bytes are 0 and x is read as 0, which leaves a chain as it was, so
+    // no tile needs a tail loop of its own.
 
-    /** Two int8 panels (from {@code d[s]}, the second {@code panel} ints on) times one vector, into y. */
-    private static void int8TwoPanels(int[] d, int s, int panel, int cols, float[] scales, int sc, float[] x, int xj, float[] y, int out) {
+    /**
+     * Two int8 panels (from {@code d[s]}, the second {@code panel} ints on) times one vector:
+     * chain j of their rows into {@code c[j * stride + at ..]}, 2L floats.
+     */
+    private static void int8TwoPanels(int[] d, int s, int panel, int cols, float[] x, int xj, float[] c, int at, int stride) {
         FloatVector zero = FV.cast(FloatVector.zero(F));
         FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         FloatVector b0 = zero, b1 = zero, b2 = zero, b3 = zero;
@@ -449,18 +478,21 @@ public final class PanamaKernels implements Kernels {
             b2 = FV.cast(v.lanewise(VectorOperators.LSHL, 8).and(top).convert(VectorOperators.I2F, 0)).fma(x2, b2);
             b3 = FV.cast(v.and(top).convert(VectorOperators.I2F, 0)).fma(x3, b3);
         }
-        FV.cast(FV.cast(a0).add(a1)).add(FV.cast(a2).add(a3)).mul(UNSHIFT)
-                .fma(FV.cast(FloatVector.fromArray(F, scales, sc)), FV.cast(FloatVector.fromArray(F, y, out))).intoArray(y, out);
-        FV.cast(FV.cast(b0).add(b1)).add(FV.cast(b2).add(b3)).mul(UNSHIFT)
-                .fma(FV.cast(FloatVector.fromArray(F, scales, sc + L)), FV.cast(FloatVector.fromArray(F, y, out + L))).intoArray(y, out + L);
+        FV.cast(a0).intoArray(c, at);
+        FV.cast(a1).intoArray(c, at + stride);
+        FV.cast(a2).intoArray(c, at + 2 * stride);
+        FV.cast(a3).intoArray(c, at + 3 * stride);
+        FV.cast(b0).intoArray(c, at + L);
+        FV.cast(b1).intoArray(c, at + stride + L);
+        FV.cast(b2).intoArray(c, at + 2 * stride + L);
+        FV.cast(b3).intoArray(c, at + 3 * stride + L);
     }
 
     /**
      * One int8 panel (from {@code d[s]}) times two vectors ({@code x[x0 ..]} and {@code x[x1 ..]}),
-     * into {@code y[out0 ..]} and {@code y[out1 ..]}: each widened column serves both.
+     * each widened column serving both: chains into {@code c[0 .. 4L)} and {@code c[4L .. 8L)}.
      */
-    private static void int8PanelTimesTwo(int[] d, int s, int cols, float[] scales, int sc, float[] x, int x0, int x1,
-                                          float[] y, int out0, int out1) {
+    private static void int8PanelTimesTwo(int[] d, int s, int cols, float[] x, int x0, int x1, float[] c) {
         FloatVector zero = FV.cast(FloatVector.zero(F));
         FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         FloatVector b0 = zero, b1 = zero, b2 = zero, b3 = zero;
@@ -480,42 +512,36 @@ public final class PanamaKernels implements Kernels {
             b2 = w2.fma(FV.cast(FloatVector.broadcast(F, k + 2 < cols ? x[x1 + k + 2] : 0f)), b2);
             b3 = w3.fma(FV.cast(FloatVector.broadcast(F, k + 3 < cols ? x[x1 + k + 3] : 0f)), b3);
         }
-        FloatVector scale = FV.cast(FloatVector.fromArray(F, scales, sc));
-        FV.cast(FV.cast(a0).add(a1)).add(FV.cast(a2).add(a3)).mul(UNSHIFT)
-                .fma(scale, FV.cast(FloatVector.fromArray(F, y, out0))).intoArray(y, out0);
-        FV.cast(FV.cast(b0).add(b1)).add(FV.cast(b2).add(b3)).mul(UNSHIFT)
-                .fma(scale, FV.cast(FloatVector.fromArray(F, y, out1))).intoArray(y, out1);
+        FV.cast(a0).intoArray(c, 0);
+        FV.cast(a1).intoArray(c, L);
+        FV.cast(a2).intoArray(c, 2 * L);
+        FV.cast(a3).intoArray(c, 3 * L);
+        FV.cast(b0).intoArray(c, 4 * L);
+        FV.cast(b1).intoArray(c, 5 * L);
+        FV.cast(b2).intoArray(c, 6 * L);
+        FV.cast(b3).intoArray(c, 7 * L);
     }
 
-    /**
-     * What the tiles left of int8 panels [0, full) times vectors [0, n), as {@link #f32Rest}
-     * divides it: one panel by one vector.
-     */
-    private static void int8Rest(int[] d, int s0, int panel, int cols, float[] scales, int sc0, int full, int pDone, int jDone,
-                                 float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+    /** One int8 panel (from {@code d[s]}) times one vector: chains into {@code c[0 .. 4L)}. */
+    private static void int8Panel(int[] d, int s, int cols, float[] x, int xj, float[] c) {
+        FloatVector a0 = FV.cast(FloatVector.zero(F));
+        FloatVector a1 = a0, a2 = a0, a3 = a0;
         IntVector top = IV.cast(IntVector.broadcast(I, 0xFF000000));
-        for (int p = 0; p < full; p++) {
-            for (int j = p < pDone ? jDone : 0; j < n; j++) {
-                int xj = xOff + j * xStride;
-                int out = yOff + j * yStride + p * L;
-                FloatVector a0 = FV.cast(FloatVector.zero(F));
-                FloatVector a1 = a0, a2 = a0, a3 = a0;
-                for (int k = 0, o = s0 + p * panel; k < cols; k += 4, o += L) {
-                    IntVector u = IV.cast(IntVector.fromArray(I, d, o));
-                    a0 = FV.cast(u.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0))
-                            .fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a0);
-                    a1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).and(top).convert(VectorOperators.I2F, 0))
-                            .fma(FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[xj + k + 1] : 0f)), a1);
-                    a2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).and(top).convert(VectorOperators.I2F, 0))
-                            .fma(FV.cast(FloatVector.broadcast(F, k + 2 < cols ? x[xj + k + 2] : 0f)), a2);
-                    a3 = FV.cast(u.and(top).convert(VectorOperators.I2F, 0))
-                            .fma(FV.cast(FloatVector.broadcast(F, k + 3 < cols ? x[xj + k + 3] : 0f)), a3);
-                }
-                FV.cast(FV.cast(a0).add(a1)).add(FV.cast(a2).add(a3)).mul(UNSHIFT)
-                        .fma(FV.cast(FloatVector.fromArray(F, scales, sc0 + p * L)), FV.cast(FloatVector.fromArray(F, y, out)))
-                        .intoArray(y, out);
-            }
+        for (int k = 0, o = s; k < cols; k += 4, o += L) {
+            IntVector u = IV.cast(IntVector.fromArray(I, d, o));
+            a0 = FV.cast(u.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0))
+                    .fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a0);
+            a1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).and(top).convert(VectorOperators.I2F, 0))
+                    .fma(FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[xj + k + 1] : 0f)), a1);
+            a2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).and(top).convert(VectorOperators.I2F, 0))
+                    .fma(FV.cast(FloatVector.broadcast(F, k + 2 < cols ? x[xj + k + 2] : 0f)), a2);
+            a3 = FV.cast(u.and(top).convert(VectorOperators.I2F, 0))
+                    .fma(FV.cast(FloatVector.broadcast(F, k + 3 < cols ? x[xj + k + 3] : 0f)), a3);
         }
+        FV.cast(a0).intoArray(c, 0);
+        FV.cast(a1).intoArray(c, L);
+        FV.cast(a2).intoArray(c, 2 * L);
+        FV.cast(a3).intoArray(c, 3 * L);
     }
 
     // Int8Columns, with 512-bit vectors: a column of a panel is one byte load, widened by a
