@@ -7,7 +7,7 @@ import io.sequin.tensor.WeightType;
 /**
  * int8 in panels of 16 rows or more, a panel's column k one byte load: what the Panama kernels read
  * with 512-bit vectors, where a sign-extending byte load and a conversion widen a column in two
- * instructions (on an AVX-512 Zen 5 an int8 step was 0.95 to 1.16 times bf16's time with this
+ * instructions (on an AVX-512 Zen 5 an int8 step took 0.95 to 1.31 times bf16's time with this
  * layout; {@link Int8Panels}, four columns to an int, serves narrower vectors). Panels go in
  * groups of {@link #GROUP}: a group stores its panels' column k side by side, so a step over the
  * columns reads one sequential stream rather than one per panel.
