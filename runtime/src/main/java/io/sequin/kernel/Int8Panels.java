@@ -102,16 +102,7 @@ public final class Int8Panels extends PanelMatrix {
 
     @Override
     public WeightMatrix read(int from, int count) {
-        checkRows(from, count);
-        byte[] v = new byte[Math.multiplyExact(count, cols)];
-        float[] s = new float[count];
-        for (int i = 0; i < count; i++) {
-            s[i] = scale(from + i);
-            for (int k = 0; k < cols; k++) {
-                v[i * cols + k] = value(from + i, k);
-            }
-        }
-        return WeightMatrix.ofInt8(count, cols, v, s);
+        return readInt8(from, count);
     }
 
     @Override
