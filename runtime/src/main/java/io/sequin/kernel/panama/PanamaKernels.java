@@ -445,13 +445,13 @@ public final class PanamaKernels implements Kernels {
     // and masking the rest off leaves w·2^24, which converts to float exactly. Column k's product
     // goes to chain k % 4 of its row (four chains from 0); the tiles store the chains in c, and
     // PanelKernels.addInt8Chains adds them, (c0 + c1) + (c2 + c3), scales the sum back by 2^-24
-    // (exact) and adds the row's scale times it to y, in plain Java, which keeps the vector code
-    // within C2's budget (rule 2); for one vector in one pass after all tiles. x is broadcast straight from the array: a scalar operation on it
-    // first (x·2^-24 rather than the sum) cost a fifth of the speed on a Zen 3, where scalar float
-    // operations and a broadcast from a register take the vector pipes. The products carry 2^24,
-    // so a sum overflows at 2^104 rather than 2^128: only inputs beyond about 10^28 would reach it.
-    // Past the last column the bytes are 0 and x is read as 0, which leaves a chain as it was, so
-    // no tile needs a tail loop of its own.
+    // (exact) and adds the row's scale times it to y, in plain Java (for one vector, in one pass
+    // after all tiles), which keeps the vector code within C2's budget (rule 2). x is broadcast
+    // straight from its array: scaling it by 2^-24 first instead cost 8-15% of the speed on a
+    // Zen 3, where a scalar float operation and a broadcast from a register take vector pipes.
+    // The products carry 2^24, so a sum overflows at 2^104 rather than 2^128: only inputs beyond
+    // about 10^28 would reach it. Past the last column the bytes are 0 and x is read as 0, which
+    // leaves a chain as it was, so no tile needs a tail loop of its own.
 
     /**
      * Two int8 panels (from {@code d[s]}, the second {@code panel} ints on) times one vector:
@@ -620,7 +620,7 @@ public final class PanamaKernels implements Kernels {
      * apart) by one vector, even and odd columns in their own fma chains.
      */
     private static void int8ColumnsRest(Int8Columns w, int full, int pDone, int jDone,
-                                 float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+                                        float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         byte[] d = w.data();
         float[] scales = w.scales();
         int sc0 = w.scaleStart();
