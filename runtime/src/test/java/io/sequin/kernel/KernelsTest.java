@@ -24,9 +24,14 @@ class KernelsTest {
 
     /**
      * The scalar kernels, this JVM's Panama kernels, and the lane-by-lane panel kernels at 128 and
-     * 512 bits, so that the layouts of vector widths this CPU may not offer are tested too.
+     * 512 bits, so that the layouts of vector widths this CPU may not offer are tested too. The CPU
+     * matrix, which runs these tests again under other JIT flags, leaves the lane-by-lane ones out
+     * ({@code -Dsequin.test.laneKernels=false}): they are plain Java, the same under every flag.
      */
     static List<Kernels> implementations() {
+        if (!Boolean.parseBoolean(System.getProperty("sequin.test.laneKernels", "true"))) {
+            return List.of(new ScalarKernels(), KernelSelection.select("panama"));
+        }
         return List.of(new ScalarKernels(), KernelSelection.select("panama"), new PanelKernels(4, ""), new PanelKernels(16, ""));
     }
 
