@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * with an fma per element: the choice behind {@code PanamaKernels}' int8 loops, which use
  * {@link #masksFromInts} (in eight fma chains) below 512 bits and {@link #convertPart0} at 512.
  * On an AVX2 Zen 3 (JDK 25) the masks read 19 G weights/s at 64x128 against the byte load's
- * 13.6; on an AVX-512 Zen 5 the byte load was 1.6 times as fast as the masks
+ * 13.6; on an AVX-512 Intel Xeon the byte load was 1.6 times as fast as the masks
  * ({@code bench/results/weights.md}). Worth re-running on each new kind of CPU.
  */
 @BenchmarkMode(Mode.AverageTime)

@@ -15,7 +15,8 @@ import io.sequin.tensor.WeightType;
  * widening, only a shift and a mask that leave byte j in the top byte (w·2^24, exactly), and one
  * int-to-float conversion. With 256-bit vectors (an AVX2 Zen 3) that read 1.8 times as many
  * weights a second as a sign-extending load of 8 bytes per column, and it needs no byte vector, so
- * it serves 128-bit vectors too; with 512-bit ones the byte load is the faster ({@link Int8Columns}).
+ * it serves 128-bit vectors too; with 512-bit ones the byte load measured the faster on an Intel
+ * Xeon ({@link Int8Columns}).
  */
 public final class Int8Panels extends PanelMatrix {
     private final int[] quads;
