@@ -13,9 +13,9 @@ import io.sequin.tensor.WeightType;
  *
  * <p>Why four to an int rather than a byte load per column: a column then needs no byte-to-int
  * widening, only a shift and a mask that leave byte j in the top byte (w·2^24, exactly), and one
- * int-to-float conversion. With 256-bit vectors (an AVX2 Zen 3) that read 1.8 times as many
- * weights a second as a sign-extending load of 8 bytes per column, and it needs no byte vector, so
- * it serves 128-bit vectors too; with 512-bit ones the byte load measured the faster on an Intel
+ * int-to-float conversion. With 256-bit vectors (an AVX2 Zen 3) an int8 step took 0.61 to 0.93
+ * of its time with a sign-extending load of 8 bytes per column ({@code bench/results/int8.md}), and
+ * it needs no byte vector, so it serves 128-bit vectors too; with 512-bit ones the byte load measured the faster on an Intel
  * Xeon ({@link Int8Columns}).
  */
 public final class Int8Panels extends PanelMatrix {
