@@ -447,8 +447,9 @@ public final class PanamaKernels implements Kernels {
     // PanelKernels.addInt8Chains adds them, (c0 + c1) + (c2 + c3), scales the sum back by 2^-24
     // (exact) and adds the row's scale times it to y, in plain Java (for one vector, in one pass
     // after all tiles), which keeps the vector code within C2's budget (rule 2). x is broadcast
-    // straight from its array: scaling it by 2^-24 first instead cost 8-15% of the speed on a
-    // Zen 3, where a scalar float operation and a broadcast from a register take vector pipes.
+    // straight from its array: scaling it by 2^-24 first instead cost 8-15% in a timing loop on a
+    // Zen 3 (not JMH), where a scalar float operation and a broadcast from a register take
+    // vector pipes.
     // The products carry 2^24, so a sum overflows at 2^104 rather than 2^128: only inputs beyond
     // about 10^28 would reach it. Past the last column the bytes are 0 and x is read as 0, which
     // leaves a chain as it was, so no tile needs a tail loop of its own.
