@@ -33,20 +33,6 @@ public abstract class PanelMatrix extends PackedMatrix {
         return 1f;
     }
 
-    /** Rows {@code [from, from + count)} of an int8 layout as a row-major matrix, through {@link #element} and {@link #scale}. */
-    final WeightMatrix readInt8(int from, int count) {
-        checkRows(from, count);
-        byte[] v = new byte[Math.multiplyExact(count, cols)];
-        float[] s = new float[count];
-        for (int i = 0; i < count; i++) {
-            s[i] = scale(from + i);
-            for (int k = 0; k < cols; k++) {
-                v[i * cols + k] = (byte) element(from + i, k);
-            }
-        }
-        return WeightMatrix.ofInt8(count, cols, v, s);
-    }
-
     /** Copies the rows of {@code part}, row-major, into rows {@code [first, first + part.rows())} of this layout. */
     abstract void place(WeightMatrix part, int first);
 
