@@ -24,10 +24,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Ways to widen int8 weights into float vectors, each reading a layer's worth of weights once
  * with an fma per element: the choice behind {@code PanamaKernels}' int8 loops, which use
- * {@link #masksFromInts} (in eight fma chains) below 512 bits and {@link #convertPart0} at 512.
+ * {@link #stackedSums} (in eight fma chains) below 512 bits and {@link #convertPart0} at 512.
  * On an AVX2 Zen 3 (JDK 25) the masks read 19 G weights/s at 64x128 against the byte load's
  * 13.6; on an AVX-512 Intel Xeon the byte load was 1.6 times as fast as the masks
- * ({@code bench/results/weights.md}). Worth re-running on each new kind of CPU.
+ * ({@code bench/results/weights.md}); the stacked sums, which drop the masks, have not yet been
+ * measured at 512 bits. Worth re-running on each new kind of CPU.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -126,7 +127,8 @@ public class WideningBenchmark {
 
     /**
      * One int load holds four columns; a shift and a mask leave each byte on top and the
-     * conversion yields q·2^24 exactly (the sum is scaled back once), as {@code Int8Panels} stores them.
+     * conversion yields q·2^24 exactly (the sum is scaled back once): the layout before
+     * {@code Int8Stacks}.
      */
     @Benchmark
     public float masksFromInts() {
@@ -138,6 +140,26 @@ public class WideningBenchmark {
             a3 = q.and(0xFF000000).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a3);
             a2 = q.lanewise(VectorOperators.LSHL, 8).and(0xFF000000).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a2);
             a1 = q.lanewise(VectorOperators.LSHL, 16).and(0xFF000000).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a1);
+            a0 = q.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a0);
+        }
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * One int load holds four rows' weights as {@code q0 + q1·2^8 + q2·2^16 + q3·2^24}, as
+     * {@code Int8Stacks} stores them: a shift alone leaves each on top, the rows below it
+     * riding along exactly (taken out once per sum, after the loop), so no mask.
+     */
+    @Benchmark
+    public float stackedSums() {
+        int[] w = ints;
+        FloatVector v = FloatVector.broadcast(F, x);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int k = 0; k + L <= w.length; k += L) {
+            IntVector q = IntVector.fromArray(I, w, k);
+            a3 = q.convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a3);
+            a2 = q.lanewise(VectorOperators.LSHL, 8).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a2);
+            a1 = q.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a1);
             a0 = q.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0).reinterpretAsFloats().fma(v, a0);
         }
         return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);

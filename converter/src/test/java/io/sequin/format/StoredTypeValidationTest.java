@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A model file's quantized weights are untrusted like the rest of it: scales that are not
- * finite or negative, a scale count that does not match the rows, and f16 infinities are refused
- * with the tensor named.
+ * finite or negative, a scale count that does not match the rows, int8 -128 (outside the
+ * format's symmetric range, and what the vector kernels' int8 layout cannot hold) and f16
+ * infinities are refused with the tensor named.
  */
 class StoredTypeValidationTest {
     /** The first layer's W tensor in a buffer over {@code sqn}. */
@@ -101,5 +102,16 @@ class StoredTypeValidationTest {
         reseal(sqn, crc);
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
         assertTrue(e.getMessage().contains("'gru'.w") && e.getMessage().contains("element 4 is -Infinity"), e.getMessage());
+    }
+
+    @Test
+    void int8MinusOneTwentyEightIsRefused() {
+        byte[] sqn = model(WeightType.INT8);
+        long crc = firstW(sqn).dataCrc32();
+        ByteBuffer data = firstW(sqn).dataAsByteBuffer();
+        sqn[data.position() + 6] = Byte.MIN_VALUE;
+        reseal(sqn, crc);
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> Model.load(sqn));
+        assertTrue(e.getMessage().contains("'gru'.w") && e.getMessage().contains("int8 element 6 is -128"), e.getMessage());
     }
 }

@@ -4,7 +4,7 @@ package io.sequin.kernel;
  * int8 in panels of 16 rows or more, a panel's column k one byte load: what the Panama kernels read
  * with 512-bit vectors, where a sign-extending byte load and a conversion widen a column in two
  * instructions (on an AVX-512 Zen 5 an int8 step took 0.95 to 1.31 times bf16's time with this
- * layout; {@link Int8Panels}, four columns to an int, serves narrower vectors). Panels go in
+ * layout; {@link Int8Stacks} serves narrower vectors). Panels go in
  * groups of {@link #GROUP}: a group stores its panels' column k side by side, so a step over the
  * columns reads one sequential stream rather than one per panel. Panel p's column k is at
  * {@link #offset offset(p)} {@code + k *} {@link #columnStride columnStride(p)}. A slice starts

@@ -5,7 +5,7 @@ import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 
 /**
- * What the two int8 panel layouts share ({@link Int8Panels}, {@link Int8Columns}): one scale per
+ * What the two int8 panel layouts share ({@link Int8Stacks}, {@link Int8Columns}): one scale per
  * row, padded with zeros to whole panels, row r's at {@link #scaleStart()} {@code + r}; rows
  * placed and read back one element at a time through the subclass's {@link #set} and
  * {@link #value}.

@@ -10,7 +10,7 @@ import io.sequin.tensor.WeightType;
  * <ul>
  * <li>{@link RowMajorMatrix} ({@code panel == 1}): a {@link WeightMatrix}, whose {@code rowDot}
  *     is the scalar kernels' product;
- * <li>{@link F32Panels}, {@link Int8Panels}, {@link Int8Columns}, {@link HalfPanels} ({@link PanelMatrix}): the rows
+ * <li>{@link F32Panels}, {@link Int8Stacks}, {@link Int8Columns}, {@link HalfPanels} ({@link PanelMatrix}): the rows
  *     grouped in panels of {@code panel} rows (zero rows pad the last one), a panel's column k
  *     {@code panel} consecutive elements, so one vector load reads it. Each class says where
  *     element (r, k) lies, and its {@code element} is the specification the vector kernels
@@ -81,16 +81,15 @@ public abstract class PackedMatrix implements MatrixSource {
         if (panel == 1) {
             return new RowMajorMatrix(part.read(0, rows));
         }
+        // if rather than a switch on the enum, which would cost the runtime jar a class.
+        WeightType type = part.type();
         PanelMatrix panels;
-        switch (part.type()) {
-            case F32:
-                panels = new F32Panels(rows, part.cols(), panel);
-                break;
-            case INT8:
-                panels = panel >= Int8Columns.MIN_PANEL ? new Int8Columns(rows, part.cols(), panel) : new Int8Panels(rows, part.cols(), panel);
-                break;
-            default:
-                panels = new HalfPanels(part.type(), rows, part.cols(), panel);
+        if (type == WeightType.F32) {
+            panels = new F32Panels(rows, part.cols(), panel);
+        } else if (type == WeightType.INT8) {
+            panels = panel >= Int8Columns.MIN_PANEL ? new Int8Columns(rows, part.cols(), panel) : new Int8Stacks(rows, part.cols(), panel);
+        } else {
+            panels = new HalfPanels(type, rows, part.cols(), panel);
         }
         int chunk = Math.max(1, CHUNK_ELEMENTS / Math.max(1, part.cols()));
         for (int r = 0; r < rows; r += chunk) {

@@ -17,8 +17,9 @@ import java.util.Arrays;
  * through register tiles or, where no tile fits, a remainder loop ({@code ...Rest}); the rows past
  * the last whole panel through a plain loop. An f32 tile sums each row in one fma chain starting
  * from y, an f32 remainder loop in two chains, even and odd columns, added at the end; bf16
- * always in two chains; int8 panels always in four from 0, int8 columns in one from 0 in a tile
- * and two in the remainder, then {@code fma(sum, scale, y)}; f16 in an even pass and an odd pass
+ * always in two chains; int8 stacks always in one chain per panel from 0, then
+ * {@link #addInt8Stacks}; int8 columns in one from 0 in a tile and two in the remainder, then
+ * {@code fma(sum, scale, y)}; f16 in an even pass and an odd pass
  * over y. Which panels and vectors the tiles take depends on the type and the number of vectors,
  * as written in {@link #gemm}.
  */
@@ -129,8 +130,8 @@ public final class PanelKernels implements Kernels {
                     int8Columns((Int8Columns) m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                     break;
                 }
-                // Every Int8Panels tile sums a row alike.
-                int8((Int8Panels) m, full, x, xOff, xStride, n, y, yOff, yStride);
+                // Every Int8Stacks tile sums a row alike.
+                int8((Int8Stacks) m, full, x, xOff, xStride, n, y, yOff, yStride);
                 break;
             case BF16:
                 // Tiles and remainder sum a bf16 row alike.
@@ -215,49 +216,67 @@ public final class PanelKernels implements Kernels {
     }
 
     /**
-     * int8 rows in four chains from 0, column k in chain k % 4, each weight taken as w·2^24, as
-     * the vector code widens it; then {@link #addInt8Chains}.
+     * int8 stacks: each panel of a stack in one chain from 0, column k after column k - 1, its
+     * weights widened as the vector code widens them (the stack's int shifted left by 8(3 - j)
+     * for panel j, as a float); then {@link #addInt8Stacks}, a stack at a time.
      */
-    private void int8(Int8Panels m, int full, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        int[] d = m.quads();
+    private void int8(Int8Stacks m, int full, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        int[] d = m.data();
         float[] scales = m.scales();
         float[] c = scratch();
         int cols = m.cols;
-        int panel = m.quadsPerRow() * lanes;
-        for (int p = 0; p < full; p++) {
-            int s = m.start() + p * panel;
-            int sc = m.scaleStart() + p * lanes;
+        int rows = full * lanes;
+        for (int g = 0; g < Int8Stacks.stacks(full); g++) {
+            int s = m.offset(g);
+            int first = g * Int8Stacks.STACK * lanes;
             for (int j = 0; j < n; j++) {
                 int xj = xOff + j * xStride;
-                int out = yOff + j * yStride + p * lanes;
                 Arrays.fill(c, 0f);
                 for (int k = 0; k < cols; k++) {
-                    int8Lanes(d, s + k / 4 * lanes, 24 - 8 * (k & 3), x[xj + k], c, (k & 3) * lanes);
+                    for (int b = 0; b < Int8Stacks.STACK; b++) {
+                        int8Lanes(d, s + k * lanes, 8 * (3 - b), x[xj + k], c, b * lanes);
+                    }
                 }
-                addInt8Chains(c, 0, lanes, lanes, scales, sc, y, out);
+                addInt8Stacks(c, 0, lanes, Math.min(Int8Stacks.STACK * lanes, rows - first), scales, m.scaleStart() + first, y,
+                        yOff + j * yStride + first);
             }
         }
     }
 
     /**
-     * {@code count} int8 rows from their four chains of w·2^24 products, chain j of row i at
-     * {@code c[from + j * stride + i]}: {@code y = fma(((c0 + c1) + (c2 + c3)) * 2^-24, scale, y)}
-     * for each row. The Panama kernels' int8 products end with it too.
+     * {@code count} rows of whole int8 stacks of {@code lanes}-row panels from their chains, row
+     * i's at {@code c[from + i]} (a stack's panel j holds {@code Σ v_j·x} with {@code v_j = w_j·2^24
+     * + w_(j-1)·2^16 + ...}, see {@link Int8Stacks}): each chain first loses what the panels below
+     * put in it, {@code e_j = c_j - e_(j-1)·2^-8 - e_(j-2)·2^-16 - e_(j-3)·2^-24}, in place, so
+     * that {@code e_j = Σ w_j·x·2^24}; then {@code y = fma(e·2^-24, scale, y)} for each row. Rows
+     * from {@code count} to the end of the last stack are decoded but not added. The Panama
+     * kernels' int8 products end with it too.
      */
-    public static void addInt8Chains(float[] c, int from, int stride, int count, float[] scales, int sc, float[] y, int out) {
+    public static void addInt8Stacks(float[] c, int from, int lanes, int count, float[] scales, int sc, float[] y, int out) {
+        int stack = Int8Stacks.STACK * lanes;
+        for (int g = from; g < from + count; g += stack) {
+            for (int i = g + lanes; i < g + 2 * lanes; i++) {
+                c[i] = Math.fma(c[i - lanes], -0x1p-8f, c[i]);
+            }
+            for (int i = g + 2 * lanes; i < g + 3 * lanes; i++) {
+                c[i] = Math.fma(c[i - lanes], -0x1p-8f, Math.fma(c[i - 2 * lanes], -0x1p-16f, c[i]));
+            }
+            for (int i = g + 3 * lanes; i < g + stack; i++) {
+                c[i] = Math.fma(c[i - lanes], -0x1p-8f, Math.fma(c[i - 2 * lanes], -0x1p-16f, Math.fma(c[i - 3 * lanes], -0x1p-24f, c[i])));
+            }
+        }
         for (int i = 0; i < count; i++) {
-            float sum = ((c[from + i] + c[from + stride + i]) + (c[from + 2 * stride + i] + c[from + 3 * stride + i])) * 0x1p-24f;
-            y[out + i] = Math.fma(sum, scales[sc + i], y[out + i]);
+            y[out + i] = Math.fma(c[from + i] * 0x1p-24f, scales[sc + i], y[out + i]);
         }
     }
 
     /**
-     * {@code acc[a + i] = fma(w, v, acc[a + i])} for each lane i, w the byte of {@code d[o + i]}
-     * that {@code shift} moves to the top, as a float: w·2^24.
+     * {@code acc[a + i] = fma(w, v, acc[a + i])} for each lane i, w the int {@code d[o + i]}
+     * shifted left by {@code shift}, as a float.
      */
     private void int8Lanes(int[] d, int o, int shift, float v, float[] acc, int a) {
         for (int i = 0; i < lanes; i++) {
-            acc[a + i] = Math.fma((float) ((d[o + i] << shift) & 0xFF000000), v, acc[a + i]);
+            acc[a + i] = Math.fma((float) (d[o + i] << shift), v, acc[a + i]);
         }
     }
 

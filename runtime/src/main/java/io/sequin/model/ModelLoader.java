@@ -525,7 +525,8 @@ final class ModelLoader {
      * A weight matrix in its stored type, [.., rows, cols] read as one matrix of all the leading
      * rows: left in a mapped file until a kernel set lays it out, or else copied to the heap. f16 must not hold infinities or NaN (the vector kernels do not
      * decode them, and no trained weight is one); int8 needs one finite, non-negative scale per
-     * row.
+     * row and no -128 (the format's int8 is symmetric, and the int8 layout of the vector kernels
+     * relies on it).
      */
     private MatrixSource matrix(SqnTensor t, String what, int[] expectedShape,
                                        List<StoredTensor> stored) throws InvalidModelException {
@@ -590,6 +591,11 @@ final class ModelLoader {
                 scales[i] = t.scales(i);
                 if (!(Float.isFinite(scales[i]) && scales[i] >= 0)) {
                     throw new InvalidModelException(what + ": scale " + i + " is " + scales[i] + "; scales must be finite and >= 0");
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                if (le.get(i) == Byte.MIN_VALUE) {
+                    throw new InvalidModelException(what + ": int8 element " + i + " is -128; int8 weights are symmetric, in [-127, 127]");
                 }
             }
         }

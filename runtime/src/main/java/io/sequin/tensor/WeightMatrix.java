@@ -31,14 +31,13 @@ public abstract class WeightMatrix implements MatrixSource {
 
     /** An f16 or bf16 matrix over {@code bits} (not copied). */
     public static WeightMatrix ofHalves(WeightType type, int rows, int cols, short[] bits) {
-        switch (type) {
-            case F16:
-                return new F16Matrix(rows, cols, bits);
-            case BF16:
-                return new Bf16Matrix(rows, cols, bits);
-            default:
-                throw new IllegalArgumentException(type.displayName() + " is not a 16-bit type");
+        if (type == WeightType.F16) {
+            return new F16Matrix(rows, cols, bits);
         }
+        if (type == WeightType.BF16) {
+            return new Bf16Matrix(rows, cols, bits);
+        }
+        throw new IllegalArgumentException(type.displayName() + " is not a 16-bit type");
     }
 
     /** An int8 matrix over {@code values} with one scale per row (neither copied). */

@@ -127,12 +127,28 @@ class LayoutTest {
         assertThrows(IndexOutOfBoundsException.class, () -> p.slice(290, 20));
         if (k.rowGrain() > 1) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.slice(1, k.rowGrain()));
-            String expected = k.vectorLanes() >= Int8Columns.MIN_PANEL
-                    ? "does not start on a group of " + Int8Columns.GROUP + " panels of " + k.vectorLanes() + " rows"
-                    : "does not start on a panel of " + k.vectorLanes() + " rows";
+            int group = k.vectorLanes() >= Int8Columns.MIN_PANEL ? Int8Columns.GROUP : Int8Stacks.STACK;
+            String expected = "does not start on a group of " + group + " panels of " + k.vectorLanes() + " rows";
             assertTrue(e.getMessage().contains(expected), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> p.slice(0, k.rowGrain() + 1));
             assertTrue(e.getMessage().contains("end on a panel or with the matrix"), e.getMessage());
+        }
+    }
+
+    /**
+     * An int8 -128 (which no file holds: the loader refuses it) cannot be laid out in stacks, whose
+     * sums of four weights need every weight within [-127, 127]; it is refused with its place named,
+     * not multiplied wrongly.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.sequin.kernel.KernelsTest#implementations")
+    void int8StacksRefuseMinusOneTwentyEight(Kernels k) {
+        byte[] v = new byte[40 * 3];
+        v[20 * 3 + 1] = Byte.MIN_VALUE;
+        WeightMatrix m = WeightMatrix.ofInt8(40, 3, v, new float[40]);
+        if (k.pack(WeightMatrix.ofInt8(40, 3, new byte[40 * 3], new float[40]), 0, 40) instanceof Int8Stacks) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k.pack(m, 0, 40));
+            assertTrue(e.getMessage().contains("int8 element (20, 1) is -128"), e.getMessage());
         }
     }
 }

@@ -75,6 +75,17 @@ class StoredTypeKernelsTest {
         }
     }
 
+    /**
+     * {@link KernelsTest#tolerance} for a sum over {@code terms} products of this type. An int8
+     * row in {@link Int8Stacks} is rounded three more times, when the panels below are taken out
+     * of its sum ({@link PanelKernels#addInt8Stacks}), so it counts three more terms: with one
+     * column the plain bound was passed by up to 1.11 times in 3,000 random 64-row matrices,
+     * and with the three terms it is held to within 0.50 of it.
+     */
+    static double tolerance(WeightType type, double magnitude, int terms) {
+        return KernelsTest.tolerance(magnitude, type == WeightType.INT8 ? terms + 3 : terms);
+    }
+
     /** y + M·x in double over the widened elements, and the magnitude of its terms. */
     static double[] reference(WeightMatrix m, int from, float[] x, int xOff, double y, int r) {
         double e = 0;
@@ -102,7 +113,7 @@ class StoredTypeKernelsTest {
             k.gemv(packed, x, 1, y, 1);
             for (int r = 0; r < rows; r++) {
                 double[] e = reference(m, 2, x, 1, before[1 + r], r);
-                assertEquals(e[0], y[1 + r], KernelsTest.tolerance(e[1], cols), name + " " + type + " rows=" + rows + " row " + r);
+                assertEquals(e[0], y[1 + r], tolerance(type, e[1], cols), name + " " + type + " rows=" + rows + " row " + r);
             }
             assertEquals(before[0], y[0]);
             assertEquals(before[rows + 1], y[rows + 1]);
@@ -117,7 +128,8 @@ class StoredTypeKernelsTest {
             int hCols = cols / 2 + 1;
             WeightMatrix w = randomMatrix(random, type, rows, cols);
             // R in another type: a layer's two matrices are each read in their own type.
-            WeightMatrix r = randomMatrix(random, WeightType.values()[(type.ordinal() + 1) % 4], rows, hCols);
+            WeightType rType = WeightType.values()[(type.ordinal() + 1) % 4];
+            WeightMatrix r = randomMatrix(random, rType, rows, hCols);
             float[] x = KernelsTest.random(random, cols, 1);
             float[] h = KernelsTest.random(random, hCols, 1);
             float[] y = new float[rows];
@@ -125,7 +137,7 @@ class StoredTypeKernelsTest {
             for (int i = 0; i < rows; i++) {
                 double[] a = reference(w, 0, x, 0, 0, i);
                 double[] b = reference(r, 0, h, 0, 0, i);
-                assertEquals(a[0] + b[0], y[i], KernelsTest.tolerance(a[1] + b[1], cols + hCols), name + " gemv2 row " + i);
+                assertEquals(a[0] + b[0], y[i], tolerance(type == WeightType.INT8 ? type : rType, a[1] + b[1], cols + hCols), name + " gemv2 row " + i);
             }
             for (int n : new int[] {2, 4, 5, 9, 13}) {
                 int xStride = cols + 1;
@@ -137,7 +149,7 @@ class StoredTypeKernelsTest {
                 for (int j = 0; j < n; j++) {
                     for (int i = 0; i < rows; i++) {
                         double[] e = reference(w, 0, xs, j * xStride, before[j * yStride + i], i);
-                        assertEquals(e[0], ys[j * yStride + i], KernelsTest.tolerance(e[1], cols),
+                        assertEquals(e[0], ys[j * yStride + i], tolerance(type, e[1], cols),
                                 name + " gemm n=" + n + " vector " + j + " row " + i);
                     }
                     assertEquals(before[j * yStride + rows], ys[j * yStride + rows], "padding untouched");

@@ -3,7 +3,7 @@ package io.sequin.kernel.panama;
 import io.sequin.kernel.F32Panels;
 import io.sequin.kernel.HalfPanels;
 import io.sequin.kernel.Int8Columns;
-import io.sequin.kernel.Int8Panels;
+import io.sequin.kernel.Int8Stacks;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
 import io.sequin.kernel.PanelKernels;
@@ -74,7 +74,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PanamaKernels implements Kernels {
     private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(VectorWidth.BITS));
     private static final int L = F.length();
-    /** Ints of the float vector's width: a panel column of f16/bf16 pairs or of int8 quads. */
+    /** Ints of the float vector's width: a panel column of f16/bf16 pairs, or a stack column of int8. */
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** L bytes, a panel column of {@link Int8Columns}: only with 512-bit vectors or wider. */
     private static final VectorSpecies<Byte> B = L >= Int8Columns.MIN_PANEL ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
@@ -153,9 +153,10 @@ public final class PanamaKernels implements Kernels {
      *     panels by four vectors, so the weights are read once per four vectors; more (a
      *     sequence's input projection): four panels by two vectors, which measured faster there.
      *     Both load six vectors per eight fmas.
-     * <li>int8 ({@link Int8Panels}, below 512 bits), one vector: two panels, four fma chains a
-     *     row (one per byte of an int). More vectors: one panel by two vectors, each widened
-     *     column serving both. Every tile sums a row the same way, so the tiling changes no bit.
+     * <li>int8 ({@link Int8Stacks}, below 512 bits), one vector: two stacks of four panels, eight
+     *     fma chains, one broadcast of x for all. More vectors: one stack by two vectors, each
+     *     widened column serving both. Every tile sums a row the same way, so the tiling changes
+     *     no bit.
      * <li>int8 ({@link Int8Columns}, 512 bits), one vector: a group of four panels (their
      *     columns lie side by side, one sequential stream), four fma chains. More vectors: two
      *     panels of a group by four vectors, each widened column serving four vectors.
@@ -228,36 +229,41 @@ public final class PanamaKernels implements Kernels {
                     int8ColumnsRest(m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
                     break;
                 }
-                Int8Panels m = (Int8Panels) w;
-                int[] d = m.quads();
+                Int8Stacks m = (Int8Stacks) w;
+                int[] d = m.data();
                 float[] scales = m.scales();
-                int s0 = m.start();
                 int sc0 = m.scaleStart();
-                int panel = m.quadsPerRow() * L;
-                // One vector: every tile's chains first, chain j of all rows side by side, then one
-                // pass adds them into y, a long loop that C2 vectorizes by itself.
-                int rows = full / 2 * 2 * L;
-                float[] c = chains(Math.max(8 * L, 4 * rows));
+                int stride = cols * L;
+                int stacks = Int8Stacks.stacks(full);
+                int stackRows = Int8Stacks.STACK * L;
+                // One vector: every tile's chains first, row by row, then one pass takes them into y.
+                // A last stack in part (a slice may end within one) is multiplied whole; only its
+                // whole panels' rows are added. An odd stack out goes through the two-stack tile as
+                // both of its stacks, and an odd vector out through the two-vector tile as both of
+                // its vectors: each chain is summed as in any tile, half the work is thrown away, and
+                // no one-by-one tile small enough for C2 to inline into this method is needed (rule 2).
+                float[] c = chains((stacks + 1) * stackRows);
                 if (n == 1) {
-                    for (; pDone + 2 <= full; pDone += 2) {
-                        int8TwoPanels(d, s0 + pDone * panel, panel, cols, x, xOff, c, pDone * L, rows);
+                    int g = 0;
+                    for (; g + 2 <= stacks; g += 2) {
+                        int8TwoStacks(d, m.offset(g), stride, cols, x, xOff, c, g * stackRows);
                     }
-                    PanelKernels.addInt8Chains(c, 0, rows, rows, scales, sc0, y, yOff);
+                    if (g < stacks) {
+                        int8TwoStacks(d, m.offset(g), 0, cols, x, xOff, c, g * stackRows);
+                    }
+                    int8AddStacks(c, 0, full * L, scales, sc0, y, yOff);
                 } else {
-                    jDone = n / 2 * 2;
-                    for (; pDone < full; pDone++) {
-                        for (int j = 0; j < jDone; j += 2) {
-                            int8PanelTimesTwo(d, s0 + pDone * panel, cols, x, xOff + j * xStride, xOff + (j + 1) * xStride, c);
-                            PanelKernels.addInt8Chains(c, 0, L, L, scales, sc0 + pDone * L, y, yOff + j * yStride + pDone * L);
-                            PanelKernels.addInt8Chains(c, 4 * L, L, L, scales, sc0 + pDone * L, y, yOff + (j + 1) * yStride + pDone * L);
+                    for (int g = 0; g < stacks; g++) {
+                        int first = g * stackRows;
+                        int count = Math.min(stackRows, full * L - first);
+                        for (int j = 0; j < n; j += 2) {
+                            int j1 = Math.min(j + 1, n - 1);
+                            int8StackTimesTwo(d, m.offset(g), cols, x, xOff + j * xStride, xOff + j1 * xStride, c);
+                            int8AddStacks(c, 0, count, scales, sc0 + first, y, yOff + j * yStride + first);
+                            if (j1 > j) {
+                                int8AddStacks(c, stackRows, count, scales, sc0 + first, y, yOff + j1 * yStride + first);
+                            }
                         }
-                    }
-                }
-                // What the tiles left, as f32Rest divides it: one panel by one vector.
-                for (int p = 0; p < full; p++) {
-                    for (int j = p < pDone ? jDone : 0; j < n; j++) {
-                        int8Panel(d, s0 + p * panel, cols, x, xOff + j * xStride, c);
-                        PanelKernels.addInt8Chains(c, 0, L, L, scales, sc0 + p * L, y, yOff + j * yStride + p * L);
                     }
                 }
                 break;
@@ -441,77 +447,72 @@ public final class PanamaKernels implements Kernels {
 
     // ---- int8 ------------------------------------------------------------------------------
 
-    // An int load holds four columns of a panel, column 4q+j in byte j. Shifting byte j to the top
-    // and masking the rest off leaves w·2^24, which converts to float exactly. Column k's product
-    // goes to chain k % 4 of its row (four chains from 0); the tiles store the chains in c, and
-    // PanelKernels.addInt8Chains adds them, (c0 + c1) + (c2 + c3), scales the sum back by 2^-24
-    // (exact) and adds the row's scale times it to y, in plain Java (for one vector, in one pass
-    // after all tiles), which keeps the vector code within C2's budget (rule 2). x is broadcast
-    // straight from its array: scaling it by 2^-24 first instead cost 8-15% in a timing loop on a
-    // Zen 3 (not JMH), where a scalar float operation and a broadcast from a register take
-    // vector pipes.
-    // The products carry 2^24, so a sum overflows at 2^104 rather than 2^128: only inputs beyond
-    // about 10^28 would reach it. Past the last column the bytes are 0 and x is read as 0, which
-    // leaves a chain as it was, so no tile needs a tail loop of its own.
+    // Int8Stacks, below 512 bits: one int load is column k of a stack's four panels, panel j's
+    // weight as w_j·2^(8j) of a sum. Shifted left by 8(3 - j) it leaves panel j's weight times
+    // 2^24 plus the panels below it, exactly, and converts to float (panel 3's, unshifted, to
+    // within 2^6); one broadcast of x serves all four panels. Each panel of a stack sums in one
+    // chain from 0 over the columns in order; the tiles store the chains in c, row by row, and
+    // PanelKernels.addInt8Stacks takes the panels below out of each, scales back by 2^-24 and
+    // adds the row's scale times it to y, in plain Java (for one vector, in one pass after all
+    // tiles), which keeps the vector code within C2's budget (rule 2).
+    // The products carry 2^24 (up to 2^31), so a sum overflows near 2^97 rather than 2^128: only
+    // inputs beyond about 10^27 would reach it.
 
     /**
-     * Two int8 panels (from {@code d[s]}, the second {@code panel} ints on) times one vector:
-     * chain j of their rows into {@code c[j * stride + at ..]}, 2L floats.
+     * Two int8 stacks (from {@code d[s]}, the second {@code stride} ints on; 0 for one stack
+     * twice) times one vector: their chains into {@code c[at .. at + 8L)}, row by row.
      */
-    private static void int8TwoPanels(int[] d, int s, int panel, int cols, float[] x, int xj, float[] c, int at, int stride) {
+    private static void int8TwoStacks(int[] d, int s, int stride, int cols, float[] x, int xj, float[] c, int at) {
         FloatVector zero = FV.cast(FloatVector.zero(F));
         FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         FloatVector b0 = zero, b1 = zero, b2 = zero, b3 = zero;
-        IntVector top = IV.cast(IntVector.broadcast(I, 0xFF000000));
-        for (int k = 0, o = s; k < cols; k += 4, o += L) {
-            FloatVector x0 = FV.cast(FloatVector.broadcast(F, x[xj + k]));
-            FloatVector x1 = FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[xj + k + 1] : 0f));
-            FloatVector x2 = FV.cast(FloatVector.broadcast(F, k + 2 < cols ? x[xj + k + 2] : 0f));
-            FloatVector x3 = FV.cast(FloatVector.broadcast(F, k + 3 < cols ? x[xj + k + 3] : 0f));
+        for (int k = 0, o = s; k < cols; k++, o += L) {
+            FloatVector xk = FV.cast(FloatVector.broadcast(F, x[xj + k]));
             IntVector u = IV.cast(IntVector.fromArray(I, d, o));
-            IntVector v = IV.cast(IntVector.fromArray(I, d, o + panel));
-            a0 = FV.cast(u.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(x0, a0);
-            a1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).and(top).convert(VectorOperators.I2F, 0)).fma(x1, a1);
-            a2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).and(top).convert(VectorOperators.I2F, 0)).fma(x2, a2);
-            a3 = FV.cast(u.and(top).convert(VectorOperators.I2F, 0)).fma(x3, a3);
-            b0 = FV.cast(v.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(x0, b0);
-            b1 = FV.cast(v.lanewise(VectorOperators.LSHL, 16).and(top).convert(VectorOperators.I2F, 0)).fma(x1, b1);
-            b2 = FV.cast(v.lanewise(VectorOperators.LSHL, 8).and(top).convert(VectorOperators.I2F, 0)).fma(x2, b2);
-            b3 = FV.cast(v.and(top).convert(VectorOperators.I2F, 0)).fma(x3, b3);
+            IntVector v = IV.cast(IntVector.fromArray(I, d, o + stride));
+            a3 = FV.cast(u.convert(VectorOperators.I2F, 0)).fma(xk, a3);
+            a2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).convert(VectorOperators.I2F, 0)).fma(xk, a2);
+            a1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).fma(xk, a1);
+            a0 = FV.cast(u.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(xk, a0);
+            b3 = FV.cast(v.convert(VectorOperators.I2F, 0)).fma(xk, b3);
+            b2 = FV.cast(v.lanewise(VectorOperators.LSHL, 8).convert(VectorOperators.I2F, 0)).fma(xk, b2);
+            b1 = FV.cast(v.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).fma(xk, b1);
+            b0 = FV.cast(v.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0)).fma(xk, b0);
         }
         FV.cast(a0).intoArray(c, at);
-        FV.cast(a1).intoArray(c, at + stride);
-        FV.cast(a2).intoArray(c, at + 2 * stride);
-        FV.cast(a3).intoArray(c, at + 3 * stride);
-        FV.cast(b0).intoArray(c, at + L);
-        FV.cast(b1).intoArray(c, at + stride + L);
-        FV.cast(b2).intoArray(c, at + 2 * stride + L);
-        FV.cast(b3).intoArray(c, at + 3 * stride + L);
+        FV.cast(a1).intoArray(c, at + L);
+        FV.cast(a2).intoArray(c, at + 2 * L);
+        FV.cast(a3).intoArray(c, at + 3 * L);
+        FV.cast(b0).intoArray(c, at + 4 * L);
+        FV.cast(b1).intoArray(c, at + 5 * L);
+        FV.cast(b2).intoArray(c, at + 6 * L);
+        FV.cast(b3).intoArray(c, at + 7 * L);
     }
 
     /**
-     * One int8 panel (from {@code d[s]}) times two vectors ({@code x[x0 ..]} and {@code x[x1 ..]}),
+     * One int8 stack (from {@code d[s]}) times two vectors ({@code x[x0 ..]} and {@code x[x1 ..]}),
      * each widened column serving both: chains into {@code c[0 .. 4L)} and {@code c[4L .. 8L)}.
      */
-    private static void int8PanelTimesTwo(int[] d, int s, int cols, float[] x, int x0, int x1, float[] c) {
+    private static void int8StackTimesTwo(int[] d, int s, int cols, float[] x, int x0, int x1, float[] c) {
         FloatVector zero = FV.cast(FloatVector.zero(F));
         FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
         FloatVector b0 = zero, b1 = zero, b2 = zero, b3 = zero;
-        IntVector top = IV.cast(IntVector.broadcast(I, 0xFF000000));
-        for (int k = 0, o = s; k < cols; k += 4, o += L) {
+        for (int k = 0, o = s; k < cols; k++, o += L) {
             IntVector u = IV.cast(IntVector.fromArray(I, d, o));
+            FloatVector w3 = FV.cast(u.convert(VectorOperators.I2F, 0));
+            FloatVector w2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).convert(VectorOperators.I2F, 0));
+            FloatVector w1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0));
             FloatVector w0 = FV.cast(u.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0));
-            FloatVector w1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).and(top).convert(VectorOperators.I2F, 0));
-            FloatVector w2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).and(top).convert(VectorOperators.I2F, 0));
-            FloatVector w3 = FV.cast(u.and(top).convert(VectorOperators.I2F, 0));
-            a0 = w0.fma(FV.cast(FloatVector.broadcast(F, x[x0 + k])), a0);
-            a1 = w1.fma(FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[x0 + k + 1] : 0f)), a1);
-            a2 = w2.fma(FV.cast(FloatVector.broadcast(F, k + 2 < cols ? x[x0 + k + 2] : 0f)), a2);
-            a3 = w3.fma(FV.cast(FloatVector.broadcast(F, k + 3 < cols ? x[x0 + k + 3] : 0f)), a3);
-            b0 = w0.fma(FV.cast(FloatVector.broadcast(F, x[x1 + k])), b0);
-            b1 = w1.fma(FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[x1 + k + 1] : 0f)), b1);
-            b2 = w2.fma(FV.cast(FloatVector.broadcast(F, k + 2 < cols ? x[x1 + k + 2] : 0f)), b2);
-            b3 = w3.fma(FV.cast(FloatVector.broadcast(F, k + 3 < cols ? x[x1 + k + 3] : 0f)), b3);
+            FloatVector v0 = FV.cast(FloatVector.broadcast(F, x[x0 + k]));
+            FloatVector v1 = FV.cast(FloatVector.broadcast(F, x[x1 + k]));
+            a0 = w0.fma(v0, a0);
+            a1 = w1.fma(v0, a1);
+            a2 = w2.fma(v0, a2);
+            a3 = w3.fma(v0, a3);
+            b0 = w0.fma(v1, b0);
+            b1 = w1.fma(v1, b1);
+            b2 = w2.fma(v1, b2);
+            b3 = w3.fma(v1, b3);
         }
         FV.cast(a0).intoArray(c, 0);
         FV.cast(a1).intoArray(c, L);
@@ -523,26 +524,37 @@ public final class PanamaKernels implements Kernels {
         FV.cast(b3).intoArray(c, 7 * L);
     }
 
-    /** One int8 panel (from {@code d[s]}) times one vector: chains into {@code c[0 .. 4L)}. */
-    private static void int8Panel(int[] d, int s, int cols, float[] x, int xj, float[] c) {
-        FloatVector a0 = FV.cast(FloatVector.zero(F));
-        FloatVector a1 = a0, a2 = a0, a3 = a0;
-        IntVector top = IV.cast(IntVector.broadcast(I, 0xFF000000));
-        for (int k = 0, o = s; k < cols; k += 4, o += L) {
-            IntVector u = IV.cast(IntVector.fromArray(I, d, o));
-            a0 = FV.cast(u.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0))
-                    .fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a0);
-            a1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).and(top).convert(VectorOperators.I2F, 0))
-                    .fma(FV.cast(FloatVector.broadcast(F, k + 1 < cols ? x[xj + k + 1] : 0f)), a1);
-            a2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).and(top).convert(VectorOperators.I2F, 0))
-                    .fma(FV.cast(FloatVector.broadcast(F, k + 2 < cols ? x[xj + k + 2] : 0f)), a2);
-            a3 = FV.cast(u.and(top).convert(VectorOperators.I2F, 0))
-                    .fma(FV.cast(FloatVector.broadcast(F, k + 3 < cols ? x[xj + k + 3] : 0f)), a3);
+    /**
+     * {@link PanelKernels#addInt8Stacks} in vectors, lane for lane the same operations: rows
+     * {@code [0, count)} of whole stacks' chains from {@code c[from]} (count a multiple of L)
+     * into {@code y[out ..]}.
+     */
+    private static void int8AddStacks(float[] c, int from, int count, float[] scales, int sc, float[] y, int out) {
+        FloatVector below8 = FV.cast(FloatVector.broadcast(F, -0x1p-8f));
+        FloatVector below16 = FV.cast(FloatVector.broadcast(F, -0x1p-16f));
+        FloatVector below24 = FV.cast(FloatVector.broadcast(F, -0x1p-24f));
+        for (int g = 0; g < count; g += Int8Stacks.STACK * L) {
+            int at = from + g;
+            FloatVector e0 = FV.cast(FloatVector.fromArray(F, c, at));
+            FloatVector e1 = e0.fma(below8, FV.cast(FloatVector.fromArray(F, c, at + L)));
+            FloatVector e2 = e1.fma(below8, e0.fma(below16, FV.cast(FloatVector.fromArray(F, c, at + 2 * L))));
+            FloatVector e3 = e2.fma(below8, e1.fma(below16, e0.fma(below24, FV.cast(FloatVector.fromArray(F, c, at + 3 * L)))));
+            int r = out + g;
+            int q = sc + g;
+            e0.mul(0x1p-24f).fma(FV.cast(FloatVector.fromArray(F, scales, q)), FV.cast(FloatVector.fromArray(F, y, r))).intoArray(y, r);
+            if (g + L < count) {
+                e1.mul(0x1p-24f).fma(FV.cast(FloatVector.fromArray(F, scales, q + L)), FV.cast(FloatVector.fromArray(F, y, r + L)))
+                        .intoArray(y, r + L);
+            }
+            if (g + 2 * L < count) {
+                e2.mul(0x1p-24f).fma(FV.cast(FloatVector.fromArray(F, scales, q + 2 * L)), FV.cast(FloatVector.fromArray(F, y, r + 2 * L)))
+                        .intoArray(y, r + 2 * L);
+            }
+            if (g + 3 * L < count) {
+                e3.mul(0x1p-24f).fma(FV.cast(FloatVector.fromArray(F, scales, q + 3 * L)), FV.cast(FloatVector.fromArray(F, y, r + 3 * L)))
+                        .intoArray(y, r + 3 * L);
+            }
         }
-        FV.cast(a0).intoArray(c, 0);
-        FV.cast(a1).intoArray(c, L);
-        FV.cast(a2).intoArray(c, 2 * L);
-        FV.cast(a3).intoArray(c, 3 * L);
     }
 
     // Int8Columns, with 512-bit vectors: a column of a panel is one byte load, widened by a
