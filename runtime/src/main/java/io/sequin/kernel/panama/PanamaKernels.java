@@ -153,10 +153,9 @@ public final class PanamaKernels implements Kernels {
      *     panels by four vectors, so the weights are read once per four vectors; more (a
      *     sequence's input projection): four panels by two vectors, which measured faster there.
      *     Both load six vectors per eight fmas.
-     * <li>int8 ({@link Int8Stacks}, below 512 bits), one vector: two stacks of four panels, eight
-     *     fma chains, one broadcast of x for all. More vectors: one stack by two vectors, each
-     *     widened column serving both. Every tile sums a row the same way, so the tiling changes
-     *     no bit.
+     * <li>int8 ({@link Int8Stacks}, below 512 bits): two stacks of four panels by one vector,
+     *     eight fma chains, one broadcast of x for all; more vectors one after another. Every
+     *     tile sums a row the same way, so the tiling changes no bit.
      * <li>int8 ({@link Int8Columns}, 512 bits), one vector: a group of four panels (their
      *     columns lie side by side, one sequential stream), four fma chains. More vectors: two
      *     panels of a group by four vectors, each widened column serving four vectors.
@@ -237,32 +236,26 @@ public final class PanamaKernels implements Kernels {
                 int stacks = Int8Stacks.stacks(full);
                 int stackRows = Int8Stacks.STACK * L;
                 // One vector: every tile's chains first, row by row, then one pass takes them into y.
-                // A last stack in part (a slice may end within one) is multiplied whole; only its
-                // whole panels' rows are added. An odd stack out goes through the two-stack tile as
-                // both of its stacks, and an odd vector out through the two-vector tile as both of
-                // its vectors: each chain is summed as in any tile, half the work is thrown away, and
-                // no one-by-one tile small enough for C2 to inline into this method is needed (rule 2).
+                // More: each pair of stacks by one vector after another, so the pair's weights are
+                // read from cache after the first; a tile that shared each widened column among two
+                // vectors (twelve live vectors and more) had its accumulators spilled by C2 and ran
+                // at a third of the speed. An odd stack out goes through the tile as both of its
+                // stacks, half the work thrown away, so that no one-stack tile small enough for C2 to
+                // inline into this method is needed (rule 2). A last stack in part (a slice may end
+                // within one) is multiplied whole; only its whole panels' rows are added.
                 float[] c = chains((stacks + 1) * stackRows);
                 if (n == 1) {
-                    int g = 0;
-                    for (; g + 2 <= stacks; g += 2) {
-                        int8TwoStacks(d, m.offset(g), stride, cols, x, xOff, c, g * stackRows);
-                    }
-                    if (g < stacks) {
-                        int8TwoStacks(d, m.offset(g), 0, cols, x, xOff, c, g * stackRows);
+                    for (int g = 0; g < stacks; g += 2) {
+                        int8TwoStacks(d, m.offset(g), g + 1 < stacks ? stride : 0, cols, x, xOff, c, g * stackRows);
                     }
                     int8AddStacks(c, 0, full * L, scales, sc0, y, yOff);
                 } else {
-                    for (int g = 0; g < stacks; g++) {
+                    for (int g = 0; g < stacks; g += 2) {
                         int first = g * stackRows;
-                        int count = Math.min(stackRows, full * L - first);
-                        for (int j = 0; j < n; j += 2) {
-                            int j1 = Math.min(j + 1, n - 1);
-                            int8StackTimesTwo(d, m.offset(g), cols, x, xOff + j * xStride, xOff + j1 * xStride, c);
+                        int count = Math.min(2 * stackRows, full * L - first);
+                        for (int j = 0; j < n; j++) {
+                            int8TwoStacks(d, m.offset(g), g + 1 < stacks ? stride : 0, cols, x, xOff + j * xStride, c, 0);
                             int8AddStacks(c, 0, count, scales, sc0 + first, y, yOff + j * yStride + first);
-                            if (j1 > j) {
-                                int8AddStacks(c, stackRows, count, scales, sc0 + first, y, yOff + j1 * yStride + first);
-                            }
                         }
                     }
                 }
@@ -487,41 +480,6 @@ public final class PanamaKernels implements Kernels {
         FV.cast(b1).intoArray(c, at + 5 * L);
         FV.cast(b2).intoArray(c, at + 6 * L);
         FV.cast(b3).intoArray(c, at + 7 * L);
-    }
-
-    /**
-     * One int8 stack (from {@code d[s]}) times two vectors ({@code x[x0 ..]} and {@code x[x1 ..]}),
-     * each widened column serving both: chains into {@code c[0 .. 4L)} and {@code c[4L .. 8L)}.
-     */
-    private static void int8StackTimesTwo(int[] d, int s, int cols, float[] x, int x0, int x1, float[] c) {
-        FloatVector zero = FV.cast(FloatVector.zero(F));
-        FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-        FloatVector b0 = zero, b1 = zero, b2 = zero, b3 = zero;
-        for (int k = 0, o = s; k < cols; k++, o += L) {
-            IntVector u = IV.cast(IntVector.fromArray(I, d, o));
-            FloatVector w3 = FV.cast(u.convert(VectorOperators.I2F, 0));
-            FloatVector w2 = FV.cast(u.lanewise(VectorOperators.LSHL, 8).convert(VectorOperators.I2F, 0));
-            FloatVector w1 = FV.cast(u.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0));
-            FloatVector w0 = FV.cast(u.lanewise(VectorOperators.LSHL, 24).convert(VectorOperators.I2F, 0));
-            FloatVector v0 = FV.cast(FloatVector.broadcast(F, x[x0 + k]));
-            FloatVector v1 = FV.cast(FloatVector.broadcast(F, x[x1 + k]));
-            a0 = w0.fma(v0, a0);
-            a1 = w1.fma(v0, a1);
-            a2 = w2.fma(v0, a2);
-            a3 = w3.fma(v0, a3);
-            b0 = w0.fma(v1, b0);
-            b1 = w1.fma(v1, b1);
-            b2 = w2.fma(v1, b2);
-            b3 = w3.fma(v1, b3);
-        }
-        FV.cast(a0).intoArray(c, 0);
-        FV.cast(a1).intoArray(c, L);
-        FV.cast(a2).intoArray(c, 2 * L);
-        FV.cast(a3).intoArray(c, 3 * L);
-        FV.cast(b0).intoArray(c, 4 * L);
-        FV.cast(b1).intoArray(c, 5 * L);
-        FV.cast(b2).intoArray(c, 6 * L);
-        FV.cast(b3).intoArray(c, 7 * L);
     }
 
     /**
