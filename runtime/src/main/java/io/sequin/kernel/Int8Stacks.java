@@ -11,10 +11,10 @@ package io.sequin.kernel;
  * [-127, 127] (so -128, which the format never writes, is refused). A column of a stack is then
  * one int load, three shifts and four int-to-float conversions for 4 × lanes weights, all
  * multiplied by one broadcast of x: a quarter fewer vector operations than a shift, a mask and a
- * conversion per byte, and the first layout with which int8 keeps up with bf16 on an AVX2 Zen 3
- * ({@code bench/results/int8.md}). Each panel's sum then carries a known part of the panels below
- * it, which {@link PanelKernels#addInt8Stacks} takes off. Only the unshifted conversion (panel 3)
- * can round, by at most 2^6 of the 2^24 a unit of w is worth.
+ * conversion per byte, and the first layout with which an int8 step is faster than a bf16 one
+ * on an AVX2 Zen 3 ({@code bench/results/int8.md}). Each panel's sum then carries a known part of
+ * the panels below it, which both kernel sets take off once per sum, after the last column. Only
+ * the unshifted conversion (panel 3) can round, by at most 2^6 of the 2^24 a unit of w is worth.
  */
 public final class Int8Stacks extends Int8Layout {
     /** Panels per stack: one per byte of an int. */

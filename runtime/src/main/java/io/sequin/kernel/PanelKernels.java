@@ -237,36 +237,31 @@ public final class PanelKernels implements Kernels {
                         int8Lanes(d, s + k * lanes, 8 * (3 - b), x[xj + k], c, b * lanes);
                     }
                 }
-                addInt8Stacks(c, 0, lanes, Math.min(Int8Stacks.STACK * lanes, rows - first), scales, m.scaleStart() + first, y,
-                        yOff + j * yStride + first);
+                addInt8Stacks(c, Math.min(Int8Stacks.STACK * lanes, rows - first), scales, m.scaleStart() + first, y, yOff + j * yStride + first);
             }
         }
     }
 
     /**
-     * {@code count} rows of whole int8 stacks of {@code lanes}-row panels from their chains, row
-     * i's at {@code c[from + i]} (a stack's panel j holds {@code Σ v_j·x} with {@code v_j = w_j·2^24
-     * + w_(j-1)·2^16 + ...}, see {@link Int8Stacks}): each chain first loses what the panels below
-     * put in it, {@code e_j = c_j - e_(j-1)·2^-8 - e_(j-2)·2^-16 - e_(j-3)·2^-24}, in place, so
-     * that {@code e_j = Σ w_j·x·2^24}; then {@code y = fma(e·2^-24, scale, y)} for each row. Rows
-     * from {@code count} to the end of the last stack are decoded but not added. The Panama
-     * kernels' int8 products end with it too.
+     * The first {@code count} rows of one int8 stack from its chains, row i's at {@code c[i]} (the
+     * stack's panel j holds {@code Σ v_j·x} with {@code v_j = w_j·2^24 + w_(j-1)·2^16 + ...}, see
+     * {@link Int8Stacks}): each chain first loses what the panels below put in it,
+     * {@code e_j = c_j - e_(j-1)·2^-8 - e_(j-2)·2^-16 - e_(j-3)·2^-24}, in place, so that
+     * {@code e_j = Σ w_j·x·2^24}; then {@code y = fma(e·2^-24, scale, y)} for each row. The Panama
+     * kernels do the same in vectors, lane for lane.
      */
-    public static void addInt8Stacks(float[] c, int from, int lanes, int count, float[] scales, int sc, float[] y, int out) {
-        int stack = Int8Stacks.STACK * lanes;
-        for (int g = from; g < from + count; g += stack) {
-            for (int i = g + lanes; i < g + 2 * lanes; i++) {
-                c[i] = Math.fma(c[i - lanes], -0x1p-8f, c[i]);
-            }
-            for (int i = g + 2 * lanes; i < g + 3 * lanes; i++) {
-                c[i] = Math.fma(c[i - lanes], -0x1p-8f, Math.fma(c[i - 2 * lanes], -0x1p-16f, c[i]));
-            }
-            for (int i = g + 3 * lanes; i < g + stack; i++) {
-                c[i] = Math.fma(c[i - lanes], -0x1p-8f, Math.fma(c[i - 2 * lanes], -0x1p-16f, Math.fma(c[i - 3 * lanes], -0x1p-24f, c[i])));
-            }
+    private void addInt8Stacks(float[] c, int count, float[] scales, int sc, float[] y, int out) {
+        for (int i = lanes; i < 2 * lanes; i++) {
+            c[i] = Math.fma(c[i - lanes], -0x1p-8f, c[i]);
+        }
+        for (int i = 2 * lanes; i < 3 * lanes; i++) {
+            c[i] = Math.fma(c[i - lanes], -0x1p-8f, Math.fma(c[i - 2 * lanes], -0x1p-16f, c[i]));
+        }
+        for (int i = 3 * lanes; i < 4 * lanes; i++) {
+            c[i] = Math.fma(c[i - lanes], -0x1p-8f, Math.fma(c[i - 2 * lanes], -0x1p-16f, Math.fma(c[i - 3 * lanes], -0x1p-24f, c[i])));
         }
         for (int i = 0; i < count; i++) {
-            y[out + i] = Math.fma(c[from + i] * 0x1p-24f, scales[sc + i], y[out + i]);
+            y[out + i] = Math.fma(c[i] * 0x1p-24f, scales[sc + i], y[out + i]);
         }
     }
 

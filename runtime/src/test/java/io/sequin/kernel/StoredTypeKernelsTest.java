@@ -78,7 +78,7 @@ class StoredTypeKernelsTest {
     /**
      * {@link KernelsTest#tolerance} for a sum over {@code terms} products of this type. An int8
      * row in {@link Int8Stacks} is rounded three more times, when the panels below are taken out
-     * of its sum ({@link PanelKernels#addInt8Stacks}), so it counts three more terms: with one
+     * of its sum ({@code PanelKernels.addInt8Stacks}), so it counts three more terms: with one
      * column the plain bound was passed by up to 1.11 times in 3,000 random 64-row matrices,
      * and with the three terms it is held to within 0.50 of it.
      */

@@ -110,11 +110,11 @@ public final class PanamaKernels implements Kernels {
         return VectorWidth.note();
     }
 
-    /** Panels of one vector's width: column k of a panel (a column pair for 16-bit types) is one vector load. */
     /**
      * Eight panels: the most any product takes at once ({@link #gemm}: eight f32 panels for one
-     * vector; the other tiles take one, two or four, and int8 columns group four), so a slice that starts at
-     * a multiple of it has its rows tiled, and summed, exactly as in the whole matrix.
+     * vector, and two int8 stacks of four; the other tiles take one, two or four, and int8 columns
+     * group four), so a slice that starts at a multiple of it has its rows tiled, and summed,
+     * exactly as in the whole matrix.
      */
     @Override
     public int rowGrain() {
@@ -445,11 +445,11 @@ public final class PanamaKernels implements Kernels {
     // 2^24 plus the panels below it, exactly, and converts to float (panel 3's, unshifted, to
     // within 2^6); one broadcast of x serves all four panels. Each panel of a stack sums in one
     // chain from 0 over the columns in order; the tiles store the chains in c, row by row, and
-    // PanelKernels.addInt8Stacks takes the panels below out of each, scales back by 2^-24 and
-    // adds the row's scale times it to y, in plain Java (for one vector, in one pass after all
-    // tiles), which keeps the vector code within C2's budget (rule 2).
-    // The products carry 2^24 (up to 2^31), so a sum overflows near 2^97 rather than 2^128: only
-    // inputs beyond about 10^27 would reach it.
+    // int8AddStacks (PanelKernels.addInt8Stacks lane for lane) takes the panels below out of
+    // each, scales back by 2^-24 and adds the row's scale times it to y, for one vector in one
+    // pass after all tiles: apart from the tiles, which keeps each within C2's budget (rule 2).
+    // The weights carry 2^24 (up to 2^31), so a product overflows for inputs beyond 2^97 (about
+    // 10^29) rather than 2^128.
 
     /**
      * Two int8 stacks (from {@code d[s]}, the second {@code stride} ints on; 0 for one stack
@@ -483,7 +483,7 @@ public final class PanamaKernels implements Kernels {
     }
 
     /**
-     * {@link PanelKernels#addInt8Stacks} in vectors, lane for lane the same operations: rows
+     * {@code PanelKernels.addInt8Stacks} in vectors, lane for lane the same operations: rows
      * {@code [0, count)} of whole stacks' chains from {@code c[from]} (count a multiple of L)
      * into {@code y[out ..]}.
      */
