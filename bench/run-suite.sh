@@ -24,7 +24,7 @@ for home in "${jdks[@]}"; do
   json="$out/raw/jmh-jdk$version.json"
   echo "== JDK $version ($home)" >&2
   "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$json" \
-    -e WideningBenchmark -p weights=f32 "$@" >&2
+    -e 'WideningBenchmark|ProjectionBenchmark|FmaPeakBenchmark' -p weights=f32 "$@" >&2
   files+=("$json")
   int8="$out/raw/jmh-int8-jdk$version.json"
   "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$int8" \
