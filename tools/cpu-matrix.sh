@@ -10,13 +10,19 @@
 #   early C2                 C2 compiles after 100 calls instead of thousands: kernels compiled
 #                            before the JDK's own type profiles exist, the order in which the
 #                            kernels once boxed vectors on JDK 17 (JDK 17 only)
+#   wide                     512-bit vectors whatever the CPU offers (-Dsequin.vectorBitsBeyondCpu):
+#                            on a narrower CPU the Vector API computes them in its plain-Java
+#                            fallback, so only the kernel tests run, for the arithmetic of the
+#                            512-bit tiles and the int8 columns that only AVX-512 CPUs use
+#   wide-stacks              the same with int8 in stacks (-Dsequin.int8Layout=stacks), the
+#                            layout that may replace the columns at 512 bits once measured
 #
 # Each run writes C2's compilation log and tools/JitCheck.java checks it: no failed Vector API
 # intrinsic, no virtual Vector API call, no Vector API method inlined late, no vector passed
 # through a call that was not inlined. `./sequin bench` then reports the vector width the
 # kernels chose under those settings.
 #
-#   tools/cpu-matrix.sh [--repeat N] [--cells "default avx2 256 128 early"]
+#   tools/cpu-matrix.sh [--repeat N] [--cells "default avx2 256 128 early wide wide-stacks"]
 #
 # --repeat N runs each JDK 17 cell N times, each in fresh JVMs (allocation failures have
 # depended on compilation order there); JDK 25 cells run once. JAVA17_HOME and JAVA25_HOME
@@ -26,12 +32,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 repeat=1
-cells="default avx2 256 128 early"
+cells="default avx2 256 128 early wide wide-stacks"
 while [ $# -gt 0 ]; do
   case "$1" in
     --repeat) repeat="$2"; shift 2 ;;
     --cells) cells="$2"; shift 2 ;;
-    *) echo "usage: tools/cpu-matrix.sh [--repeat N] [--cells \"default avx2 256 128 early\"]" >&2; exit 2 ;;
+    *) echo "usage: tools/cpu-matrix.sh [--repeat N] [--cells \"default avx2 256 128 early wide wide-stacks\"]" >&2; exit 2 ;;
   esac
 done
 
@@ -42,6 +48,8 @@ flags_of() {
     256) echo "-XX:MaxVectorSize=32" ;;
     128) echo "-XX:MaxVectorSize=16" ;;
     early) echo "-XX:Tier4InvocationThreshold=100 -XX:Tier4MinInvocationThreshold=50 -XX:Tier4CompileThreshold=200 -XX:Tier4BackEdgeThreshold=2000" ;;
+    wide) echo "-Dsequin.vectorBits=512 -Dsequin.vectorBitsBeyondCpu=true" ;;
+    wide-stacks) echo "-Dsequin.vectorBits=512 -Dsequin.vectorBitsBeyondCpu=true -Dsequin.int8Layout=stacks" ;;
     *) echo "unknown cell $1" >&2; exit 2 ;;
   esac
 }
@@ -60,9 +68,9 @@ echo "|---|---|---|---|---|---|---|---|"
 failed=0
 for home in "${jdks[@]}"; do
   version=$(jdk_version "$home")
-  runs=1
-  [ "$version" = "17" ] && runs=$repeat
   for cell in $cells; do
+    runs=1
+    [ "$version" = "17" ] && [ "${cell#wide}" = "$cell" ] && runs=$repeat
     if [ "$cell" = "avx2" ] && [ "$(uname -m)" != "x86_64" ]; then
       echo "| $version | $cell | - | skipped: not an x86-64 CPU | | | | |"
       continue
@@ -81,6 +89,18 @@ for home in "${jdks[@]}"; do
       # folders rather than to whatever ~/.m2 holds.
       JAVA_HOME="$home" mvn -B -ntp -o -pl runtime -am test-compile surefire:test -Dtest='KernelsTest,StoredTypeKernelsTest,PanelKernelsTest,LayoutTest' \
         -Dsurefire.failIfNoSpecifiedTests=false "-Dvector.jvm.args=$args" > "$logs/kernels.out" 2>&1 || kernels=FAILED
+      if [ "$cell" = wide ] || [ "$cell" = wide-stacks ]; then
+        # Beyond the CPU the fallback neither compiles to vector instructions nor runs without
+        # allocating: the arithmetic is what this cell checks. The width shows it was in effect.
+        width=$(JAVA_HOME="$home" JAVA_OPTS="$flags" ./sequin bench "$work/lstm.sqn" --json --steps 10 --warmup-seconds 0 \
+          | sed -E 's/.*"vector_bits":([0-9]+).*/\1/')
+        echo "| $version | $cell | $run | $width bits | $kernels | not run (fallback) | - | - |"
+        if [ "$kernels" != ok ] || [ "$width" != 512 ]; then
+          failed=1
+          grep -E 'FAIL|ERROR|expected' "$logs/kernels.out" | sed -n '1,20p' >&2 || true
+        fi
+        continue
+      fi
       allocation=ok
       # The agreement tests run first in the allocation tests' JVM: every kernel in every shape
       # has been compiled before a single byte is counted. Steps split across threads are counted

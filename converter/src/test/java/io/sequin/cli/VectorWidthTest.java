@@ -101,4 +101,25 @@ class VectorWidthTest {
         assertTrue(narrow.contains("panama, 128-bit vectors (4 floats); -Dsequin.vectorBits=512 clamped to the 128 bits this CPU and JVM offer"),
                 narrow);
     }
+
+    /**
+     * -Dsequin.vectorBitsBeyondCpu lets a test run wider vectors than the JVM allows, in the
+     * Vector API's plain-Java fallback (the CPU matrix's wide cells): the width is the one asked
+     * for, the log line says why, and the outputs are still ONNX Runtime's.
+     */
+    @Test
+    void beyondTheCpuComputesWithTheWidthAskedForAndSaysSo() throws Exception {
+        Path data = OnnxFixtureTest.root().resolve("lstm_forward_random/data_0");
+        Path sqn = model();
+        String out = child(List.of("-XX:MaxVectorSize=16", "-Dsequin.vectorBitsBeyondCpu=true"), "sequin.vectorBits=512", "run",
+                sqn.toString(), "--verbose", "--out", tmp.resolve("o").toString(), "--input", "X=" + data.resolve("X.npy"),
+                "--input", "initial_h=" + data.resolve("initial_h.npy"), "--input", "initial_c=" + data.resolve("initial_c.npy"));
+        assertTrue(out.contains("Sequin kernels: panama, 512-bit vectors (16 floats); -Dsequin.vectorBits=512; this CPU and JVM offer 128"
+                + " (-Dsequin.vectorBitsBeyondCpu: the Vector API's slow plain-Java fallback, for tests)"), out);
+        float[] expected = Npy.read(data.resolve("expected_Y.npy")).floats();
+        float[] y = Npy.read(tmp.resolve("o/Y.npy")).floats();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], y[i], 1e-5, "Y[" + i + "]");
+        }
+    }
 }

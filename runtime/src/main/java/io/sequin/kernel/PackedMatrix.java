@@ -26,6 +26,12 @@ public abstract class PackedMatrix implements MatrixSource {
      * source and the layout are never both whole on the heap.
      */
     private static final int CHUNK_ELEMENTS = 1 << 18;
+    /**
+     * {@code -Dsequin.int8Layout=stacks}: int8 in {@link Int8Stacks} with 512-bit vectors too, where
+     * {@link Int8Columns} is the default, so the two can be measured against each other on an
+     * AVX-512 CPU (docs/PERFORMANCE.md).
+     */
+    private static final boolean INT8_STACKS_AT_ANY_WIDTH = "stacks".equals(System.getProperty("sequin.int8Layout"));
 
     /** Logical rows and columns. */
     public final int rows;
@@ -87,7 +93,8 @@ public abstract class PackedMatrix implements MatrixSource {
         if (type == WeightType.F32) {
             panels = new F32Panels(rows, part.cols(), panel);
         } else if (type == WeightType.INT8) {
-            panels = panel >= Int8Columns.MIN_PANEL ? new Int8Columns(rows, part.cols(), panel) : new Int8Stacks(rows, part.cols(), panel);
+            panels = panel >= Int8Columns.MIN_PANEL && !INT8_STACKS_AT_ANY_WIDTH ? new Int8Columns(rows, part.cols(), panel)
+                    : new Int8Stacks(rows, part.cols(), panel);
         } else {
             panels = new HalfPanels(type, rows, part.cols(), panel);
         }

@@ -217,7 +217,7 @@ class KernelsTest {
         assertEquals("panama", KernelSelection.select("auto").name());
         assertTrue(KernelSelection.select("panama").vectorLanes() >= 2);
         assertEquals("scalar", KernelSelection.select(" Scalar ").name());
-        assertTrue(KernelSelection.describe(KernelSelection.select("panama")).matches("panama, \\d+-bit vectors \\(\\d+ floats\\)"));
+        assertTrue(KernelSelection.describe(KernelSelection.select("panama")).matches("panama, \\d+-bit vectors \\(\\d+ floats\\)(; -Dsequin\\.vectorBits.+)?"));
     }
 
     @ParameterizedTest

@@ -7,9 +7,11 @@ import jdk.incubator.vector.FloatVector;
  * The vector width of the Panama kernels, chosen once per JVM: the widest the CPU and the JVM
  * offer ({@code FloatVector.SPECIES_PREFERRED}, which {@code -XX:UseAVX} and
  * {@code -XX:MaxVectorSize} narrow), or a narrower one asked for with
- * {@code -Dsequin.vectorBits=128|256|512}. A width above what is offered is clamped to it; any
- * other value is ignored. {@link #note()} says which happened, for the one log line that names
- * the kernels.
+ * {@code -Dsequin.vectorBits=128|256|512}. A width above what is offered is clamped to it, unless
+ * {@code -Dsequin.vectorBitsBeyondCpu=true} also asks for it: then the Vector API computes those
+ * vectors in its plain-Java fallback, correct but slow and allocating, which lets the tests check a
+ * wider CPU's arithmetic (512-bit tiles, the int8 columns) on a narrower one. Any other value is
+ * ignored. {@link #note()} says which happened, for the one log line that names the kernels.
  *
  * <p>Every width the CPU offers computes within the kernels' documented error of the scalar
  * kernels and allocates nothing once compiled (the CPU matrix in {@code .ci/run}); the default
@@ -18,6 +20,7 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class VectorWidth {
     static final String PROPERTY = "sequin.vectorBits";
+    static final String BEYOND_CPU = "sequin.vectorBitsBeyondCpu";
 
     /** The widest vectors the CPU and this JVM's flags allow, in bits. */
     static final int OFFERED = FloatVector.SPECIES_PREFERRED.vectorBitSize();
@@ -33,11 +36,12 @@ public final class VectorWidth {
             int value = parse(asked);
             if (value == 0) {
                 note = "ignoring -D" + PROPERTY + "=" + asked + ": expected 128, 256 or 512";
-            } else if (value > OFFERED) {
+            } else if (value > OFFERED && !Boolean.getBoolean(BEYOND_CPU)) {
                 note = "-D" + PROPERTY + "=" + value + " clamped to the " + OFFERED + " bits this CPU and JVM offer";
             } else {
                 bits = value;
-                note = value == OFFERED ? "" : "-D" + PROPERTY + "=" + value + "; this CPU and JVM offer " + OFFERED;
+                note = value == OFFERED ? "" : "-D" + PROPERTY + "=" + value + "; this CPU and JVM offer " + OFFERED
+                        + (value > OFFERED ? " (-D" + BEYOND_CPU + ": the Vector API's slow plain-Java fallback, for tests)" : "");
             }
         }
         BITS = bits;
