@@ -3,7 +3,8 @@
 # bench/results/README.md (tables with the machine, JDK and error bars), the charts
 # bench/results/step-lstm.png and step-gru.png (time per step against size: scalar, Panama, Panama
 # with int8 weights, ONNX Runtime), and the raw JSON. Sequin runs with 1 and 2 threads, ONNX Runtime
-# with 1 intra-op thread and with its default. Takes about 65 minutes on 2 cores. f32 weights, plus
+# with 1 intra-op thread and with its default. Takes about 75 minutes on 2 cores. f32 weights; bf16
+# steps and sequences (for the targets table, every type against ONNX Runtime at its defaults); and
 # int8: Sequin's int8 LSTM and GRU steps (for the charts) and sequences, beside ONNX Runtime's own
 # int8 LSTM (com.microsoft.DynamicQuantizeLSTM, graphs made by tools/make-ort-int8-lstm.py with
 # Debian's python3-onnx); bench/run-weights.sh measures every type. Extra arguments go to JMH (for
@@ -31,6 +32,11 @@ for home in "${jdks[@]}"; do
     'StepBenchmark.Panama|SequenceBenchmark.Panama|OrtInt8Benchmark' -p batch=1 -p weights=int8 "$@" >&2
   files+=("$int8")
   charts+=("$json" "$int8")
+  # bf16, for the targets table: the three storage types against ONNX Runtime at its defaults.
+  bf16="$out/raw/jmh-bf16-jdk$version.json"
+  "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$bf16" \
+    'StepBenchmark.Panama|SequenceBenchmark.Panama' -p batch=1 -p weights=bf16 "$@" >&2
+  files+=("$bf16")
 done
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 flags=$(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')

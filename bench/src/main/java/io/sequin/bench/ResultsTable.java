@@ -127,6 +127,41 @@ public final class ResultsTable {
         }
         out.append('\n');
         int8(all, out);
+        targets(all, out);
+    }
+
+    /**
+     * Issue 18's targets in one table, every storage type the run has: Sequin with 2 threads
+     * against ONNX Runtime's f32 at its default threads, streaming and whole sequences.
+     */
+    private static void targets(Map<String, double[]> r, StringBuilder out) {
+        if (r.keySet().stream().noneMatch(k -> k.contains("|bf16|") || k.contains("|int8|"))) {
+            return;
+        }
+        out.append("### The targets: Sequin with 2 threads against ONNX Runtime's f32 at its default threads, batch 1\n\n");
+        out.append("Streaming step and whole sequence (per step), µs; the ratios are Sequin 2 threads ÷ ONNX Runtime default, "
+                + "with each target beside it.\n\n");
+        out.append("| cell | I×H | f32 step | bf16 step | int8 step | ORT step | f32 ÷ ORT (≤ 0.67) | bf16 ÷ ORT (≤ 0.4) "
+                + "| int8 ÷ ORT (≤ 0.4) | f32 sequence | int8 sequence | ORT sequence | f32 ÷ ORT (≤ 0.8) | int8 ÷ ORT (≤ 0.5) |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String cell : CELLS) {
+            for (String size : SIZES) {
+                String at = "|" + cell + "|" + size + "|1|";
+                double[] f32 = r.get("StepBenchmark.Panama.step|f32" + at + "2");
+                double[] bf16 = r.get("StepBenchmark.Panama.step|bf16" + at + "2");
+                double[] int8 = r.get("StepBenchmark.Panama.step|int8" + at + "2");
+                double[] ort = r.get("OrtBenchmark.stream|f32" + at + "0");
+                double[] f32Seq = r.get("SequenceBenchmark.Panama.sequence|f32" + at + "2");
+                double[] int8Seq = r.get("SequenceBenchmark.Panama.sequence|int8" + at + "2");
+                double[] ortSeq = r.get("OrtBenchmark.sequence|f32" + at + "0");
+                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(f32)).append(" | ").append(t(bf16))
+                        .append(" | ").append(t(int8)).append(" | ").append(t(ort)).append(" | ").append(ratio(f32, ort)).append(" | ")
+                        .append(ratio(bf16, ort)).append(" | ").append(ratio(int8, ort)).append(" | ").append(t(f32Seq)).append(" | ")
+                        .append(t(int8Seq)).append(" | ").append(t(ortSeq)).append(" | ").append(ratio(f32Seq, ortSeq)).append(" | ")
+                        .append(ratio(int8Seq, ortSeq)).append(" |\n");
+            }
+        }
+        out.append('\n');
     }
 
     /**
