@@ -29,7 +29,8 @@ public abstract class PackedMatrix implements MatrixSource {
     /**
      * {@code -Dsequin.int8Layout=stacks}: int8 in {@link Int8Stacks} with 512-bit vectors too, where
      * {@link Int8Columns} is the default, so the two can be measured against each other on an
-     * AVX-512 CPU (docs/PERFORMANCE.md).
+     * AVX-512 CPU (docs/PERFORMANCE.md). A measuring switch, not a setting: any other value keeps
+     * the default, and the outputs agree either way within the kernels' documented error.
      */
     private static final boolean INT8_STACKS_AT_ANY_WIDTH = "stacks".equals(System.getProperty("sequin.int8Layout"));
 
