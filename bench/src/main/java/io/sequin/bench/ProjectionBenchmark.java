@@ -3,6 +3,7 @@ package io.sequin.bench;
 import io.sequin.kernel.KernelSelection;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
+import io.sequin.quantize.WeightQuantizer;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.util.concurrent.TimeUnit;
@@ -66,34 +67,13 @@ public class ProjectionBenchmark {
         gates = new float[rows];
     }
 
+    /** Random weights in ±1, stored as the converter stores them. */
     private WeightMatrix matrix(int rows, int cols, long seed) {
-        float[] v = BenchModels.randomInput(rows * cols, seed);
-        switch (weights) {
-            case "f32":
-                return WeightMatrix.ofFloats(rows, cols, v);
-            case "bf16": {
-                short[] bits = new short[v.length];
-                for (int i = 0; i < v.length; i++) {
-                    bits[i] = (short) (Float.floatToRawIntBits(v[i]) >>> 16);
-                }
-                return WeightMatrix.ofHalves(WeightType.BF16, rows, cols, bits);
-            }
-            case "int8": {
-                byte[] q = new byte[v.length];
-                float max = 0f;
-                for (float f : v) {
-                    max = Math.max(max, Math.abs(f));
-                }
-                for (int i = 0; i < v.length; i++) {
-                    q[i] = (byte) Math.round(v[i] / max * 127f);
-                }
-                float[] scales = new float[rows];
-                java.util.Arrays.fill(scales, max / 127f);
-                return WeightMatrix.ofInt8(rows, cols, q, scales);
-            }
-            default:
-                throw new IllegalArgumentException("weights: f32, bf16 or int8, got " + weights);
+        WeightType type = WeightType.byName(weights);
+        if (type == null) {
+            throw new IllegalArgumentException("weights: f32, f16, bf16 or int8, got " + weights);
         }
+        return WeightQuantizer.quantize("bench", BenchModels.randomInput(rows * cols, seed), rows, cols, type);
     }
 
     /** W times the T inputs, into T rows of gates: a sequence's one batched product. */
