@@ -90,11 +90,8 @@ public final class ResultsTable {
                 double[] roof = r.get("RooflineBenchmark.dot|" + cell + "|" + size + "|1|1");
                 double[] ort = r.get("OrtBenchmark.stream|" + cell + "|" + size + "|1|1");
                 double[] ortDefault = r.get("OrtBenchmark.stream|" + cell + "|" + size + "|1|0");
-                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(naive)).append(" | ").append(t(scalar))
-                        .append(" | ").append(t(panama)).append(" | ").append(t(panama2)).append(" | ").append(t(roof)).append(" | ")
-                        .append(ratio(panama, roof)).append(" | ").append(t(ort)).append(" | ").append(t(ortDefault)).append(" | ")
-                        .append(ratio(panama, ort)).append(" | ").append(ratio(panama2, ortDefault)).append(" | ").append(bytes(panama))
-                        .append(" |\n");
+                row(out, cell, size, t(naive), t(scalar), t(panama), t(panama2), t(roof), ratio(panama, roof), t(ort),
+                        t(ortDefault), ratio(panama, ort), ratio(panama2, ortDefault), bytes(panama));
             }
         }
         out.append("\n### Streaming step, 8 streams together (µs)\n\n");
@@ -104,9 +101,7 @@ public final class ResultsTable {
                 double[] scalar8 = r.get("StepBenchmark.Scalar.step|" + cell + "|" + size + "|8|1");
                 double[] panama8 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|8|1");
                 double[] panama1 = r.get("StepBenchmark.Panama.step|" + cell + "|" + size + "|1|1");
-                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar8)).append(" | ").append(t(panama8))
-                        .append(" | ").append(ratio(panama8, panama1)).append(" | ")
-                        .append(bytes(panama8)).append(" |\n");
+                row(out, cell, size, t(scalar8), t(panama8), ratio(panama8, panama1), bytes(panama8));
             }
         }
         out.append("\n### Whole sequence of 100 steps, batch 1, per step (µs)\n\n");
@@ -119,10 +114,8 @@ public final class ResultsTable {
                 double[] panama2 = r.get("SequenceBenchmark.Panama.sequence|" + cell + "|" + size + "|1|2");
                 double[] ort = r.get("OrtBenchmark.sequence|" + cell + "|" + size + "|1|1");
                 double[] ortDefault = r.get("OrtBenchmark.sequence|" + cell + "|" + size + "|1|0");
-                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(scalar)).append(" | ").append(t(panama))
-                        .append(" | ").append(t(panama2)).append(" | ").append(t(ort)).append(" | ").append(t(ortDefault)).append(" | ")
-                        .append(ratio(ort, panama)).append(" | ").append(ratio(panama2, ortDefault)).append(" | ")
-                        .append(bytes(panama)).append(" |\n");
+                row(out, cell, size, t(scalar), t(panama), t(panama2), t(ort), t(ortDefault), ratio(ort, panama), ratio(panama2,
+                        ortDefault), bytes(panama));
             }
         }
         out.append('\n');
@@ -154,11 +147,8 @@ public final class ResultsTable {
                 double[] f32Seq = r.get("SequenceBenchmark.Panama.sequence|f32" + at + "2");
                 double[] int8Seq = r.get("SequenceBenchmark.Panama.sequence|int8" + at + "2");
                 double[] ortSeq = r.get("OrtBenchmark.sequence|f32" + at + "0");
-                out.append("| ").append(cell).append(" | ").append(size).append(" | ").append(t(f32)).append(" | ").append(t(bf16))
-                        .append(" | ").append(t(int8)).append(" | ").append(t(ort)).append(" | ").append(ratio(f32, ort)).append(" | ")
-                        .append(ratio(bf16, ort)).append(" | ").append(ratio(int8, ort)).append(" | ").append(t(f32Seq)).append(" | ")
-                        .append(t(int8Seq)).append(" | ").append(t(ortSeq)).append(" | ").append(ratio(f32Seq, ortSeq)).append(" | ")
-                        .append(ratio(int8Seq, ortSeq)).append(" |\n");
+                row(out, cell, size, t(f32), t(bf16), t(int8), t(ort), ratio(f32, ort), ratio(bf16, ort), ratio(int8, ort),
+                        t(f32Seq), t(int8Seq), t(ortSeq), ratio(f32Seq, ortSeq), ratio(int8Seq, ortSeq));
             }
         }
         out.append('\n');
@@ -191,12 +181,15 @@ public final class ResultsTable {
             double[] ortSeq1 = r.get("OrtInt8Benchmark.sequence|int8|LSTM|" + size + "|1|1");
             double[] ortSeq0 = r.get("OrtInt8Benchmark.sequence|int8|LSTM|" + size + "|1|0");
             double[] f32Seq0 = r.get("OrtBenchmark.sequence|f32|LSTM|" + size + "|1|0");
-            out.append("| ").append(size).append(" | ").append(t(step1)).append(" | ").append(t(step2)).append(" | ").append(t(ortStep1))
-                    .append(" | ").append(t(ortStep0)).append(" | ").append(ratio(step2, ortStep0)).append(" | ").append(ratio(step2, f32Step0))
-                    .append(" | ").append(t(seq1)).append(" | ").append(t(seq2)).append(" | ").append(t(ortSeq1)).append(" | ")
-                    .append(t(ortSeq0)).append(" | ").append(ratio(seq2, ortSeq0)).append(" | ").append(ratio(seq2, f32Seq0)).append(" |\n");
+            row(out, size, t(step1), t(step2), t(ortStep1), t(ortStep0), ratio(step2, ortStep0), ratio(step2, f32Step0), t(seq1),
+                    t(seq2), t(ortSeq1), t(ortSeq0), ratio(seq2, ortSeq0), ratio(seq2, f32Seq0));
         }
         out.append('\n');
+    }
+
+    /** One Markdown table row of these cells. */
+    private static void row(StringBuilder out, String... cells) {
+        out.append("| ").append(String.join(" | ", cells)).append(" |\n");
     }
 
     private static String t(double[] v) {
