@@ -70,6 +70,27 @@ class ParallelStepTest {
         }
     }
 
+    /**
+     * For one stream a bf16 or int8 weight counts half of an f32 one towards
+     * {@code ParallelStep.MIN_WEIGHTS}: LSTM 64x128 (98,304 shared weights) is split for f32 and
+     * f16, kept on the caller for int8 and bf16 with one stream, and split for them with two.
+     */
+    @ParameterizedTest(name = "{0} streams={1} split={2}")
+    @CsvSource({"LSTM 64x128, 1, true", "LSTM 64x128 int8, 1, false", "LSTM 64x128 bf16, 1, false", "LSTM 64x128 int8, 2, true",
+        "LSTM 64x128 f16, 1, true"})
+    void aNarrowTypeNeedsTwiceTheWeightsToSplit(String layer, int streams, boolean split) throws Exception {
+        Model model = ZeroAllocationTest.model(layer);
+        Kernels k = KernelSelection.select("panama");
+        float[][] one = steps(model.newSession(k, streams), streams);
+        try (Session session = model.newSession(k, streams, 2)) {
+            float[][] two = steps(session, streams);
+            for (int s = 0; s < STEPS; s++) {
+                assertArrayEquals(one[s], two[s]);
+            }
+            assertEquals(split ? STEPS : 0, session.team().busyJobs(1), "jobs the worker had rows in");
+        }
+    }
+
     /** y after each of STEPS steps of {@code session}, from a fixed input sequence. */
     private static float[][] steps(Session session, int streams) {
         float[] x = new float[streams * session.stepInputSize()];

@@ -3,6 +3,7 @@ package io.sequin.layer;
 import io.sequin.kernel.Kernels;
 import io.sequin.kernel.PackedMatrix;
 import io.sequin.parallel.ThreadTeam;
+import io.sequin.tensor.WeightType;
 
 /**
  * A recurrent layer's matrix products split across a {@link ThreadTeam} by gate rows (a streaming
@@ -17,12 +18,14 @@ import io.sequin.parallel.ThreadTeam;
  */
 final class ParallelStep implements ThreadTeam.Job {
     /**
-     * The fewest shared weights (W's rows and R's fused rows, of one direction) a split is tried
-     * for. The hand-off to a spinning worker costs well under a microsecond: measured with JMH on
-     * 2 cores (StepBenchmark, threads 1 and 2, docs/PERFORMANCE.md), LSTM 64x128 (98,304 shared
-     * weights) steps in 0.63x to 0.68x the time; GRU 64x128 (57,344: its h rows of R stay with the
-     * caller) gained in one run and lost in another, so below 65,536 a layer is not split.
-     * {@code -Dsequin.parallelMinWeights=N} sets another, for measuring it on other machines.
+     * The fewest shared weights (W's rows and R's fused rows, of one direction; a bf16 or int8
+     * weight of one stream counts half, see {@link #pays}) a split is tried for. The hand-off to a
+     * spinning worker costs about 0.3 µs, but a step shared by two cores of a busy machine also
+     * waits for the slower of them: measured with JMH on 2 cores (StepBenchmark, threads 1 and 2,
+     * docs/PERFORMANCE.md), an f32 LSTM 64x128 (98,304 shared weights) steps in 0.63x to 0.68x the
+     * time; GRU 64x128 (57,344: its h rows of R stay with the caller) gained in one run and lost in
+     * another, so below 65,536 a layer is not split. {@code -Dsequin.parallelMinWeights=N} sets
+     * another, for measuring it on other machines.
      */
     static final long MIN_WEIGHTS = Math.max(0, Long.getLong("sequin.parallelMinWeights", 1L << 16));
 
@@ -109,12 +112,24 @@ final class ParallelStep implements ThreadTeam.Job {
     }
 
     /**
-     * Whether a layer of these weights is large enough for a split to pay: enough weights, and
-     * gate rows for at least two parts (slices go by {@link Kernels#rowGrain}).
+     * Whether a layer of these weights, stepping {@code streams} streams, is large enough for a
+     * split to pay ({@link #MIN_WEIGHTS}), with gate rows for at least two parts (slices go by
+     * {@link Kernels#rowGrain}). For one stream a bf16 or int8 weight counts half: one vector's
+     * products run 1.6 to 2.3 times as fast per weight as f32's (ProjectionBenchmark, AVX2 Zen 3),
+     * and on that CPU an LSTM 64x128 step with those types (about 5 µs on one thread) gained little
+     * from a second thread and often lost: in four JMH runs int8 was slower with 2 threads in all
+     * four (5 forks: 5.21 ± 0.04 µs with 1, 5.93 ± 0.87 with 2) and bf16 in one, where f32's 9 µs
+     * step gained a third. With more streams every type's tiles run at the fma bound alike
+     * (ProjectionBenchmark's project), so there a weight counts whole, as before.
      */
-    static boolean pays(CellWeights weights, Kernels kernels, int threads) {
-        return threads > 1 && weights.gateRows > Math.max(1, kernels.rowGrain())
-                && (long) weights.gateRows * weights.w.cols() + (long) weights.fusedRows * weights.stateSize >= MIN_WEIGHTS;
+    static boolean pays(CellWeights weights, Kernels kernels, int threads, int streams) {
+        if (threads < 2 || weights.gateRows <= Math.max(1, kernels.rowGrain())) {
+            return false;
+        }
+        long shared = (long) weights.gateRows * weights.w.cols() + (long) weights.fusedRows * weights.stateSize;
+        WeightType type = weights.w.type();
+        boolean narrow = type == WeightType.BF16 || type == WeightType.INT8;
+        return (streams == 1 && narrow ? shared / 2 : shared) >= MIN_WEIGHTS;
     }
 
     /** A streaming step: adds {@code W·x + R·h} into {@code gates} ([streams][gateRows], the bias already there). */

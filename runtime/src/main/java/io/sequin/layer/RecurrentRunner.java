@@ -79,7 +79,7 @@ final class RecurrentRunner implements Layer.Runner {
         streamC = new float[streams * hidden];
         allActive = new boolean[streams];
         Arrays.fill(allActive, true);
-        boolean split = team != null && ParallelStep.pays(cells[0].weights, kernels, team.size());
+        boolean split = team != null && ParallelStep.pays(cells[0].weights, kernels, team.size(), streams);
         parallel = split ? new ParallelStep[cells.length] : null;
         for (int d = 0; split && d < cells.length; d++) {
             parallel[d] = new ParallelStep(team, kernels, cells[d].weights, streams, inputSize, out);
