@@ -1,12 +1,12 @@
 package io.sequin.kernel.panama;
 
 import java.util.Locale;
-import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 
 /**
  * The vector width of the Panama kernels, chosen once per JVM: the widest the CPU and the JVM
- * offer ({@code FloatVector.SPECIES_PREFERRED}, which {@code -XX:UseAVX} and
- * {@code -XX:MaxVectorSize} narrow), or a narrower one asked for with
+ * offer ({@code VectorShape.preferredShape()}, the shape of {@code FloatVector.SPECIES_PREFERRED},
+ * which {@code -XX:UseAVX} and {@code -XX:MaxVectorSize} narrow), or a narrower one asked for with
  * {@code -Dsequin.vectorBits=128|256|512}. A width above what is offered is clamped to it, unless
  * {@code -Dsequin.vectorBitsBeyondCpu=true} also asks for it: then the Vector API computes those
  * vectors in its plain-Java fallback, correct but slow and allocating, which lets the tests check a
@@ -22,8 +22,13 @@ public final class VectorWidth {
     static final String PROPERTY = "sequin.vectorBits";
     static final String BEYOND_CPU = "sequin.vectorBitsBeyondCpu";
 
-    /** The widest vectors the CPU and this JVM's flags allow, in bits. */
-    static final int OFFERED = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    /**
+     * The widest vectors the CPU and this JVM's flags allow, in bits: the preferred shape, which
+     * {@code FloatVector.SPECIES_PREFERRED} has. Asked of the shape because initializing
+     * {@code FloatVector} first took a fresh JVM 11-16 ms (JDK 17) and 23-28 ms (JDK 25) on an AVX2
+     * Zen 3, against 1 ms for the shape, on the path from {@code Model.load} to the first step.
+     */
+    static final int OFFERED = VectorShape.preferredShape().vectorBitSize();
     /** The width in use, in bits. */
     static final int BITS;
     private static final String NOTE;
