@@ -187,21 +187,21 @@ final class ParallelStep implements ThreadTeam.Job {
         if (count[part] == 0) {
             return false;
         }
-        switch (work) {
-            case STEP:
-                if (together) {
-                    kernels.gemv2(w[part], x, xOff, r[part], h, 0, gates, from[part]);
-                    return true;
-                }
-                kernels.gemm(w[part], x, xOff, inputSize, streams, gates, from[part], gateRows);
-                recur(part);
+        // if rather than a switch on the enum, which would cost the runtime jar a class (its size is budgeted).
+        if (work == Work.STEP) {
+            if (together) {
+                kernels.gemv2(w[part], x, xOff, r[part], h, 0, gates, from[part]);
                 return true;
-            case PROJECT:
-                kernels.gemm(w[part], x, xOff, inputSize, vectors, gates, from[part], gateRows);
-                return true;
-            default:
-                return recur(part);
+            }
+            kernels.gemm(w[part], x, xOff, inputSize, streams, gates, from[part], gateRows);
+            recur(part);
+            return true;
         }
+        if (work == Work.PROJECT) {
+            kernels.gemm(w[part], x, xOff, inputSize, vectors, gates, from[part], gateRows);
+            return true;
+        }
+        return recur(part);
     }
 
     private boolean rhPart(int part) {

@@ -6,6 +6,7 @@ import io.sequin.kernel.KernelSelection;
 import io.sequin.kernel.Kernels;
 import io.sequin.layer.Layer;
 import io.sequin.session.Session;
+import io.sequin.tensor.ElementType;
 import io.sequin.tensor.StoredTensor;
 import io.sequin.tensor.Tensor;
 import java.io.IOException;
@@ -219,14 +220,14 @@ public final class Model {
         if (t == null) {
             return null;
         }
-        switch (t.type()) {
-            case FLOAT32:
-                return Tensor.ofFloats(t.shape(), t.floats().clone());
-            case INT32:
-                return Tensor.ofInts(t.shape(), t.ints().clone());
-            default:
-                return Tensor.ofLongs(t.shape(), t.longs().clone());
+        // if rather than a switch on the enum, which would cost the runtime jar a class (its size is budgeted).
+        if (t.type() == ElementType.FLOAT32) {
+            return Tensor.ofFloats(t.shape(), t.floats().clone());
         }
+        if (t.type() == ElementType.INT32) {
+            return Tensor.ofInts(t.shape(), t.ints().clone());
+        }
+        return Tensor.ofLongs(t.shape(), t.longs().clone());
     }
 
     /** The layers in the order they run. */

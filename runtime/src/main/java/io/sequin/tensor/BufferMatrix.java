@@ -74,25 +74,22 @@ public final class BufferMatrix implements MatrixSource {
         ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         // Through Buffer: ByteBuffer's own position(int) is newer than Android's API 26.
         ((Buffer) b).position(Math.multiplyExact(Math.multiplyExact(from, cols), type.bytes()));
-        switch (type) {
-            case F32: {
-                float[] v = new float[n];
-                b.asFloatBuffer().get(v);
-                return WeightMatrix.ofFloats(count, cols, v);
-            }
-            case INT8: {
-                byte[] v = new byte[n];
-                b.get(v);
-                float[] s = new float[count];
-                System.arraycopy(scales, from, s, 0, count);
-                return WeightMatrix.ofInt8(count, cols, v, s);
-            }
-            default: {
-                short[] v = new short[n];
-                b.asShortBuffer().get(v);
-                return WeightMatrix.ofHalves(type, count, cols, v);
-            }
+        // if rather than a switch on the enum, which would cost the runtime jar a class (its size is budgeted).
+        if (type == WeightType.F32) {
+            float[] v = new float[n];
+            b.asFloatBuffer().get(v);
+            return WeightMatrix.ofFloats(count, cols, v);
         }
+        if (type == WeightType.INT8) {
+            byte[] v = new byte[n];
+            b.get(v);
+            float[] s = new float[count];
+            System.arraycopy(scales, from, s, 0, count);
+            return WeightMatrix.ofInt8(count, cols, v, s);
+        }
+        short[] v = new short[n];
+        b.asShortBuffer().get(v);
+        return WeightMatrix.ofHalves(type, count, cols, v);
     }
 
     @Override

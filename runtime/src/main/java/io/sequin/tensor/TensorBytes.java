@@ -15,37 +15,31 @@ public final class TensorBytes {
     public static Tensor decode(ElementType type, int[] shape, ByteBuffer bytes) {
         int count = (int) Tensor.elementCount(shape);
         ByteBuffer le = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
-        switch (type) {
-            case FLOAT32: {
-                float[] v = new float[count];
-                le.asFloatBuffer().get(v);
-                return Tensor.ofFloats(shape, v);
-            }
-            case INT32: {
-                int[] v = new int[count];
-                le.asIntBuffer().get(v);
-                return Tensor.ofInts(shape, v);
-            }
-            default: {
-                long[] v = new long[count];
-                le.asLongBuffer().get(v);
-                return Tensor.ofLongs(shape, v);
-            }
+        // if rather than a switch on the enum, which would cost the runtime jar a class (its size is budgeted).
+        if (type == ElementType.FLOAT32) {
+            float[] v = new float[count];
+            le.asFloatBuffer().get(v);
+            return Tensor.ofFloats(shape, v);
         }
+        if (type == ElementType.INT32) {
+            int[] v = new int[count];
+            le.asIntBuffer().get(v);
+            return Tensor.ofInts(shape, v);
+        }
+        long[] v = new long[count];
+        le.asLongBuffer().get(v);
+        return Tensor.ofLongs(shape, v);
     }
 
     /** Writes the elements into {@code out} at its position, which advances past them. */
     public static void encode(Tensor t, ByteBuffer out) {
         ByteBuffer le = out.slice().order(ByteOrder.LITTLE_ENDIAN);
-        switch (t.type()) {
-            case FLOAT32:
-                le.asFloatBuffer().put(t.floats());
-                break;
-            case INT32:
-                le.asIntBuffer().put(t.ints());
-                break;
-            default:
-                le.asLongBuffer().put(t.longs());
+        if (t.type() == ElementType.FLOAT32) {
+            le.asFloatBuffer().put(t.floats());
+        } else if (t.type() == ElementType.INT32) {
+            le.asIntBuffer().put(t.ints());
+        } else {
+            le.asLongBuffer().put(t.longs());
         }
         ((java.nio.Buffer) out).position(out.position() + t.size() * t.type().bytes());
     }
