@@ -76,6 +76,17 @@ public abstract class PackedMatrix implements MatrixSource {
     public abstract PackedMatrix slice(int from, int count);
 
     /**
+     * The layout kernels read: this matrix, except one that a JVM's default Panama kernels hand
+     * out row-major while they start (their first steps need not wait for the panels, which a
+     * thread lays out meanwhile; docs/PERFORMANCE.md, Start-up): its panels, laid out now if they
+     * are not yet. Kernels that read panels call it first.
+     */
+    public final PackedMatrix layout() {
+        // Not overridden: a type check that C2 folds, where a virtual call would be megamorphic.
+        return this instanceof StagedMatrix ? ((StagedMatrix) this).panelsNow() : this;
+    }
+
+    /**
      * Lays out rows {@code [from, from + rows)} of {@code m} in panels of {@code panel} rows,
      * reading a few rows of it at a time. The row-major layout of a whole heap matrix is the
      * matrix itself, not a copy.

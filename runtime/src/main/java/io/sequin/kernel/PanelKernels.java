@@ -99,24 +99,14 @@ public final class PanelKernels implements Kernels {
 
     @Override
     public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        PanelMatrix m = (PanelMatrix) w;
+        PanelMatrix m = (PanelMatrix) w.layout();
         int full = m.rows / lanes;
         // The panels [0, pDone) by vectors [0, jDone) that the vector code's tiles take.
         int pDone;
         int jDone;
         switch (m.type) {
             case F32:
-                if (n == 1) {
-                    pDone = full / 8 * 8;
-                    jDone = 1;
-                } else if (n <= 8) {
-                    pDone = full / 2 * 2;
-                    jDone = n / 4 * 4;
-                } else {
-                    pDone = full / 4 * 4;
-                    jDone = n / 2 * 2;
-                }
-                f32((F32Panels) m, full, pDone, jDone, x, xOff, xStride, n, y, yOff, yStride);
+                f32((F32Panels) m, full, f32TilePanels(full, n), f32TileVectors(n), x, xOff, xStride, n, y, yOff, yStride);
                 break;
             case INT8:
                 if (m instanceof Int8Columns) {
@@ -155,6 +145,66 @@ public final class PanelKernels implements Kernels {
     // Each loop below runs over a panel's lanes innermost, so that it reads the panel in order and
     // C2 can vectorize it by itself; y holds the chain that starts from y, and this thread's
     // scratch the chains that start from 0.
+
+    /** The f32 panels [0, this) that the vector code's tiles take, of {@code full} whole ones, for n vectors. */
+    private static int f32TilePanels(int full, int n) {
+        return n == 1 ? full / 8 * 8 : n <= 8 ? full / 2 * 2 : full / 4 * 4;
+    }
+
+    /** The vectors [0, this) that the f32 tiles take, of n. */
+    private static int f32TileVectors(int n) {
+        return n == 1 ? 1 : n <= 8 ? n / 4 * 4 : n / 2 * 2;
+    }
+
+    /**
+     * {@link #gemm} of an f32 matrix of {@code rows} rows whose elements lie row-major in
+     * {@code w} from {@code wOff}, as {@link WarmingKernels} runs a {@link StagedMatrix} before
+     * its panels are laid out: each row in the chains, and the chains in the order, that the panel
+     * code sums it in (which depend on the rows and vectors, not on where the weights lie), so the
+     * numbers are the same bit for bit.
+     */
+    void f32RowMajor(float[] w, int wOff, int rows, int cols, float[] x, int xOff, int xStride, int n,
+                     float[] y, int yOff, int yStride) {
+        int full = rows / lanes;
+        int tileRows = f32TilePanels(full, n) * lanes;
+        int tileVectors = f32TileVectors(n);
+        for (int r = 0; r < full * lanes; r++) {
+            int o = wOff + r * cols;
+            for (int j = 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                int out = yOff + j * yStride + r;
+                float acc = y[out];
+                if (r < tileRows && j < tileVectors) {
+                    for (int k = 0; k < cols; k++) {
+                        acc = Math.fma(w[o + k], x[xj + k], acc);
+                    }
+                } else {
+                    float odd = 0f;
+                    int k = 0;
+                    for (; k + 2 <= cols; k += 2) {
+                        acc = Math.fma(w[o + k], x[xj + k], acc);
+                        odd = Math.fma(w[o + k + 1], x[xj + k + 1], odd);
+                    }
+                    if (k < cols) {
+                        acc = Math.fma(w[o + k], x[xj + k], acc);
+                    }
+                    acc = acc + odd;
+                }
+                y[out] = acc;
+            }
+        }
+        for (int r = full * lanes; r < rows; r++) {
+            int o = wOff + r * cols;
+            for (int j = 0; j < n; j++) {
+                int xj = xOff + j * xStride;
+                float s = 0;
+                for (int k = 0; k < cols; k++) {
+                    s += w[o + k] * x[xj + k];
+                }
+                y[yOff + j * yStride + r] += s;
+            }
+        }
+    }
 
     /** Four rows of {@code lanes} floats for the chains that start from 0; no allocation once a thread has one. */
     private final ThreadLocal<float[]> scratch = new ThreadLocal<>();

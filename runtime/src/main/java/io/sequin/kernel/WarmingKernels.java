@@ -1,9 +1,12 @@
 package io.sequin.kernel;
 
+import io.sequin.tensor.F32Matrix;
 import io.sequin.tensor.MatrixSource;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +21,11 @@ import java.util.logging.Logger;
  * vector code, allocating an object per vector operation; the demo model's first step took
  * 50-60 ms that way and the next ones 13-19 ms, against 3 ms in plain Java; and loading the
  * vector code takes some 20 ms, which the first step no longer waits for.
+ *
+ * <p>The first session's small f32 matrices are not laid out on its thread: they are handed out
+ * row-major ({@link StagedMatrix}: a bulk copy, where the panels are a transposition that a
+ * fresh JVM interprets element by element), summed by {@link PanelKernels#f32RowMajor} in the
+ * panels' chains, and laid out by the warm-up thread before it warms up the vector code.
  *
  * <p>The thread, {@code sequin-warmup}, starts when the first session lays out its weights,
  * waits {@link #DELAY_MILLIS} ms, and is a daemon that ends when the vector code is fast:
@@ -43,7 +51,17 @@ final class WarmingKernels implements Kernels {
     /** The vector code, once warm; null until then. */
     private volatile Kernels vector;
 
+    /**
+     * The largest f32 matrix (elements) handed out row-major first: above it a matrix is laid out
+     * at once, so that the copy and the panels never both hold a large matrix (the peak heap while
+     * loading, LoadHeapTest). 4 MB of floats; the demo model's largest is 1 MB.
+     */
+    static final long STAGED_MAX_ELEMENTS = 1 << 20;
+
     private final AtomicBoolean started = new AtomicBoolean();
+    private final Object stagedLock = new Object();
+    /** Matrices handed out row-major, for the warm-up thread to lay out; null once it has taken them. Guarded by stagedLock. */
+    private List<StagedMatrix> staged = new ArrayList<>();
     /** Counted down when the warm-up ends, warm or not. */
     private final CountDownLatch ended = new CountDownLatch(1);
 
@@ -90,7 +108,12 @@ final class WarmingKernels implements Kernels {
         return lanes.rowGrain();
     }
 
-    /** Lays out a matrix as the vector code reads it; the first call starts the warm-up, as a session is being made. */
+    /**
+     * Lays out a matrix as the vector code reads it; the first call starts the warm-up, as a
+     * session is being made. Until the warm-up thread starts its work, an f32 matrix of at most
+     * {@link #STAGED_MAX_ELEMENTS} is handed out row-major ({@link StagedMatrix}, one bulk copy)
+     * and laid out by that thread.
+     */
     @Override
     public PackedMatrix pack(MatrixSource m, int from, int rows) {
         if (started.compareAndSet(false, true)) {
@@ -98,22 +121,56 @@ final class WarmingKernels implements Kernels {
             t.setDaemon(true);
             t.start();
         }
+        if (m.type() == WeightType.F32 && (long) rows * m.cols() <= STAGED_MAX_ELEMENTS) {
+            synchronized (stagedLock) {
+                if (staged != null) {
+                    StagedMatrix s = new StagedMatrix((F32Matrix) m.view(from, rows).read(0, rows), lanes);
+                    staged.add(s);
+                    return s;
+                }
+            }
+        }
         return lanes.pack(m, from, rows);
+    }
+
+    /** w, or a staged matrix's panels; null while w is staged and row-major only. */
+    private static PackedMatrix laidOut(PackedMatrix w) {
+        return w instanceof StagedMatrix ? ((StagedMatrix) w).panels() : w;
     }
 
     @Override
     public void gemv(PackedMatrix w, float[] x, int xOff, float[] y, int yOff) {
-        current().gemv(w, x, xOff, y, yOff);
+        gemm(w, x, xOff, 0, 1, y, yOff, 0);
     }
 
     @Override
     public void gemv2(PackedMatrix w, float[] x, int xOff, PackedMatrix r, float[] h, int hOff, float[] y, int yOff) {
-        current().gemv2(w, x, xOff, r, h, hOff, y, yOff);
+        PackedMatrix pw = laidOut(w);
+        PackedMatrix pr = laidOut(r);
+        if (pw != null && pr != null) {
+            current().gemv2(pw, x, xOff, pr, h, hOff, y, yOff);
+            return;
+        }
+        // The same sums as gemv2: W·x into y, then R·h (PanelKernels.gemv2, which the vector code matches bit for bit).
+        ScalarKernels.requireSameRows(w, r);
+        gemm(w, x, xOff, 0, 1, y, yOff, 0);
+        gemm(r, h, hOff, 0, 1, y, yOff, 0);
     }
 
     @Override
     public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        current().gemm(w, x, xOff, xStride, n, y, yOff, yStride);
+        PackedMatrix p = laidOut(w);
+        if (p == null) {
+            StagedMatrix s = (StagedMatrix) w;
+            float[] v = s.rowMajor();
+            if (v != null) {
+                lanes.f32RowMajor(v, s.firstElement(), s.rows, s.cols, x, xOff, xStride, n, y, yOff, yStride);
+                return;
+            }
+            // Laid out between the two reads: the panels are there now.
+            p = s.panels();
+        }
+        current().gemm(p, x, xOff, xStride, n, y, yOff, yStride);
     }
 
     @Override
@@ -140,9 +197,14 @@ final class WarmingKernels implements Kernels {
     }
 
     private void warmUpAndSwitch() {
+        boolean interrupted = false;
         try {
             Thread.sleep(DELAY_MILLIS);
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        layOutStaged();
+        if (interrupted) {
             return;
         }
         long start = System.nanoTime();
@@ -200,28 +262,40 @@ final class WarmingKernels implements Kernels {
         }
     }
 
+    /**
+     * Lays out the matrices handed out row-major, in plain Java's panels (the vector code's), and
+     * stops handing any more out so. The steps meanwhile run them row-major with the same numbers.
+     */
+    private void layOutStaged() {
+        List<StagedMatrix> list;
+        synchronized (stagedLock) {
+            list = staged;
+            staged = null;
+        }
+        for (StagedMatrix s : list) {
+            s.layOut();
+        }
+    }
+
     /** A small matrix of the type, every element about 0.01: no subnormals, nothing to overflow. */
     private static WeightMatrix sample(WeightType type, int rows, int cols) {
         int n = rows * cols;
-        switch (type) {
-            case F32: {
-                float[] v = new float[n];
-                Arrays.fill(v, 0.01f);
-                return WeightMatrix.ofFloats(rows, cols, v);
-            }
-            case INT8: {
-                byte[] v = new byte[n];
-                Arrays.fill(v, (byte) 1);
-                float[] scales = new float[rows];
-                Arrays.fill(scales, 0.01f);
-                return WeightMatrix.ofInt8(rows, cols, v, scales);
-            }
-            default: {
-                short[] v = new short[n];
-                // 0.01 in each 16-bit type.
-                Arrays.fill(v, type == WeightType.F16 ? (short) 0x211F : (short) 0x3C24);
-                return WeightMatrix.ofHalves(type, rows, cols, v);
-            }
+        // if rather than a switch on the enum, which would cost the runtime jar a class (its size is budgeted).
+        if (type == WeightType.F32) {
+            float[] v = new float[n];
+            Arrays.fill(v, 0.01f);
+            return WeightMatrix.ofFloats(rows, cols, v);
         }
+        if (type == WeightType.INT8) {
+            byte[] v = new byte[n];
+            Arrays.fill(v, (byte) 1);
+            float[] scales = new float[rows];
+            Arrays.fill(scales, 0.01f);
+            return WeightMatrix.ofInt8(rows, cols, v, scales);
+        }
+        short[] v = new short[n];
+        // 0.01 in each 16-bit type.
+        Arrays.fill(v, type == WeightType.F16 ? (short) 0x211F : (short) 0x3C24);
+        return WeightMatrix.ofHalves(type, rows, cols, v);
     }
 }

@@ -3,6 +3,7 @@ package io.sequin.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.sequin.tensor.F32Matrix;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.util.ArrayList;
@@ -75,6 +76,12 @@ class PanelKernelsTest {
             PANAMA.gemm(p, x, 1, xStride, n, vector, 1, yStride);
             LANES.gemm(p, x, 1, xStride, n, lanes, 1, yStride);
             assertBits(vector, lanes, n + " vectors");
+            if (type == WeightType.F32) {
+                // Row-major, as a JVM's default kernels run a matrix before its panels are laid out.
+                float[] rowMajor = y0.clone();
+                LANES.f32RowMajor(((F32Matrix) m).values(), 0, rows, cols, x, 1, xStride, n, rowMajor, 1, yStride);
+                assertBits(vector, rowMajor, n + " vectors, row-major");
+            }
             for (int i = 0; i < vector.length; i++) {
                 assertFalse(Float.isNaN(vector[i]), n + " vectors: NaN at " + i + ", read from past a vector's columns");
             }
@@ -93,6 +100,11 @@ class PanelKernelsTest {
             PANAMA.gemv(slice, h, 0, vector, 1);
             LANES.gemv(slice, h, 0, lanes, 1);
             assertBits(vector, lanes, "a slice");
+            if (type == WeightType.F32) {
+                float[] rowMajor = new float[rows];
+                LANES.f32RowMajor(((F32Matrix) m).values(), grain * cols, rows - grain, cols, h, 0, 0, 1, rowMajor, 1, 0);
+                assertBits(vector, rowMajor, "a slice, row-major");
+            }
         }
     }
 

@@ -2,8 +2,11 @@ package io.sequin.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sequin.tensor.F32Matrix;
 import io.sequin.tensor.WeightMatrix;
 import io.sequin.tensor.WeightType;
 import java.lang.management.ManagementFactory;
@@ -43,6 +46,59 @@ class WarmingKernelsTest {
             k.tanh(y, 0, 100);
         }
         return THREADS.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    /** y from one, four and sixteen vectors through m, then W·x + R·h, then a slice of m from row {@code grain}. */
+    private static float[] productsAndSlice(Kernels k, PackedMatrix m, PackedMatrix slice, float[] x, int cols) {
+        int rows = m.rows;
+        float[] y = new float[22 * rows + slice.rows];
+        int at = 0;
+        for (int n = 1; n <= 16; n *= 4) {
+            k.gemm(m, x, 0, cols, n, y, at, rows);
+            at += n * rows;
+        }
+        k.gemv2(m, x, 0, m, x, cols, y, at);
+        k.gemv(slice, x, 0, y, at + rows);
+        return y;
+    }
+
+    /**
+     * An f32 matrix handed out row-major, as a JVM's default kernels hand out a first session's
+     * small matrices, computes the vector code's numbers bit for bit, and so does a slice of it
+     * made then; laid out, it drops its copy and its slice gets panels too; and the vector code,
+     * given such a matrix before the warm-up thread has laid it out, lays it out itself.
+     */
+    @Test
+    void aMatrixHandedOutRowMajorComputesTheVectorCodesNumbers() {
+        Kernels panama = KernelSelection.select("panama");
+        int lanes = panama.vectorLanes();
+        WarmingKernels warming = new WarmingKernels(lanes, "");
+        int rows = 9 * lanes + 5;
+        int cols = 37;
+        int grain = panama.rowGrain();
+        SplittableRandom random = new SplittableRandom(11);
+        WeightMatrix w = StoredTypeKernelsTest.randomMatrix(random, WeightType.F32, rows, cols);
+        float[] x = KernelsTest.random(random, 16 * cols, 1);
+        PackedMatrix panels = panama.pack(w, 0, rows);
+        float[] expected = productsAndSlice(panama, panels, panels.slice(grain, rows - grain), x, cols);
+
+        StagedMatrix staged = new StagedMatrix((F32Matrix) w, new PanelKernels(lanes, ""));
+        PackedMatrix slice = staged.slice(grain, rows - grain);
+        assertArrayEquals(expected, productsAndSlice(warming, staged, slice, x, cols), "row-major");
+        assertNull(staged.panels(), "laid out by the products");
+        assertEquals(4L * rows * cols, staged.heapBytes(), "the row-major copy's bytes");
+
+        staged.layOut();
+        assertNull(staged.rowMajor(), "the copy, once laid out");
+        assertNotNull(((StagedMatrix) slice).panels(), "the slice's panels");
+        assertEquals(panels.heapBytes(), staged.heapBytes(), "the panels' bytes");
+        assertArrayEquals(expected, productsAndSlice(warming, staged, slice, x, cols), "laid out");
+
+        StagedMatrix unlaid = new StagedMatrix((F32Matrix) w, new PanelKernels(lanes, ""));
+        PackedMatrix unlaidSlice = unlaid.slice(grain, rows - grain);
+        assertArrayEquals(expected, productsAndSlice(panama, unlaid, unlaidSlice, x, cols), "the vector code, given it row-major");
+        assertNotNull(unlaid.panels(), "laid out by the vector code");
+        assertNull(unlaid.rowMajor());
     }
 
     @Test

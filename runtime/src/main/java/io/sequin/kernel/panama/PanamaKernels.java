@@ -171,7 +171,8 @@ public final class PanamaKernels implements Kernels {
      * </ul>
      */
     @Override
-    public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+    public void gemm(PackedMatrix matrix, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        PackedMatrix w = matrix.layout();
         int full = w.rows / L;
         int cols = w.cols;
         int pDone = 0;
