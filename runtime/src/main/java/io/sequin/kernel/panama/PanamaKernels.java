@@ -141,10 +141,16 @@ public final class PanamaKernels implements Kernels {
         gemm(r, h, hOff, 0, 1, y, yOff, 0);
     }
 
+    /** One matrix (laid out first if it is not: {@link PackedMatrix#layout}) times n vectors: {@link #panels}. */
+    @Override
+    public void gemm(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
+        panels(w.layout(), x, xOff, xStride, n, y, yOff, yStride);
+    }
+
     /**
-     * One matrix times n vectors: register tiles chosen by type and n, then what no tile covers,
-     * one panel by one vector ({@code ...Rest}), then the rows past the last whole panel in plain
-     * Java. The tile choice is written out here rather than in a method per type so that this
+     * {@link #gemm} of a laid-out matrix: register tiles chosen by type and n, then what no tile
+     * covers, one panel by one vector ({@code ...Rest}), then the rows past the last whole panel
+     * in plain Java. The tile choice is written out here rather than in a method per type so that this
      * method too is larger than C2's FreqInlineSize and is never inlined into a cell's or a
      * session's compilation (rule 2 in the class comment).
      *
@@ -169,10 +175,12 @@ public final class PanamaKernels implements Kernels {
      *     most four vectors, and a tile of more would pass C2's node budget. f16 saves memory,
      *     not time.
      * </ul>
+     *
+     * <p>Apart from {@code gemm} because on JDK 17 a {@code layout()} at the top of this method
+     * made its compiled code box vectors now and then (320 bytes at a random call after the
+     * warm-up, {@code WarmingKernelsTest}, 4 runs in 10); compiled alone it is as before.
      */
-    @Override
-    public void gemm(PackedMatrix matrix, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
-        PackedMatrix w = matrix.layout();
+    private void panels(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         int full = w.rows / L;
         int cols = w.cols;
         int pDone = 0;
