@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The CPU matrix: the kernel tests, the kernel agreement tests and the allocation tests in fresh
-# JVMs for each JDK (17, and 25 where present) and each of these JVM settings, which stand for
-# CPUs this machine may not be:
+# The CPU matrix: the kernel tests (with the default kernels' switch to the vector code), the
+# kernel agreement tests and the allocation tests in fresh JVMs for each JDK (17, and 25 where
+# present) and each of these JVM settings, which stand for CPUs this machine may not be:
 #
 #   default                  whatever this CPU offers (512-bit vectors on AVX-512)
 #   -XX:UseAVX=2             an AVX2-only CPU (256-bit vectors)
@@ -89,9 +89,13 @@ for home in "${jdks[@]}"; do
       # The lane-by-lane kernels are plain Java, the same under every flag: the full test run covers them.
       args="--add-modules jdk.incubator.vector $flags -Dsequin.test.laneKernels=false -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=$logs/c2-%p.log"
       kernels=ok
+      kernel_tests='KernelsTest,StoredTypeKernelsTest,PanelKernelsTest,LayoutTest'
+      # The default kernels' switch to the vector code, with its numbers and allocation before and
+      # after; not in the wide cells, where the vector code beyond the CPU never gets fast.
+      [ "${cell#wide}" = "$cell" ] && kernel_tests="$kernel_tests,WarmingKernelsTest"
       # test-compile (up to date, so quick) with -am resolves the other modules to their target/
       # folders rather than to whatever ~/.m2 holds.
-      JAVA_HOME="$home" mvn -B -ntp -o -pl runtime -am test-compile surefire:test -Dtest='KernelsTest,StoredTypeKernelsTest,PanelKernelsTest,LayoutTest' \
+      JAVA_HOME="$home" mvn -B -ntp -o -pl runtime -am test-compile surefire:test -Dtest="$kernel_tests" \
         -Dsurefire.failIfNoSpecifiedTests=false "-Dvector.jvm.args=$args" > "$logs/kernels.out" 2>&1 || kernels=FAILED
       if [ "$cell" = wide ] || [ "$cell" = wide-stacks ]; then
         # Beyond the CPU the fallback neither compiles to vector instructions nor runs without

@@ -88,11 +88,13 @@ class ZeroAllocationTest {
     }
 
     /**
-     * Bytes allocated by {@code measured} once warm. While C2 installs code, HotSpot now and then
-     * charges a thread a once-off few hundred bytes (seen here at random moments even with the
-     * scalar kernels, and never under -Xint or C1 alone); such a blip does not repeat, while an
-     * allocation in our code happens in every attempt. So up to three attempts are measured, each
-     * after warming up again, and the smallest count is returned.
+     * Bytes allocated by {@code measured} once warm. HotSpot now and then charges a thread a
+     * once-off few hundred bytes (seen here at random moments even with the scalar kernels, and
+     * never under -Xint or C1 alone): the thread whose calls queue a method for C2 resolves the
+     * string constants of that method's class (CompileBroker::compile_method), and so allocates
+     * them, once per class (WarmingKernelsTest found this with JFR). Such a blip does not repeat,
+     * while an allocation in our code happens in every attempt. So up to three attempts are
+     * measured, each after warming up again, and the smallest count is returned.
      */
     static long steadyState(Runnable warmUpRound, Runnable measured) {
         long least = Long.MAX_VALUE;

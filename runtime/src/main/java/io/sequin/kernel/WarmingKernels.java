@@ -29,16 +29,16 @@ import java.util.logging.Logger;
  *
  * <p>The thread, {@code sequin-warmup}, starts when the first session lays out its weights,
  * waits {@link #DELAY_MILLIS} ms, and is a daemon that ends when the vector code is fast:
- * when rounds of small products have stopped getting faster for a while (or after
- * {@link #MAX_NANOS}). {@code -Dsequin.warmup=false} makes the default kernels the vector code
- * from the first call.
+ * when no part of its rounds of small products (each matrix's, the activations') has got
+ * faster for a while (or after {@link #MAX_NANOS}). {@code -Dsequin.warmup=false} makes the
+ * default kernels the vector code from the first call.
  */
 @DesktopOnly
 final class WarmingKernels implements Kernels {
     private static final Logger LOG = Logger.getLogger("io.sequin.kernel");
     /** The warm-up gives up waiting after this long and switches anyway. */
     static final long MAX_NANOS = 30_000_000_000L;
-    /** Rounds at least, and how long no round may have been 5% faster than the best, before the switch. */
+    /** Rounds at least, and how long no part of a round may have been 5% faster than its best, before the switch. */
     private static final int MIN_ROUNDS = 300;
     private static final long CALM_NANOS = 300_000_000L;
     /**
@@ -46,6 +46,19 @@ final class WarmingKernels implements Kernels {
      * first steps, which plain Java runs in a few milliseconds.
      */
     private static final long DELAY_MILLIS = Math.max(0, Long.getLong("sequin.warmupDelayMillis", 100));
+
+    /**
+     * The warm-up's matrices, as {whole panels, rows past them, columns}, and the vectors each
+     * multiplies. Together they take every path of the products, so that C2 leaves none to an
+     * uncommon trap that a session's shapes would take after the switch (its vector code then
+     * back in the interpreter, boxing megabytes until recompiled; WarmingKernelsTest): past the
+     * tiles of eight, four and two panels lie 3, 2 and 1 panels, the last of five int8 stacks
+     * holds 3, 2 or 1 of its four panels, the rows past make a panel in part, the columns are odd
+     * and even, and 5 and 17 vectors leave vectors past the tiles of four and two. The first
+     * shape is the largest.
+     */
+    private static final int[][] WARM_UP_SHAPES = {{19, 3, 33}, {18, 2, 32}, {17, 1, 31}};
+    private static final int[] WARM_UP_VECTORS = {1, 5, 17};
 
     private final PanelKernels lanes;
     /** The vector code, once warm; null until then. */
@@ -184,9 +197,9 @@ final class WarmingKernels implements Kernels {
     }
 
     /**
-     * Rounds of the products every session makes (each stored type; one vector, four, and
-     * sixteen, so every tile) and the activations, on small made-up matrices, until the rounds
-     * stop getting faster.
+     * Rounds of the products every session makes (each stored type; one vector, five and
+     * seventeen, so every tile and what they leave) and the activations, on small made-up
+     * matrices, until no part of the rounds gets faster.
      */
     private void warmUp() {
         try {
@@ -216,36 +229,48 @@ final class WarmingKernels implements Kernels {
             return;
         }
         try {
-            int rows = vector.rowGrain() * 2 + 3;
-            int cols = 33;
-            PackedMatrix[] matrices = new PackedMatrix[WeightType.values().length];
-            for (WeightType type : WeightType.values()) {
-                matrices[type.ordinal()] = vector.pack(sample(type, rows, cols), 0, rows);
+            int most = WARM_UP_SHAPES[0][0] * vector.vectorLanes() + WARM_UP_SHAPES[0][1];
+            PackedMatrix[] matrices = new PackedMatrix[WARM_UP_SHAPES.length * WeightType.values().length];
+            int i = 0;
+            for (int[] shape : WARM_UP_SHAPES) {
+                int rows = shape[0] * vector.vectorLanes() + shape[1];
+                for (WeightType type : WeightType.values()) {
+                    matrices[i++] = vector.pack(sample(type, rows, shape[2]), 0, rows);
+                }
             }
-            float[] x = new float[16 * cols];
+            float[] x = new float[17 * WARM_UP_SHAPES[0][2]];
             Arrays.fill(x, 0.01f);
-            float[] y = new float[16 * rows];
-            float[] v = new float[4 * vector.vectorLanes() + 3];
-            long best = Long.MAX_VALUE;
+            float[] y = new float[17 * most];
+            float[] v = new float[16 * vector.vectorLanes() + 3];
+            // The best time of each matrix's products and of the activations: the switch waits
+            // until none has got faster, as a part still in the interpreter or C1 (the activations
+            // are a small part of a round) would hardly show in the round's time.
+            long[] best = new long[matrices.length + 1];
+            Arrays.fill(best, Long.MAX_VALUE);
             long bestAt = start;
             while (true) {
-                long t0 = System.nanoTime();
-                for (PackedMatrix m : matrices) {
-                    for (int n = 1; n <= 16; n *= 4) {
-                        Arrays.fill(y, 0f);
-                        vector.gemm(m, x, 0, cols, n, y, 0, rows);
+                long t1 = 0;
+                for (int part = 0; part <= matrices.length; part++) {
+                    long t0 = System.nanoTime();
+                    if (part < matrices.length) {
+                        PackedMatrix m = matrices[part];
+                        for (int n : WARM_UP_VECTORS) {
+                            Arrays.fill(y, 0f);
+                            vector.gemm(m, x, 0, m.cols, n, y, 0, m.rows);
+                        }
+                        vector.gemv2(m, x, 0, m, x, 0, y, 0);
+                    } else {
+                        Arrays.fill(v, 0.5f);
+                        vector.sigmoid(v, 0, v.length);
+                        vector.tanh(v, 1, v.length - 1);
                     }
-                    vector.gemv2(m, x, 0, m, x, 0, y, 0);
+                    t1 = System.nanoTime();
+                    if (t1 - t0 < best[part] - best[part] / 20) {
+                        bestAt = t1;
+                    }
+                    best[part] = Math.min(best[part], t1 - t0);
                 }
-                Arrays.fill(v, 0.5f);
-                vector.sigmoid(v, 0, v.length);
-                vector.tanh(v, 1, v.length - 1);
-                long t1 = System.nanoTime();
                 rounds++;
-                if (t1 - t0 < best - best / 20) {
-                    bestAt = t1;
-                }
-                best = Math.min(best, t1 - t0);
                 if (rounds >= MIN_ROUNDS && t1 - bestAt >= CALM_NANOS || t1 - start >= MAX_NANOS) {
                     break;
                 }
