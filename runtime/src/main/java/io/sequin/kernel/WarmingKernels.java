@@ -30,16 +30,19 @@ import java.util.logging.Logger;
  * <p>The thread, {@code sequin-warmup}, starts when the first session lays out its weights,
  * waits {@link #DELAY_MILLIS} ms, and is a daemon that ends when the vector code is fast:
  * when no part of its rounds of small products (each matrix's, the activations') has got
- * faster for a while (or after {@link #MAX_NANOS}). {@code -Dsequin.warmup=false} makes the
+ * faster for a while and each runs near its best time (or after {@link #MAX_NANOS}). {@code -Dsequin.warmup=false} makes the
  * default kernels the vector code from the first call.
  */
 @DesktopOnly
-final class WarmingKernels implements Kernels {
+final class WarmingKernels implements Kernels, Runnable {
     private static final Logger LOG = Logger.getLogger("io.sequin.kernel");
     /** The warm-up gives up waiting after this long and switches anyway. */
     static final long MAX_NANOS = 30_000_000_000L;
-    /** Rounds at least, and how long no part of a round may have been 5% faster than its best, before the switch. */
-    private static final int MIN_ROUNDS = 300;
+    /**
+     * Rounds at least, and how long no part of a round may have been 5% faster than its best,
+     * before the switch (and in the last round, each part within twice its best).
+     */
+    private static final int MIN_ROUNDS = 600;
     private static final long CALM_NANOS = 300_000_000L;
     /**
      * The warm-up waits this long before it starts, so as not to take a core from a fresh JVM's
@@ -130,7 +133,7 @@ final class WarmingKernels implements Kernels {
     @Override
     public PackedMatrix pack(MatrixSource m, int from, int rows) {
         if (started.compareAndSet(false, true)) {
-            Thread t = new Thread(this::warmUp, "sequin-warmup");
+            Thread t = new Thread(this, "sequin-warmup");
             t.setDaemon(true);
             t.start();
         }
@@ -197,11 +200,14 @@ final class WarmingKernels implements Kernels {
     }
 
     /**
-     * Rounds of the products every session makes (each stored type; one vector, five and
-     * seventeen, so every tile and what they leave) and the activations, on small made-up
-     * matrices, until no part of the rounds gets faster.
+     * The warm-up thread's work: rounds of the products every session makes (each stored type;
+     * one vector, five and seventeen, so every tile and what they leave) and the activations, on
+     * small made-up matrices, until no part of the rounds gets faster. (This class is the
+     * thread's Runnable rather than a lambda, which a fresh JVM would link on the first
+     * session's path.)
      */
-    private void warmUp() {
+    @Override
+    public void run() {
         try {
             warmUpAndSwitch();
         } finally {
@@ -243,13 +249,18 @@ final class WarmingKernels implements Kernels {
             float[] y = new float[17 * most];
             float[] v = new float[16 * vector.vectorLanes() + 3];
             // The best time of each matrix's products and of the activations: the switch waits
-            // until none has got faster, as a part still in the interpreter or C1 (the activations
-            // are a small part of a round) would hardly show in the round's time.
+            // until none has got faster for a while, and each ran within twice its best in the
+            // last round. Per part, as a part still in the interpreter or C1 (the activations are
+            // a small part of a round) would hardly show in the round's time; and within twice
+            // its best, as a part that C2 compiled and then deoptimized (an uncommon trap sends it
+            // back to the interpreter, seen for tanh after other code had run it) gets no faster
+            // until compiled again.
             long[] best = new long[matrices.length + 1];
             Arrays.fill(best, Long.MAX_VALUE);
             long bestAt = start;
             while (true) {
                 long t1 = 0;
+                boolean slow = false;
                 for (int part = 0; part <= matrices.length; part++) {
                     long t0 = System.nanoTime();
                     if (part < matrices.length) {
@@ -260,18 +271,24 @@ final class WarmingKernels implements Kernels {
                         }
                         vector.gemv2(m, x, 0, m, x, 0, y, 0);
                     } else {
-                        Arrays.fill(v, 0.5f);
-                        vector.sigmoid(v, 0, v.length);
-                        vector.tanh(v, 1, v.length - 1);
+                        // Eight times a round, as each product method runs a dozen times or more:
+                        // C2 compiles a method only after some hundreds of calls, and a part
+                        // that stays in C1 gets no faster, so the rounds would look calm.
+                        for (int k = 0; k < 8; k++) {
+                            Arrays.fill(v, 0.5f);
+                            vector.sigmoid(v, 0, v.length);
+                            vector.tanh(v, 1, v.length - 1);
+                        }
                     }
                     t1 = System.nanoTime();
                     if (t1 - t0 < best[part] - best[part] / 20) {
                         bestAt = t1;
                     }
+                    slow |= (t1 - t0) / 2 > best[part];
                     best[part] = Math.min(best[part], t1 - t0);
                 }
                 rounds++;
-                if (rounds >= MIN_ROUNDS && t1 - bestAt >= CALM_NANOS || t1 - start >= MAX_NANOS) {
+                if (rounds >= MIN_ROUNDS && t1 - bestAt >= CALM_NANOS && !slow || t1 - start >= MAX_NANOS) {
                     break;
                 }
             }
