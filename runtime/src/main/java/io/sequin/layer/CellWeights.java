@@ -5,7 +5,8 @@ import io.sequin.kernel.PackedMatrix;
 import io.sequin.kernel.SharedMatrix;
 import io.sequin.tensor.MatrixSource;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The weights of one direction of a recurrent layer, prepared once at load and shared by every
@@ -37,8 +38,8 @@ final class CellWeights {
     /** R's columns: the state's size. */
     final int stateSize;
 
-    /** The matrices laid out for each kernel set that has asked for them, by kernel name. */
-    private final ConcurrentHashMap<String, Packed> packed = new ConcurrentHashMap<>();
+    /** The matrices laid out for each kernel set that has asked for them, by kernel name. Guarded by this. */
+    private final Map<String, Packed> packed = new HashMap<>();
 
     /**
      * W and R laid out for one kernel set: {@code w} all gate rows; {@code rFused} the R rows
@@ -59,13 +60,19 @@ final class CellWeights {
         }
     }
 
-    /** The weights laid out for {@code kernels}, made on first use and then shared. */
-    Packed packedFor(Kernels kernels) {
-        return packed.computeIfAbsent(kernels.name(), name -> new Packed(
-                w.layoutFor(kernels),
-                rFused.layoutFor(kernels),
-                rh == null ? null : rh.layoutFor(kernels),
-                proj == null ? null : proj.layoutFor(kernels)));
+    /**
+     * The weights laid out for {@code kernels}, made on first use and then shared. (Locked rather
+     * than computeIfAbsent with a lambda, which a fresh JVM links on first use: a first session
+     * is on the clock. Sessions are made far less often than they step.)
+     */
+    synchronized Packed packedFor(Kernels kernels) {
+        Packed p = packed.get(kernels.name());
+        if (p == null) {
+            p = new Packed(w.layoutFor(kernels), rFused.layoutFor(kernels), rh == null ? null : rh.layoutFor(kernels),
+                    proj == null ? null : proj.layoutFor(kernels));
+            packed.put(kernels.name(), p);
+        }
+        return p;
     }
 
     /** Bytes of weights held: the float vectors, and each matrix's layouts (or its source until it has one). */

@@ -276,18 +276,30 @@ final class ModelLoader {
                     throw new InvalidModelException(what + ".activation is missing");
                 }
                 Activation f = activation(a.activation(), what + ".activation");
-                return build(what, () -> new ActivationLayer(name, inputs(l, 1, what), outputs(l, what), f));
+                try {
+                    return new ActivationLayer(name, inputs(l, 1, what), outputs(l, what), f);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(what, e);
+                }
             }
             case LayerKind.SqnSoftmaxLayer: {
                 SqnSoftmaxLayer sl = (SqnSoftmaxLayer) l.kind(new SqnSoftmaxLayer());
-                return build(what, () -> new SoftmaxLayer(name, inputs(l, 1, what), outputs(l, what), sl.log()));
+                try {
+                    return new SoftmaxLayer(name, inputs(l, 1, what), outputs(l, what), sl.log());
+                } catch (IllegalArgumentException e) {
+                    throw invalid(what, e);
+                }
             }
             case LayerKind.SqnConcatLayer: {
                 SqnConcatLayer c = (SqnConcatLayer) l.kind(new SqnConcatLayer());
                 if (Math.abs(c.axis()) > Limits.MAX_RANK) {
                     throw new InvalidModelException(what + ": axis " + c.axis() + " is outside [-" + Limits.MAX_RANK + ", " + Limits.MAX_RANK + "]");
                 }
-                return build(what, () -> new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis()));
+                try {
+                    return new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis());
+                } catch (IllegalArgumentException e) {
+                    throw invalid(what, e);
+                }
             }
             case LayerKind.SqnMaskLayer: {
                 SqnMaskLayer k = (SqnMaskLayer) l.kind(new SqnMaskLayer());
@@ -295,7 +307,7 @@ final class ModelLoader {
                     throw new InvalidModelException(what + ".value is NaN, which no value equals");
                 }
                 List<String> inputs = inputs(l, 1, what);
-                List<String> outputs = names(l.outputsLength(), l::outputs, 2, what + ".outputs");
+                List<String> outputs = names(l, true, 2, what + ".outputs");
                 if (outputs.size() != 2 || outputs.get(1).isEmpty()) {
                     throw new InvalidModelException(what + ": a mask layer has two outputs, y (or \"\") and mask; got " + outputs);
                 }
@@ -304,12 +316,20 @@ final class ModelLoader {
                         declare(output, what + ".outputs");
                     }
                 }
-                return build(what, () -> new MaskLayer(name, inputs, outputs, k.value(), k.featureAxis()));
+                try {
+                    return new MaskLayer(name, inputs, outputs, k.value(), k.featureAxis());
+                } catch (IllegalArgumentException e) {
+                    throw invalid(what, e);
+                }
             }
             case LayerKind.SqnHalvesLayer: {
                 SqnHalvesLayer h = (SqnHalvesLayer) l.kind(new SqnHalvesLayer());
                 HalvesLayer.Op op = enumValue(HalvesLayer.Op.values(), h.op(), what + ".op");
-                return build(what, () -> new HalvesLayer(name, inputs(l, 1, what), outputs(l, what), op));
+                try {
+                    return new HalvesLayer(name, inputs(l, 1, what), outputs(l, what), op);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(what, e);
+                }
             }
             case LayerKind.SqnSliceLayer:
                 return slice(name, l, (SqnSliceLayer) l.kind(new SqnSliceLayer()), what);
@@ -337,7 +357,11 @@ final class ModelLoader {
             throw new InvalidModelException(what + ".group_sizes " + Arrays.toString(sizes) + " do not split the " + axes.length
                     + " group_axes");
         }
-        return build(what, () -> new SliceLayer(name, inputs(l, 1, what), outputs(l, what), starts, counts, groups));
+        try {
+            return new SliceLayer(name, inputs(l, 1, what), outputs(l, what), starts, counts, groups);
+        } catch (IllegalArgumentException e) {
+            throw invalid(what, e);
+        }
     }
 
     /** An int vector of at most {@link Limits#MAX_RANK} entries (one per axis). */
@@ -352,23 +376,18 @@ final class ModelLoader {
         return out;
     }
 
-    /** What builds a layer, and may throw for bad input. */
-    private interface LayerBuilder {
-        Layer build() throws InvalidModelException;
-    }
-
-    /** Builds a layer, the layer's own checks reported as an invalid model. */
-    private static Layer build(String what, LayerBuilder builder) throws InvalidModelException {
-        try {
-            return builder.build();
-        } catch (IllegalArgumentException e) {
-            throw new InvalidModelException(what + ": " + e.getMessage(), e);
-        }
+    /**
+     * A layer's own check, failed while it was built, reported as an invalid model. (Each layer
+     * is built in a try block of its own rather than through a lambda: a fresh JVM links each
+     * lambda on first use, about a millisecond apiece on JDK 25, and a model's load runs several.)
+     */
+    private static InvalidModelException invalid(String what, IllegalArgumentException e) {
+        return new InvalidModelException(what + ": " + e.getMessage(), e);
     }
 
     /** A one-output layer's inputs: at least one, at most {@code max}, each defined before. */
     private List<String> inputs(SqnLayer l, int max, String what) throws InvalidModelException {
-        List<String> inputs = names(l.inputsLength(), l::inputs, max, what + ".inputs");
+        List<String> inputs = names(l, false, max, what + ".inputs");
         if (inputs.isEmpty()) {
             throw new InvalidModelException(what + ": the layer has no input");
         }
@@ -382,7 +401,7 @@ final class ModelLoader {
 
     /** A one-output layer's output, declared. */
     private List<String> outputs(SqnLayer l, String what) throws InvalidModelException {
-        List<String> outputs = names(l.outputsLength(), l::outputs, 1, what + ".outputs");
+        List<String> outputs = names(l, true, 1, what + ".outputs");
         if (outputs.size() != 1 || outputs.get(0).isEmpty()) {
             throw new InvalidModelException(what + ": the layer needs one output");
         }
@@ -403,7 +422,11 @@ final class ModelLoader {
         Activation activation = d.activation() == null ? null : activation(d.activation(), what + ".activation");
         List<String> inputs = inputs(l, 1, what);
         List<String> outputs = outputs(l, what);
-        return build(what, () -> new DenseLayer(name, inputs, outputs, w, b, activation, stored));
+        try {
+            return new DenseLayer(name, inputs, outputs, w, b, activation, stored);
+        } catch (IllegalArgumentException e) {
+            throw invalid(what, e);
+        }
     }
 
     private Layer embedding(String name, SqnLayer l, SqnEmbeddingLayer e, String what)
@@ -421,7 +444,11 @@ final class ModelLoader {
         WeightMatrix table = matrix(e.table(), what + ".table", shape, stored).read(0, shape[0]);
         List<String> inputs = inputs(l, 1, what);
         List<String> outputs = outputs(l, what);
-        return build(what, () -> new EmbeddingLayer(name, inputs, outputs, table, stored));
+        try {
+            return new EmbeddingLayer(name, inputs, outputs, table, stored);
+        } catch (IllegalArgumentException bad) {
+            throw invalid(what, bad);
+        }
     }
 
     private static Activation activation(SqnActivation a, String what) throws InvalidModelException {
@@ -446,7 +473,7 @@ final class ModelLoader {
         float[] p = weight(r.p(), what + ".p", new int[] {dirs, 3 * hidden}, false, stored);
         RecurrentWeights weights = RecurrentWeights.of(w, rr).withBias(b).withPeepholes(p).withProjection(proj);
 
-        List<String> inputs = names(l.inputsLength(), l::inputs, 5, what + ".inputs");
+        List<String> inputs = names(l, false, 5, what + ".inputs");
         if (inputs.isEmpty() || inputs.get(0).isEmpty()) {
             throw new InvalidModelException(what + ": input X is missing");
         }
@@ -455,8 +482,8 @@ final class ModelLoader {
                 throw new InvalidModelException(what + ": input '" + in + "' is neither a model input, a constant nor an earlier layer's output");
             }
         }
-        List<String> outputs = names(l.outputsLength(), l::outputs, 3, what + ".outputs");
-        if (outputs.stream().allMatch(String::isEmpty)) {
+        List<String> outputs = names(l, true, 3, what + ".outputs");
+        if (String.join("", outputs).isEmpty()) { // every output name empty
             throw new InvalidModelException(what + ": the layer has no outputs; it needs Y, Y_h or Y_c");
         }
         if (outputs.size() == 3 && !outputs.get(2).isEmpty() && spec.cell() != CellType.LSTM) {
@@ -467,7 +494,11 @@ final class ModelLoader {
                 declare(output, what + ".outputs");
             }
         }
-        return build(what, () -> new RecurrentLayer(name, inputs, outputs, spec, weights, stored));
+        try {
+            return new RecurrentLayer(name, inputs, outputs, spec, weights, stored);
+        } catch (IllegalArgumentException e) {
+            throw invalid(what, e);
+        }
     }
 
     /**
@@ -629,17 +660,15 @@ final class ModelLoader {
         return value.floats();
     }
 
-    private interface IndexedString {
-        String get(int i);
-    }
-
-    private static List<String> names(int count, IndexedString get, int max, String what) throws InvalidModelException {
+    /** The layer's output names (or its input names), "" for an absent one; at most {@code max}. */
+    private static List<String> names(SqnLayer l, boolean outputs, int max, String what) throws InvalidModelException {
+        int count = outputs ? l.outputsLength() : l.inputsLength();
         if (count > max) {
             throw new InvalidModelException(what + ": " + count + " names, at most " + max + " allowed");
         }
         List<String> names = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            names.add(orEmpty(get.get(i)));
+            names.add(orEmpty(outputs ? l.outputs(i) : l.inputs(i)));
         }
         return names;
     }

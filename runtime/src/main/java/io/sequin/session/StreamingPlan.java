@@ -49,7 +49,10 @@ final class StreamingPlan {
         }
         List<Integer> chain = new ArrayList<>();
         String refusal = chain(model, maskSource, chain);
-        int[] chainLayers = chain.stream().mapToInt(Integer::intValue).toArray();
+        int[] chainLayers = new int[chain.size()];
+        for (int i = 0; i < chainLayers.length; i++) {
+            chainLayers[i] = chain.get(i);
+        }
         int[] widths = new int[chainLayers.length + 1];
         if (refusal == null) {
             refusal = widths(model, chainLayers, widths);
@@ -90,7 +93,7 @@ final class StreamingPlan {
         String first = null;
         for (Layer layer : layers) {
             String x = layer.inputs().isEmpty() ? "" : layer.inputs().get(0);
-            if (model.inputs().stream().anyMatch(s -> s.name().equals(x)) && !model.recurrentStates().containsKey(x)) {
+            if (isModelInput(model, x) && !model.recurrentStates().containsKey(x)) {
                 first = x;
                 break;
             }
@@ -125,6 +128,19 @@ final class StreamingPlan {
             }
         }
         return "the chain of layers from the input ends at layer '" + last.name() + "', whose output is not a model output";
+    }
+
+    /**
+     * Whether {@code name} is one of the model's inputs. (Loops here rather than streams and
+     * lambdas: a fresh JVM links each lambda on first use, and a first session is on the clock.)
+     */
+    private static boolean isModelInput(Model model, String name) {
+        for (TensorSpec s : model.inputs()) {
+            if (s.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Fills {@code widths}; returns why the chain cannot be stepped, or null. */
