@@ -1,6 +1,8 @@
 package io.sequin.cli;
 
 import io.sequin.convert.Converter;
+import io.sequin.kernel.KernelSelection;
+import io.sequin.kernel.Kernels;
 import io.sequin.model.Model;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -61,9 +63,11 @@ public final class SequinCommand implements Runnable {
     }
 
     /**
-     * The runtime logs its kernel choice at CONFIG (at INFO when it falls back to the scalar
-     * kernels); the command line shows that line, in one line, only with --verbose, so that
-     * stderr otherwise carries nothing but failures.
+     * The runtime logs a fall-back to the scalar kernels at INFO, and problems at WARNING; the
+     * command line shows INFO lines, each in one line, only with --verbose, so that stderr
+     * otherwise carries nothing but failures. With --verbose it also logs the kernels in use at
+     * CONFIG, which the runtime does not (it names them, {@link KernelSelection#describe}, but a
+     * logger would set up a fresh JVM's logging on the way to the first step).
      */
     private static void quietLogging(boolean verbose) {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
@@ -76,6 +80,11 @@ public final class SequinCommand implements Runnable {
                 if (h.getLevel().intValue() > Level.CONFIG.intValue()) {
                     h.setLevel(Level.CONFIG);
                 }
+            }
+            // Not after a fall-back to the scalar kernels, which the runtime has logged itself.
+            Kernels k = KernelSelection.defaultKernels();
+            if (k.vectorLanes() > 1 || "scalar".equalsIgnoreCase(System.getProperty("sequin.kernels", "").trim())) {
+                Logger.getLogger("io.sequin.kernel").config("Sequin kernels: " + KernelSelection.describe(k));
             }
         }
     }

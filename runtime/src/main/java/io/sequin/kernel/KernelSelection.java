@@ -14,18 +14,18 @@ import java.util.logging.Logger;
  *
  * <p>The Panama implementation is looked up by class name only, so a JVM without the
  * {@code jdk.incubator.vector} module never links it. Its vector width is the widest the CPU
- * offers unless {@code -Dsequin.vectorBits=128|256|512} narrows it. The choice is logged once on
- * the {@code io.sequin.kernel} logger: at CONFIG, the kernels and their vector width (with the
- * override, or why it was not taken); at INFO, on a fall-back to the scalar kernels, why and how
- * to enable the fast path. (The choice is configuration, and a JVM's first INFO line costs it some
- * 20 ms of formatting with the default logging setup: a tenth of a fresh JVM's first step.)
+ * offers unless {@code -Dsequin.vectorBits=128|256|512} narrows it. {@link #describe} names the
+ * kernels and their vector width (with the override, or why it was not taken); the
+ * {@code io.sequin.kernel} logger says only what went wrong: at INFO, a fall-back to the scalar
+ * kernels, why and how to enable the fast path; at WARNING, a property ignored. (A successful
+ * choice is not logged: getting a logger sets up a fresh JVM's logging, some 6 ms of the demo's
+ * start on JDK 25 in the JMH harness, and a first INFO line costs some 20 ms of formatting.)
  */
 public final class KernelSelection {
     /** Class name of the Vector API kernels; loaded reflectively so core classes never link them. */
     static final String PANAMA_CLASS = "io.sequin.kernel.panama.PanamaKernels";
     /** Class name of the Panama kernels' vector width, asked before the kernels are loaded. */
     static final String WIDTH_CLASS = "io.sequin.kernel.panama.VectorWidth";
-    private static final Logger LOG = Logger.getLogger("io.sequin.kernel");
     private static final String ENABLE = "start the JVM with --add-modules jdk.incubator.vector";
 
     private KernelSelection() {
@@ -40,7 +40,6 @@ public final class KernelSelection {
             if ((c.equals("auto") || c.equals("panama")) && Boolean.parseBoolean(System.getProperty("sequin.warmup", "true"))) {
                 Kernels warming = warming();
                 if (warming != null) {
-                    LOG.config("Sequin kernels: " + describe(warming));
                     return warming;
                 }
             }
@@ -48,15 +47,13 @@ public final class KernelSelection {
             try {
                 k = select(choice);
             } catch (IllegalArgumentException e) {
-                LOG.warning("ignoring -Dsequin.kernels=" + choice + ": " + e.getMessage());
+                Logger.getLogger("io.sequin.kernel").warning("ignoring -Dsequin.kernels=" + choice + ": " + e.getMessage());
                 choice = "auto";
                 k = select(choice);
             }
             if (k instanceof ScalarKernels && !choice.trim().equalsIgnoreCase("scalar")) {
-                LOG.info("Sequin kernels: scalar (" + panamaUnavailableReason() + ")");
-                return k;
+                Logger.getLogger("io.sequin.kernel").info("Sequin kernels: scalar (" + panamaUnavailableReason() + ")");
             }
-            LOG.config("Sequin kernels: " + describe(k));
             return k;
         }
     }

@@ -35,7 +35,6 @@ import java.util.logging.Logger;
  */
 @DesktopOnly
 final class WarmingKernels implements Kernels, Runnable {
-    private static final Logger LOG = Logger.getLogger("io.sequin.kernel");
     /** The warm-up gives up waiting after this long and switches anyway. */
     static final long MAX_NANOS = 30_000_000_000L;
     /**
@@ -230,7 +229,7 @@ final class WarmingKernels implements Kernels, Runnable {
         int rounds = 0;
         Kernels vector = KernelSelection.loadPanama();
         if (vector == null || vector.vectorLanes() != lanes.vectorLanes() || vector.rowGrain() != lanes.rowGrain()) {
-            LOG.warning("the Vector API kernels did not load as expected (" + (vector == null ? KernelSelection.panamaUnavailableReason()
+            log().warning("the Vector API kernels did not load as expected (" + (vector == null ? KernelSelection.panamaUnavailableReason()
                     : vector.vectorLanes() + " lanes") + "); the Panama kernels' numbers come from plain Java");
             return;
         }
@@ -294,14 +293,23 @@ final class WarmingKernels implements Kernels, Runnable {
             }
         } catch (RuntimeException | Error e) {
             // The plain-Java lanes compute the same numbers; only slower.
-            LOG.log(Level.WARNING, "the Vector API kernels failed while warming up; staying on plain Java", e);
+            log().log(Level.WARNING, "the Vector API kernels failed while warming up; staying on plain Java", e);
             return;
         }
         this.vector = vector;
-        if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine(String.format("Sequin kernels: vector code in use after %d ms of warm-up (%d rounds)",
+        Logger log = log();
+        if (log.isLoggable(Level.FINE)) {
+            log.fine(String.format("Sequin kernels: vector code in use after %d ms of warm-up (%d rounds)",
                     (System.nanoTime() - start) / 1_000_000, rounds));
         }
+    }
+
+    /**
+     * The {@code io.sequin.kernel} logger, got on the warm-up thread only: getting a logger sets
+     * up a fresh JVM's logging, which the first session need not wait for.
+     */
+    private static Logger log() {
+        return Logger.getLogger("io.sequin.kernel");
     }
 
     /**
