@@ -77,6 +77,8 @@ final class WarmingKernels implements Kernels, Runnable {
     private final Object stagedLock = new Object();
     /** Matrices handed out row-major, for the warm-up thread to lay out; null once it has taken them. Guarded by stagedLock. */
     private List<StagedMatrix> staged = new ArrayList<>();
+    /** The warm-up thread, once started. */
+    private volatile Thread warmUpThread;
     /** Counted down when the warm-up ends, warm or not. */
     private final CountDownLatch ended = new CountDownLatch(1);
 
@@ -134,6 +136,7 @@ final class WarmingKernels implements Kernels, Runnable {
         if (started.compareAndSet(false, true)) {
             Thread t = new Thread(this, "sequin-warmup");
             t.setDaemon(true);
+            warmUpThread = t;
             t.start();
         }
         if (m.type() == WeightType.F32 && (long) rows * m.cols() <= STAGED_MAX_ELEMENTS) {
@@ -207,6 +210,11 @@ final class WarmingKernels implements Kernels, Runnable {
      */
     @Override
     public void run() {
+        // Once, on the thread pack started; a call from anywhere else (the kernels are handed out
+        // as Kernels, but a caller could cast) returns at once.
+        if (Thread.currentThread() != warmUpThread) {
+            return;
+        }
         try {
             warmUpAndSwitch();
         } finally {
