@@ -30,8 +30,8 @@ import java.util.logging.Logger;
  * <p>The thread, {@code sequin-warmup}, starts when the first session lays out its weights,
  * waits {@link #DELAY_MILLIS} ms, and is a daemon that ends when the vector code is fast:
  * when no part of its rounds of small products (each matrix's, the activations') has got
- * faster for a while and each runs near its best time (or after {@link #MAX_NANOS}). {@code -Dsequin.warmup=false} makes the
- * default kernels the vector code from the first call.
+ * faster for a while and each runs near its best time (or after {@link #MAX_NANOS}).
+ * {@code -Dsequin.warmup=false} makes the default kernels the vector code from the first call.
  */
 @DesktopOnly
 final class WarmingKernels implements Kernels, Runnable {
@@ -260,8 +260,7 @@ final class WarmingKernels implements Kernels, Runnable {
             // last round. Per part, as a part still in the interpreter or C1 (the activations are
             // a small part of a round) would hardly show in the round's time; and within twice
             // its best, as a part that C2 compiled and then deoptimized (an uncommon trap sends it
-            // back to the interpreter, seen for tanh after other code had run it) gets no faster
-            // until compiled again.
+            // back to the interpreter) gets no faster until compiled again, only slower.
             long[] best = new long[matrices.length + 1];
             Arrays.fill(best, Long.MAX_VALUE);
             long bestAt = start;
