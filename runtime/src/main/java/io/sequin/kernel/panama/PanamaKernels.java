@@ -176,9 +176,12 @@ public final class PanamaKernels implements Kernels {
      *     not time.
      * </ul>
      *
-     * <p>Apart from {@code gemm} because on JDK 17 a {@code layout()} at the top of this method
-     * made its compiled code box vectors now and then (320 bytes at a random call after the
-     * warm-up, {@code WarmingKernelsTest}, 4 runs in 10); compiled alone it is as before.
+     * <p>Apart from {@code gemm} since a {@code layout()} at the top of this method went with a
+     * once-off 320 bytes at a random call after the warm-up on JDK 17 ({@code WarmingKernelsTest},
+     * 4 runs in 10; 0 in 20 after the split). Later found (JFR, 2026-12-06): a thread whose calls
+     * queue a method for C2 allocates that class's string constants once, which fits those bytes
+     * better than boxing; the test now counts the least of three attempts. Compiled alone this
+     * method is as before, so the split stays.
      */
     private void panels(PackedMatrix w, float[] x, int xOff, int xStride, int n, float[] y, int yOff, int yStride) {
         int full = w.rows / L;
