@@ -23,6 +23,9 @@
 # through a call that was not inlined. `./sequin bench` then reports the vector width the
 # kernels chose under those settings.
 #
+# A cell of -XX flags that leave every final JVM flag as the default cell has it (UseAVX=2 and
+# MaxVectorSize=32 on an AVX2 CPU) is the default cell's JVM, and is reported as covered by it.
+#
 #   tools/cpu-matrix.sh [--repeat N] [--cells "default avx2 256 128 early wide wide-stacks"]
 #
 # --repeat N runs each JDK 17 cell N times, each in fresh JVMs (allocation failures have
@@ -57,6 +60,15 @@ flags_of() {
 
 . tools/jdks.sh
 
+# The JVM's final flag values (less the randomized SharedBaseAddress) for a JDK and cell flags:
+# a cell that sets a JVM flag to what this CPU gives anyway (-XX:UseAVX=2 and MaxVectorSize=32 on
+# an AVX2 CPU) runs the very JVM of the default cell, so it is reported as covered, not rerun.
+final_flags() {
+  # shellcheck disable=SC2086
+  "$1/bin/java" $2 -XX:+PrintFlagsFinal -version 2>/dev/null \
+    | awk '/^ *[a-z]/ && NF >= 4 && $2 != "SharedBaseAddress" {print $2 "=" $4}'
+}
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # A model for `sequin bench`: an LSTM ONNX fixture, converted once.
@@ -69,6 +81,7 @@ echo "|---|---|---|---|---|---|---|---|"
 failed=0
 for home in "${jdks[@]}"; do
   version=$(jdk_version "$home")
+  default_flags=$(final_flags "$home" "")
   for cell in $cells; do
     runs=1
     [ "$version" = "17" ] && [ "${cell#wide}" = "$cell" ] && runs=$repeat
@@ -83,6 +96,10 @@ for home in "${jdks[@]}"; do
       continue  # the kernels' arithmetic, the same on any JDK: the newest JDK's fallback checks it
     fi
     flags=$(flags_of "$cell")
+    if [ "$cell" != default ] && [[ "$flags" != *-D* ]] && [ "$(final_flags "$home" "$flags")" = "$default_flags" ]; then
+      echo "| $version | $cell | - | covered by the default cell: $flags is this CPU's default | | | | |"
+      continue
+    fi
     for run in $(seq 1 "$runs"); do
       logs="$work/$version-$cell-$run"
       mkdir -p "$logs"
