@@ -69,15 +69,16 @@ import jdk.incubator.vector.VectorSpecies;
  * </ol>
  *
  * <p><b>Loads are indexed by the loop's counter</b> ({@code s1 + k * L}, each panel's start set
- * before the loop), not by an offset stepped beside it ({@code o += L}). C2 drops an array
- * access's range check out of a loop only when its index is the counted loop's variable times a
- * constant plus something the loop does not change, which is the likely reason the counted form
- * ran faster: on the AVX2 Zen 3 (JDK 25, {@code ProjectionBenchmark}, three interleaved rounds)
- * the f32 products took 0.64-0.75 of their time, bf16's 0.72-0.98. The int8 stacks keep the
- * stepped offset, which measured faster for them (the counted form took 1.36-1.74 times as
- * long): a stack does four conversions for each load, and a check per load matters less there.
- * The int8 columns, used at 512 bits only, are as they were until measured on an AVX-512 CPU.
- * The counting changes no sum: each chain adds the same products in the same order.
+ * before the loop), not by an offset stepped beside it ({@code o += L}). C2 moves the range check
+ * of an index that is the counted loop's variable times a constant plus an invariant in front of
+ * the loop; JDK 17's machine code for a stand-alone eight-panel product shows a compare and branch
+ * before each of the stepped loop's eight loads, and none in the counted loop. On the AVX2 Zen 3
+ * (JDK 25, {@code ProjectionBenchmark}, three interleaved rounds) the f32 products took 0.64-0.75
+ * of their time, bf16's 0.72-0.98. The int8 stacks keep the stepped offset: counted, C2 unrolled
+ * their loop and it took 1.36-1.74 times as long (with {@code -XX:LoopUnrollLimit=0} both forms
+ * ran alike); a stack does four conversions a load, so its checks cost little. The int8 columns,
+ * used at 512 bits only, are as they were until measured on an AVX-512 CPU. The counting changes
+ * no sum: each chain adds the same products in the same order.
  *
  * <p>This class is loaded by name ({@code KernelSelection}) and nothing else in the runtime
  * refers to it, so a JVM without the incubator module never links it.
