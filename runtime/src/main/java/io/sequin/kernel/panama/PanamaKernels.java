@@ -76,9 +76,11 @@ import jdk.incubator.vector.VectorSpecies;
  * (JDK 25, {@code ProjectionBenchmark}, three interleaved rounds) the f32 products took 0.64-0.75
  * of their time, bf16's 0.72-0.98. The int8 stacks keep the stepped offset: counted, C2 unrolled
  * their loop and it took 1.36-1.74 times as long (with {@code -XX:LoopUnrollLimit=0} both forms
- * ran alike); a stack does four conversions a load, so its checks cost little. The int8 columns,
- * used at 512 bits only, are as they were until measured on an AVX-512 CPU. The counting changes
- * no sum: each chain adds the same products in the same order.
+ * ran alike); a stack does four conversions a load, so its checks cost little. f16, whose
+ * widening is some sixteen operations a column, measured no faster counted (0.95-1.07) and keeps
+ * the stepped offset too; the int8 columns, used at 512 bits only, are as they were until
+ * measured on an AVX-512 CPU. The counting changes no sum: each chain adds the same products in
+ * the same order.
  *
  * <p>This class is loaded by name ({@code KernelSelection}) and nothing else in the runtime
  * refers to it, so a JVM without the incubator module never links it.
@@ -464,7 +466,7 @@ public final class PanamaKernels implements Kernels {
                     b = FV.cast(FloatVector.fromArray(F, d, s + L + k * L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k + 1])), b);
                 }
                 if (k < cols) {
-                    a = FV.cast(FloatVector.fromArray(F, d, s0 + p * panel + k * L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
+                    a = FV.cast(FloatVector.fromArray(F, d, s + k * L)).fma(FV.cast(FloatVector.broadcast(F, x[xj + k])), a);
                 }
                 FV.cast(FV.cast(a).add(b)).intoArray(y, out);
             }
@@ -781,9 +783,8 @@ public final class PanamaKernels implements Kernels {
                 int xj = xOff + j * xStride;
                 int out = yOff + j * yStride + p * L;
                 FloatVector a = FV.cast(FloatVector.fromArray(F, y, out));
-                int s = s0 + p * panel - odd * (L / 2);
-                for (int k = odd; k < cols + odd; k += 2) {
-                    IntVector h = IV.cast(IntVector.fromArray(I, d, s + k * (L / 2))).lanewise(VectorOperators.LSHL, shift);
+                for (int k = odd, o = s0 + p * panel; k < cols + odd; k += 2, o += L) {
+                    IntVector h = IV.cast(IntVector.fromArray(I, d, o)).lanewise(VectorOperators.LSHL, shift);
                     IntVector m = h.lanewise(VectorOperators.LSHR, 3).and(mantissa);
                     IntVector z = m.sub(hidden).lanewise(VectorOperators.LSHR, 31);
                     FloatVector magnitude = FV.cast(m.add(rebias).add(z.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats())
@@ -816,9 +817,8 @@ public final class PanamaKernels implements Kernels {
                 FloatVector a1 = FV.cast(FloatVector.fromArray(F, y, out + yStride));
                 FloatVector a2 = FV.cast(FloatVector.fromArray(F, y, out + 2 * yStride));
                 FloatVector a3 = FV.cast(FloatVector.fromArray(F, y, out + 3 * yStride));
-                int s = s0 + p * panel - odd * (L / 2);
-                for (int k = odd; k < cols + odd; k += 2) {
-                    IntVector h = IV.cast(IntVector.fromArray(I, d, s + k * (L / 2))).lanewise(VectorOperators.LSHL, shift);
+                for (int k = odd, o = s0 + p * panel; k < cols + odd; k += 2, o += L) {
+                    IntVector h = IV.cast(IntVector.fromArray(I, d, o)).lanewise(VectorOperators.LSHL, shift);
                     IntVector m = h.lanewise(VectorOperators.LSHR, 3).and(mantissa);
                     IntVector z = m.sub(hidden).lanewise(VectorOperators.LSHR, 31);
                     FloatVector magnitude = FV.cast(m.add(rebias).add(z.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats())
