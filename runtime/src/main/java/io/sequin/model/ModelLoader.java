@@ -260,9 +260,23 @@ final class ModelLoader {
         return new StoredTensor(name, type, shape, t.dataLength() + 4L * t.scalesLength());
     }
 
+    /**
+     * One layer; the layer's own checks, which throw IllegalArgumentException as for any caller,
+     * reported as an invalid model naming the layer. (Caught here, once, rather than around each
+     * constructor: a lambda per layer kind, as this once was, costs a fresh JVM about a millisecond
+     * apiece to link on JDK 25, and the load is on the clock.)
+     */
     private Layer layer(SqnLayer l, String where) throws InvalidModelException {
         String name = requireName(l.name(), where);
         String what = where + " '" + name + "'";
+        try {
+            return layerOfKind(l, name, what);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelException(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Layer layerOfKind(SqnLayer l, String name, String what) throws InvalidModelException {
         switch (l.kindType()) {
             case LayerKind.SqnRecurrentLayer:
                 return recurrent(name, l, (SqnRecurrentLayer) l.kind(new SqnRecurrentLayer()), what);
@@ -276,30 +290,18 @@ final class ModelLoader {
                     throw new InvalidModelException(what + ".activation is missing");
                 }
                 Activation f = activation(a.activation(), what + ".activation");
-                try {
-                    return new ActivationLayer(name, inputs(l, 1, what), outputs(l, what), f);
-                } catch (IllegalArgumentException e) {
-                    throw invalid(what, e);
-                }
+                return new ActivationLayer(name, inputs(l, 1, what), outputs(l, what), f);
             }
             case LayerKind.SqnSoftmaxLayer: {
                 SqnSoftmaxLayer sl = (SqnSoftmaxLayer) l.kind(new SqnSoftmaxLayer());
-                try {
-                    return new SoftmaxLayer(name, inputs(l, 1, what), outputs(l, what), sl.log());
-                } catch (IllegalArgumentException e) {
-                    throw invalid(what, e);
-                }
+                return new SoftmaxLayer(name, inputs(l, 1, what), outputs(l, what), sl.log());
             }
             case LayerKind.SqnConcatLayer: {
                 SqnConcatLayer c = (SqnConcatLayer) l.kind(new SqnConcatLayer());
                 if (Math.abs(c.axis()) > Limits.MAX_RANK) {
                     throw new InvalidModelException(what + ": axis " + c.axis() + " is outside [-" + Limits.MAX_RANK + ", " + Limits.MAX_RANK + "]");
                 }
-                try {
-                    return new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis());
-                } catch (IllegalArgumentException e) {
-                    throw invalid(what, e);
-                }
+                return new ConcatLayer(name, inputs(l, Limits.MAX_COUNT, what), outputs(l, what), c.axis());
             }
             case LayerKind.SqnMaskLayer: {
                 SqnMaskLayer k = (SqnMaskLayer) l.kind(new SqnMaskLayer());
@@ -316,20 +318,12 @@ final class ModelLoader {
                         declare(output, what + ".outputs");
                     }
                 }
-                try {
-                    return new MaskLayer(name, inputs, outputs, k.value(), k.featureAxis());
-                } catch (IllegalArgumentException e) {
-                    throw invalid(what, e);
-                }
+                return new MaskLayer(name, inputs, outputs, k.value(), k.featureAxis());
             }
             case LayerKind.SqnHalvesLayer: {
                 SqnHalvesLayer h = (SqnHalvesLayer) l.kind(new SqnHalvesLayer());
                 HalvesLayer.Op op = enumValue(HalvesLayer.Op.values(), h.op(), what + ".op");
-                try {
-                    return new HalvesLayer(name, inputs(l, 1, what), outputs(l, what), op);
-                } catch (IllegalArgumentException e) {
-                    throw invalid(what, e);
-                }
+                return new HalvesLayer(name, inputs(l, 1, what), outputs(l, what), op);
             }
             case LayerKind.SqnSliceLayer:
                 return slice(name, l, (SqnSliceLayer) l.kind(new SqnSliceLayer()), what);
@@ -357,11 +351,7 @@ final class ModelLoader {
             throw new InvalidModelException(what + ".group_sizes " + Arrays.toString(sizes) + " do not split the " + axes.length
                     + " group_axes");
         }
-        try {
-            return new SliceLayer(name, inputs(l, 1, what), outputs(l, what), starts, counts, groups);
-        } catch (IllegalArgumentException e) {
-            throw invalid(what, e);
-        }
+        return new SliceLayer(name, inputs(l, 1, what), outputs(l, what), starts, counts, groups);
     }
 
     /** An int vector of at most {@link Limits#MAX_RANK} entries (one per axis). */
@@ -374,15 +364,6 @@ final class ModelLoader {
             out[i] = element.applyAsInt(i);
         }
         return out;
-    }
-
-    /**
-     * A layer's own check, failed while it was built, reported as an invalid model. (Each layer
-     * is built in a try block of its own rather than through a lambda: a fresh JVM links each
-     * lambda on first use, about a millisecond apiece on JDK 25, and a model's load runs several.)
-     */
-    private static InvalidModelException invalid(String what, IllegalArgumentException e) {
-        return new InvalidModelException(what + ": " + e.getMessage(), e);
     }
 
     /** A one-output layer's inputs: at least one, at most {@code max}, each defined before. */
@@ -422,11 +403,7 @@ final class ModelLoader {
         Activation activation = d.activation() == null ? null : activation(d.activation(), what + ".activation");
         List<String> inputs = inputs(l, 1, what);
         List<String> outputs = outputs(l, what);
-        try {
-            return new DenseLayer(name, inputs, outputs, w, b, activation, stored);
-        } catch (IllegalArgumentException e) {
-            throw invalid(what, e);
-        }
+        return new DenseLayer(name, inputs, outputs, w, b, activation, stored);
     }
 
     private Layer embedding(String name, SqnLayer l, SqnEmbeddingLayer e, String what)
@@ -444,11 +421,7 @@ final class ModelLoader {
         WeightMatrix table = matrix(e.table(), what + ".table", shape, stored).read(0, shape[0]);
         List<String> inputs = inputs(l, 1, what);
         List<String> outputs = outputs(l, what);
-        try {
-            return new EmbeddingLayer(name, inputs, outputs, table, stored);
-        } catch (IllegalArgumentException bad) {
-            throw invalid(what, bad);
-        }
+        return new EmbeddingLayer(name, inputs, outputs, table, stored);
     }
 
     private static Activation activation(SqnActivation a, String what) throws InvalidModelException {
@@ -494,11 +467,7 @@ final class ModelLoader {
                 declare(output, what + ".outputs");
             }
         }
-        try {
-            return new RecurrentLayer(name, inputs, outputs, spec, weights, stored);
-        } catch (IllegalArgumentException e) {
-            throw invalid(what, e);
-        }
+        return new RecurrentLayer(name, inputs, outputs, spec, weights, stored);
     }
 
     /**
