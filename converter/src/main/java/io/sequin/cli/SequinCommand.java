@@ -2,7 +2,6 @@ package io.sequin.cli;
 
 import io.sequin.convert.Converter;
 import io.sequin.kernel.KernelSelection;
-import io.sequin.kernel.Kernels;
 import io.sequin.model.Model;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -82,9 +81,8 @@ public final class SequinCommand implements Runnable {
                 }
             }
             // Not after a fall-back to the scalar kernels, which the runtime has logged itself.
-            Kernels k = KernelSelection.defaultKernels();
-            if (k.vectorLanes() > 1 || "scalar".equalsIgnoreCase(System.getProperty("sequin.kernels", "").trim())) {
-                Logger.getLogger("io.sequin.kernel").config("Sequin kernels: " + KernelSelection.describe(k));
+            if (!KernelSelection.defaultFellBack()) {
+                Logger.getLogger("io.sequin.kernel").config("Sequin kernels: " + KernelSelection.describe(KernelSelection.defaultKernels()));
             }
         }
     }

@@ -33,6 +33,14 @@ public final class KernelSelection {
 
     private static final class Holder {
         static final Kernels DEFAULT = chooseDefault();
+        static final boolean FELL_BACK = DEFAULT instanceof ScalarKernels
+                && !System.getProperty("sequin.kernels", "auto").trim().equalsIgnoreCase("scalar");
+
+        static {
+            if (FELL_BACK) {
+                Logger.getLogger("io.sequin.kernel").info("Sequin kernels: scalar (" + panamaUnavailableReason() + ")");
+            }
+        }
 
         private static Kernels chooseDefault() {
             String choice = System.getProperty("sequin.kernels", "auto");
@@ -43,24 +51,26 @@ public final class KernelSelection {
                     return warming;
                 }
             }
-            Kernels k;
             try {
-                k = select(choice);
+                return select(choice);
             } catch (IllegalArgumentException e) {
                 Logger.getLogger("io.sequin.kernel").warning("ignoring -Dsequin.kernels=" + choice + ": " + e.getMessage());
-                choice = "auto";
-                k = select(choice);
+                return select("auto");
             }
-            if (k instanceof ScalarKernels && !choice.trim().equalsIgnoreCase("scalar")) {
-                Logger.getLogger("io.sequin.kernel").info("Sequin kernels: scalar (" + panamaUnavailableReason() + ")");
-            }
-            return k;
         }
     }
 
     /** The kernels chosen for this JVM by {@code -Dsequin.kernels}, decided on first use. */
     public static Kernels defaultKernels() {
         return Holder.DEFAULT;
+    }
+
+    /**
+     * Whether {@link #defaultKernels} are the scalar ones without {@code -Dsequin.kernels=scalar}
+     * asking for them: the fall-back it logs at INFO, with the reason.
+     */
+    public static boolean defaultFellBack() {
+        return Holder.FELL_BACK;
     }
 
     /**
