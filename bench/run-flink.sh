@@ -13,7 +13,8 @@ out=bench/results
 mkdir -p "$out/raw"
 json="$out/raw/jmh-flink-jdk17.json"
 java -cp "$cp" org.openjdk.jmh.Main FlinkThroughputBenchmark -prof gc -rf json -rff "$json" "$@" >&2
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
+. tools/machine.sh
+cpu=$(cpu_name)
 {
   echo "# Flink throughput"
   echo

@@ -15,15 +15,12 @@ model=bench/target/charlm-f32.sqn
 demo=converter/src/main/resources/io/sequin/demo/charlm
 java -jar converter/target/sequin.jar convert "$demo/model.pt" --arch "$demo/arch.json" -o "$model" >/dev/null
 . tools/jdks.sh
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-# "AMD EPYC" names several generations: family and model tell them apart (25/1 Zen 3, 26 Zen 5).
-family=$(awk -F': ' '/^cpu family/ {print $2; exit}' /proc/cpuinfo)
-model_id=$(awk -F': ' '/^model[[:space:]]*:/ {print $2; exit}' /proc/cpuinfo)
-flags=$(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
+. tools/machine.sh
+flags=$(cpu_vectors)
 {
   echo "# Start-up"
   echo
-  echo "Machine: $cpu (family $family, model $model_id; ${flags% }), $(nproc) cores ($(date -u +%Y-%m-%d)). Model: the demo's language model, $(stat -c %s "$model") bytes, f32."
+  echo "Machine: $(cpu_name), ${flags% }, $(nproc) cores ($(date -u +%Y-%m-%d)). Model: the demo's language model, $(stat -c %s "$model") bytes, f32."
   echo
   echo "| JDK | JMH single shot, 10 forks: Model.load to the first step's output (ms) | ./sequin bench --json: load_ms + first_step_ms, 3 runs |"
   echo "|---|---|---|"

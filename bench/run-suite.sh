@@ -38,9 +38,8 @@ for home in "${jdks[@]}"; do
     'StepBenchmark.Panama|SequenceBenchmark.Panama' -p batch=1 -p weights=bf16 "$@" >&2
   files+=("$bf16")
 done
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-flags=$(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
-machine="$cpu, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${flags}($(date -u +%Y-%m-%d))"
+. tools/machine.sh
+machine=$(machine_line)
 java -cp bench/target/benchmarks.jar io.sequin.bench.ResultsTable "$machine" "${files[@]}" > "$out/README.md"
 echo "wrote $out/README.md" >&2
 java -cp bench/target/benchmarks.jar io.sequin.bench.Charts "$out" "$machine" "${charts[@]}"

@@ -12,8 +12,7 @@ home="${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 json="$out/raw/jmh-weights-jdk25.json"
 "$home/bin/java" -jar bench/target/benchmarks.jar -jvm "$home/bin/java" -prof gc -rf json -rff "$json" \
   'StepBenchmark.Panama' 'SequenceBenchmark.Panama' 'WideningBenchmark' -p threads=1 "$@" >&2
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-flags=$(grep -o -m1 -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
-machine="$cpu, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), ${flags}($(date -u +%Y-%m-%d))"
+. tools/machine.sh
+machine=$(machine_line)
 java -cp bench/target/benchmarks.jar io.sequin.bench.WeightsTable "$machine" "$json" > "$out/weights.md"
 echo "wrote $out/weights.md" >&2
