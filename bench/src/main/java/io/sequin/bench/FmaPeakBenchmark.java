@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * chains) on 16 KiB of weights that stay in L1, so what bounds each type where
  * bytes do not can be read against the peak; an fma is a vector's lanes of weights for both,
  * {@link #STACK_FMAS} and {@link #PAIR_FMAS} a call. The int8 loop exits on its offset, a loop C2 does
- * not unroll: counted on k, as the kernel's is, C2 unrolled it here and JDK 25 ran it 1.35 times
- * slower, though not the kernel's own loop (an exit on the offset there changed no
- * ProjectionBenchmark figure). {@link #int8StacksWithoutConversions} prices the conversions.
+ * not unroll: counted on k, as the kernel's is, C2 unrolled it here and JDK 25 ran it about 1.35
+ * times slower, though not the kernel's own loop (an exit on the offset there moved
+ * ProjectionBenchmark's figures only within the noise). {@link #int8StacksWithoutConversions} prices the conversions.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
